@@ -1,0 +1,7 @@
+"""Sign-in, sign-out and password change."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from blueprints.auth import routes  # noqa: E402,F401

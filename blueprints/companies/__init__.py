@@ -1,0 +1,7 @@
+"""The companies list and each company's dossier."""
+
+from flask import Blueprint
+
+bp = Blueprint("companies", __name__)
+
+from blueprints.companies import routes  # noqa: E402,F401

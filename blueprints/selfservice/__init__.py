@@ -1,0 +1,7 @@
+"""The corporate travel booker's self-service pages (/self/)."""
+
+from flask import Blueprint
+
+bp = Blueprint("selfservice", __name__)
+
+from blueprints.selfservice import routes  # noqa: E402,F401

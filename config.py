@@ -1,0 +1,92 @@
+"""Configuration classes; every setting that differs between machines comes from the environment."""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'portal.db'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    PORTAL_DATA_DIR = os.environ.get("PORTAL_DATA_DIR", str(BASE_DIR / "instance" / "data"))
+    PORTAL_TIMEZONE = os.environ.get("PORTAL_TIMEZONE", "Asia/Shanghai")
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
+    MAIL_PORT = _env_int("MAIL_PORT", 25)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "portal@demo.example")
+
+    # Uploads: the whole request is refused above this size (documents default 20 MB).
+    MAX_CONTENT_LENGTH = _env_int("PORTAL_MAX_UPLOAD_MB", 20) * 1024 * 1024
+
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = PORTAL_TIMEZONE
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "portal" / "translations")
+    LANGUAGES = ("zh", "en")
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    REMEMBER_COOKIE_DURATION = timedelta(days=7)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+    # Sign-in throttling: this many failures per email (or per address) in the window locks it.
+    LOGIN_MAX_FAILURES = _env_int("LOGIN_MAX_FAILURES", 5)
+    LOGIN_FAILURE_WINDOW = timedelta(minutes=_env_int("LOGIN_FAILURE_WINDOW_MINUTES", 15))
+
+    DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-pass-2026")
+    PAGE_SIZE = 25
+
+
+class DevelopmentConfig(Config):
+    """Local development: `./run.sh` on the embedded SQLite database."""
+
+    # Without SECRET_KEY the factory makes a random one in instance/secret_key.
+
+
+class TestingConfig(Config):
+    """The pytest suite; the database URL is set by the fixtures."""
+
+    TESTING = True
+    SECRET_KEY = "testing-only-not-secret"
+    WTF_CSRF_ENABLED = True
+    LOGIN_MAX_FAILURES = 5
+    PORTAL_DATA_DIR = os.environ.get("PORTAL_DATA_DIR", "/tmp/portal-test-data")
+
+
+class ProductionConfig(Config):
+    """Production: secrets must come from the environment, cookies only over HTTPS."""
+
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,50 @@
+"""Alembic environment: runs inside the Flask app (`flask --app wsgi db upgrade`)."""
+
+import logging
+from logging.config import fileConfig
+
+from alembic import context
+from flask import current_app
+
+config = context.config
+if config.config_file_name and not config.attributes.get("skip_logging_config"):
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+logger = logging.getLogger("alembic.env")
+
+db = current_app.extensions["migrate"].db
+target_metadata = db.metadata
+
+
+def _options(dialect_name: str) -> dict:
+    # SQLite cannot ALTER most things: batch mode copies the table instead.
+    return {
+        "target_metadata": target_metadata,
+        "compare_type": True,
+        "render_as_batch": dialect_name == "sqlite",
+    }
+
+
+def run_migrations_offline() -> None:
+    url = db.engine.url
+    context.configure(url=url, literal_binds=True, **_options(url.get_backend_name()))
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:  # handed in by a test
+        context.configure(connection=connection, **_options(connection.dialect.name))
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    with db.engine.connect() as connection:
+        context.configure(connection=connection, **_options(connection.dialect.name))
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,117 @@
+"""The key-account portal: application factory."""
+
+import logging
+import os
+import secrets
+
+from flask import Flask
+
+from config import CONFIGS
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    """Build the app: configuration, extensions, blueprints, errors, commands."""
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_relative_config=True,
+    )
+    config_name = config_name or os.environ.get("PORTAL_ENV", "development")
+    app.config.from_object(CONFIGS[config_name])
+    app.config.update(overrides)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        if config_name != "development":
+            raise RuntimeError("SECRET_KEY must be set in the environment.")
+        app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
+    _configure_engine(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_request_hooks(app)
+    register_template_helpers(app)
+    register_commands(app)
+    logging.basicConfig(level=logging.INFO)
+    return app
+
+
+def _instance_secret(instance_path: str) -> str:
+    """Development only: a random key kept in instance/ (never in the repository)."""
+    path = os.path.join(instance_path, "secret_key")
+    if not os.path.exists(path):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    with open(path) as f:
+        return f.read().strip()
+
+
+def _configure_engine(app: Flask) -> None:
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if uri.startswith("sqlite"):
+        options.setdefault("connect_args", {"timeout": 10})
+    else:
+        options.setdefault("pool_pre_ping", True)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the unbound extensions to this app."""
+    from portal import models  # noqa: F401  (the whole metadata, for migrations)
+    from portal.auth import sessions
+    from portal.extensions import babel, csrf, db, login_manager, migrate
+    from portal.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    sessions.init_login_manager(login_manager)
+    login_manager.init_app(app)
+    from portal.audit import trail
+
+    trail.install(db)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Import and register one blueprint per area (imports stay inside: portal never imports
+    blueprints at module level)."""
+    from blueprints.auth import bp as auth_bp
+    from blueprints.companies import bp as companies_bp
+    from blueprints.main import bp as main_bp
+    from blueprints.selfservice import bp as self_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(companies_bp, url_prefix="/companies")
+    app.register_blueprint(self_bp, url_prefix="/self")
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """HTML error pages for 400, 403, 404, 405, 413 and 500."""
+    from portal.web import errors
+
+    errors.register(app)
+
+
+def register_request_hooks(app: Flask) -> None:
+    """Access policy, SQLite transaction mode, security headers."""
+    from portal.web import hooks
+
+    hooks.register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Filters and globals the templates share."""
+    from portal.web import template_helpers
+
+    template_helpers.register(app)
+
+
+def register_commands(app: Flask) -> None:
+    """The `flask` commands of DESIGN §6."""
+    from portal import cli
+
+    cli.register(app)

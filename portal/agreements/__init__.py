@@ -1,0 +1,1 @@
+"""Corporate agreements (协议): terms, lifecycle, documents and attainment."""

@@ -1,0 +1,168 @@
+"""One mechanism for the audit trail: a flush hook writes an AuditEvent for every change.
+
+Every mapped row is audited except the tables listed in NOT_AUDITED (the trail itself and
+high-volume technical rows). Sensitive columns are written as "***".
+"""
+
+import contextvars
+from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import has_request_context, request
+from flask_login import current_user
+from sqlalchemy import event, insert, inspect
+from sqlalchemy.orm import Session
+
+from portal.db import utcnow
+
+NOT_AUDITED = {"audit_event", "login_attempt", "job_run", "job_lock", "segment", "notification"}
+SECRET_COLUMNS = {"password_hash", "id_document_encrypted"}
+
+_system_actor = contextvars.ContextVar("audit_system_actor", default=None)
+
+
+@contextmanager
+def acting_as(label: str):
+    """Attribute changes in the block to a non-human actor, e.g. "system:seed"."""
+    token = _system_actor.set(label)
+    try:
+        yield
+    finally:
+        _system_actor.reset(token)
+
+
+def _actor() -> tuple[int | None, str]:
+    label = _system_actor.get()
+    if label:
+        return None, label
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user.id, current_user.email
+    return None, "anonymous" if has_request_context() else "system"
+
+
+def _where() -> tuple[str | None, str | None]:
+    if has_request_context():
+        return (request.remote_addr or None), request.path[:500]
+    return None, None
+
+
+def _plain(value):
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _row_values(obj, keys) -> dict:
+    mapper = inspect(obj).mapper
+    values = {}
+    for attr in mapper.column_attrs:
+        if keys is not None and attr.key not in keys:
+            continue
+        value = getattr(obj, attr.key)
+        values[attr.key] = "***" if attr.key in SECRET_COLUMNS and value is not None else _plain(value)
+    return values
+
+
+def _company_id(obj) -> int | None:
+    if obj.__tablename__ == "company":
+        return obj.id
+    return getattr(obj, "company_id", None)
+
+
+def _changes(obj) -> tuple[dict, dict]:
+    before, after = {}, {}
+    state = inspect(obj)
+    for attr in state.mapper.column_attrs:
+        history = state.attrs[attr.key].history
+        if not history.has_changes():
+            continue
+        old = history.deleted[0] if history.deleted else None
+        new = history.added[0] if history.added else None
+        if old == new:
+            continue
+        secret = attr.key in SECRET_COLUMNS
+        before[attr.key] = "***" if secret and old is not None else _plain(old)
+        after[attr.key] = "***" if secret and new is not None else _plain(new)
+    return before, after
+
+
+def _collect(session: Session) -> list[dict]:
+    actor_id, actor_label = _actor()
+    ip, path = _where()
+    now = utcnow()
+    rows = []
+
+    def add(obj, action, before, after):
+        rows.append(
+            dict(
+                at=now,
+                actor_id=actor_id,
+                actor_label=actor_label,
+                action=action,
+                entity=obj.__tablename__,
+                entity_id=getattr(obj, "id", None),
+                company_id=_company_id(obj),
+                before=before,
+                after=after,
+                ip=ip,
+                path=path,
+            )
+        )
+
+    for obj in session.new:
+        if obj.__tablename__ not in NOT_AUDITED:
+            add(obj, "create", None, _row_values(obj, None))
+    for obj in session.dirty:
+        if obj.__tablename__ in NOT_AUDITED or not session.is_modified(obj, include_collections=False):
+            continue
+        before, after = _changes(obj)
+        if after:
+            action = "delete" if "deleted_at" in after and after["deleted_at"] else "update"
+            add(obj, action, before, after)
+    for obj in session.deleted:
+        if obj.__tablename__ not in NOT_AUDITED:
+            add(obj, "delete", _row_values(obj, None), None)
+    return rows
+
+
+def install(db) -> None:
+    """Hook the trail into every session (idempotent)."""
+    if event.contains(Session, "after_flush", _after_flush):
+        return
+    event.listen(Session, "after_flush", _after_flush)
+
+
+def _after_flush(session: Session, flush_context) -> None:
+    # After the flush new rows have their ids, while new/dirty/deleted and attribute
+    # history still show what the flush wrote: everything the trail needs.
+    rows = _collect(session)
+    if rows:
+        from portal.audit.models import AuditEvent
+
+        session.connection().execute(insert(AuditEvent.__table__), rows)
+
+
+def record_refusal(reason: str, *, company_id: int | None = None) -> None:
+    """Write a refused access to the trail and commit it (nothing else is pending then)."""
+    from portal.audit.models import AuditEvent
+    from portal.extensions import db
+
+    actor_id, actor_label = _actor()
+    ip, path = _where()
+    db.session.rollback()
+    db.session.add(
+        AuditEvent(
+            actor_id=actor_id,
+            actor_label=actor_label,
+            action="refused",
+            entity="request",
+            company_id=company_id,
+            after={"reason": reason},
+            ip=ip,
+            path=path,
+        )
+    )
+    db.session.commit()

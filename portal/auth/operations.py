@@ -1,0 +1,87 @@
+"""Sign-in with throttling, sign-out, password change and disabling: they flush, never commit."""
+
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from portal.auth.models import LoginAttempt, User
+from portal.auth.passwords import dummy_verify, hash_password, password_problems, verify_password
+from portal.db import utcnow
+from portal.errors import NotAllowed, ValidationFailed
+from portal.extensions import db
+
+
+def _recent_failures(column, value: str, since: datetime) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(column == value, LoginAttempt.at >= since, LoginAttempt.succeeded.is_(False))
+    )
+
+
+def is_throttled(email: str, ip: str, now: datetime | None = None) -> bool:
+    """Too many failed sign-ins for this email, or from this address, in the window."""
+    now = now or utcnow()
+    since = now - current_app.config["LOGIN_FAILURE_WINDOW"]
+    limit = current_app.config["LOGIN_MAX_FAILURES"]
+    # An address gets more room than one account: an office behind one NAT shares it.
+    return (
+        _recent_failures(LoginAttempt.email, email, since) >= limit
+        or _recent_failures(LoginAttempt.ip, ip, since) >= limit * 4
+    )
+
+
+def sign_in(email: str, password: str, ip: str) -> User:
+    """The user with these credentials; every attempt is recorded for throttling."""
+    email = email.strip().lower()
+    now = utcnow()
+    if is_throttled(email, ip, now):
+        raise NotAllowed(
+            _(
+                "Too many failed sign-ins. Try again in %(m)d minutes.",
+                m=int(current_app.config["LOGIN_FAILURE_WINDOW"].total_seconds() // 60),
+            )
+        )
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is None:
+        dummy_verify(password)
+        ok = False
+    else:
+        ok = verify_password(user.password_hash, password) and user.is_enabled
+    db.session.add(LoginAttempt(email=email[:254], ip=ip, at=now, succeeded=ok))
+    if not ok:
+        db.session.flush()
+        raise ValidationFailed(_("Email or password is wrong, or the account is disabled."))
+    user.last_login_at = now
+    db.session.flush()
+    return user
+
+
+def end_all_sessions(user: User) -> None:
+    """Invalidate every session and remember cookie of the user."""
+    user.session_version = (user.session_version or 0) + 1
+    db.session.flush()
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Set a new password after checking the current one; other sessions end."""
+    if not verify_password(user.password_hash, current):
+        raise ValidationFailed({"current_password": [_("The current password is wrong.")]})
+    problems = password_problems(new, user_inputs=(user.email, user.name))
+    if problems:
+        raise ValidationFailed({"new_password": problems})
+    user.password_hash = hash_password(new)
+    user.password_changed_at = utcnow()
+    end_all_sessions(user)
+
+
+def set_enabled(actor: User, user: User, enabled: bool) -> None:
+    """Enable or disable an account; disabling ends its sessions at once."""
+    if actor.id == user.id and not enabled:
+        raise ValidationFailed(_("You cannot disable your own account."))
+    user.is_enabled = enabled
+    if not enabled:
+        end_all_sessions(user)
+    db.session.flush()

@@ -1,0 +1,72 @@
+"""The access policy: every endpoint declares who may call it; anything undeclared is refused.
+
+Views are marked with `@allow(...)` or `@public`; `enforce()` runs before every request.
+Bookers are answered 404 for anything that is not theirs, so they learn nothing of it.
+"""
+
+import logging
+
+from flask import abort, current_app, request
+from flask_login import current_user
+
+from portal.auth.models import ROLES, STAFF_ROLES
+
+log = logging.getLogger(__name__)
+
+PUBLIC = "public"
+STAFF = STAFF_ROLES
+EVERYONE = ROLES
+
+
+def allow(*roles: str):
+    """Let signed-in users with one of `roles` call the view."""
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles {unknown}")
+
+    def mark(view):
+        view.access = frozenset(roles)
+        return view
+
+    return mark
+
+
+def public(view):
+    """Let anyone, signed in or not, call the view."""
+    view.access = frozenset({PUBLIC})
+    return view
+
+
+def access_of(endpoint: str) -> frozenset[str] | None:
+    """The roles (or PUBLIC) allowed on an endpoint; None when it declares nothing."""
+    if endpoint == "static":
+        return frozenset({PUBLIC})
+    view = current_app.view_functions.get(endpoint)
+    return getattr(view, "access", None)
+
+
+def enforce():
+    """Before each request: refuse what the endpoint's rule does not allow (fail closed)."""
+    if request.endpoint is None:
+        return None  # no route: the 404 handler answers
+    access = access_of(request.endpoint)
+    if access is None:
+        log.error("endpoint %s has no access rule; refused", request.endpoint)
+        refuse("no access rule")
+    if PUBLIC in access:
+        return None
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    if current_user.role not in access:
+        refuse(f"role {current_user.role} not allowed")
+    return None
+
+
+def refuse(reason: str, *, company_id: int | None = None):
+    """Record a refused access and answer 404 to bookers (and anonymous), 403 to staff."""
+    from portal.audit.trail import record_refusal
+
+    record_refusal(reason, company_id=company_id)
+    if current_user.is_authenticated and current_user.is_staff:
+        abort(403)
+    abort(404)

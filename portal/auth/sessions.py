@@ -1,0 +1,34 @@
+"""Flask-Login wiring: sessions carry the user's session version, so old cookies die."""
+
+from flask import request
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager
+from sqlalchemy import select
+
+from portal.auth.models import User
+from portal.extensions import db
+
+
+def init_login_manager(login_manager: LoginManager) -> None:
+    """Configure where to send anonymous users and how to load a user from a cookie."""
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_user)
+
+
+def load_user(token: str) -> User | None:
+    """Load the user named by a session or remember cookie, if its version is current."""
+    user_id, _, version = token.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.scalar(select(User).where(User.id == int(user_id)))
+    if user is None or user.session_version != int(version) or not user.is_enabled:
+        return None
+    return user
+
+
+def client_ip() -> str:
+    """The address the request came from (the proxy's X-Forwarded-For is not trusted here)."""
+    return (request.remote_addr or "unknown")[:45]

@@ -1,0 +1,29 @@
+"""Command-line interface (DESIGN §6): `flask --app wsgi <command>`."""
+
+import click
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    """Attach the portal's commands to the app's CLI."""
+
+    @app.cli.command("seed")
+    @click.option("--companies", default=1200, show_default=True, type=click.IntRange(1, 100_000))
+    @click.option("--years", default=2, show_default=True, type=click.IntRange(1, 10))
+    @click.option("--seed", "seed_value", default=42, show_default=True, type=int)
+    @click.option("--if-empty", is_flag=True, help="Do nothing when companies already exist.")
+    @click.option("--quiet", is_flag=True, help="No progress bar.")
+    def seed(companies: int, years: int, seed_value: int, if_empty: bool, quiet: bool):
+        """Build the deterministic demo world and print the demo logins."""
+        from portal.demo import seed as demo
+
+        if if_empty and not demo.database_is_empty():
+            click.echo("The database already has companies; seed skipped.")
+            demo.print_logins(app.config["DEMO_PASSWORD"])
+            return
+        if not demo.database_is_empty():
+            raise click.ClickException("The database already has data; seed an empty database.")
+        summary = demo.seed_world(companies=companies, years=years, seed=seed_value, progress=not quiet)
+        for key, value in summary.items():
+            click.echo(f"{key}: {value}")
+        demo.print_logins(app.config["DEMO_PASSWORD"])

@@ -1,0 +1,1 @@
+"""Agreement companies and their electronic dossier (电子档案)."""

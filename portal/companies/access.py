@@ -1,0 +1,55 @@
+"""Which companies a user sees in full, sees by name only, and may change (DESIGN §5)."""
+
+from sqlalchemy import ColumnElement, false, select, true
+
+from portal.auth.models import User
+from portal.companies.models import Company
+from portal.org.models import SalesOffice
+
+
+def _branch_offices(user: User):
+    return select(SalesOffice.id).where(SalesOffice.branch_id == user.branch_id)
+
+
+def full_view_condition(user: User) -> ColumnElement[bool]:
+    """SQL condition for the companies the user sees in full."""
+    if user.role in ("admin", "management"):
+        return true()
+    if user.role == "branch_head":
+        return Company.office_id.in_(_branch_offices(user))
+    if user.role == "account_manager":
+        return Company.manager_id == user.id
+    if user.role == "booker":
+        return Company.id == user.company_id
+    return false()
+
+
+def listed_condition(user: User) -> ColumnElement[bool]:
+    """SQL condition for the companies the staff list shows (managers see every name)."""
+    if user.role == "account_manager":
+        return true()
+    if user.role == "booker":
+        return false()  # bookers never reach the staff list
+    return full_view_condition(user)
+
+
+def sees_in_full(user: User, company: Company) -> bool:
+    """Whether the user may read the whole dossier of the company."""
+    if user.role in ("admin", "management"):
+        return True
+    if user.role == "branch_head":
+        return company.office.branch_id == user.branch_id
+    if user.role == "account_manager":
+        return company.manager_id == user.id
+    if user.role == "booker":
+        return company.id == user.company_id
+    return False
+
+
+def may_change(user: User, company: Company) -> bool:
+    """Whether the user may change the company's dossier (management only reads)."""
+    if user.role == "admin":
+        return True
+    if user.role in ("branch_head", "account_manager"):
+        return sees_in_full(user, company)
+    return False

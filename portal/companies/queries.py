@@ -1,0 +1,85 @@
+"""Read helpers for the company pages."""
+
+import re
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from portal.agreements.models import Agreement
+from portal.auth.models import User
+from portal.companies.access import listed_condition
+from portal.companies.models import Company
+from portal.org.models import SalesOffice
+
+SORTS = {
+    "name": Company.name_zh,
+    "city": Company.city,
+    "tier": Company.score,  # tiers follow the score
+    "score": Company.score,
+    "status": Company.status,
+}
+CREDIT_CODE_FRAGMENT = re.compile(r"^[0-9A-Za-z]{4,18}$")
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_condition(q: str):
+    """Match a Chinese or English name fragment, or the start of a credit code."""
+    q = q.strip()[:100]
+    fragment = f"%{_like_escape(q)}%"
+    conditions = [
+        Company.name_zh.like(fragment, escape="\\"),
+        Company.name_en.ilike(fragment, escape="\\"),
+    ]
+    if CREDIT_CODE_FRAGMENT.match(q):
+        conditions.append(Company.credit_code.like(f"{_like_escape(q.upper())}%", escape="\\"))
+    return or_(*conditions)
+
+
+def company_list(user: User, q: str = "", sort: str = "name", tier: str = "", status: str = "") -> Select:
+    """The statement behind /companies/: what the user may list, searched and sorted."""
+    stmt = (
+        select(Company)
+        .where(listed_condition(user))
+        .options(joinedload(Company.manager), joinedload(Company.office).joinedload(SalesOffice.branch))
+    )
+    if q.strip():
+        stmt = stmt.where(search_condition(q))
+    if tier:
+        stmt = stmt.where(Company.tier == tier)
+    if status:
+        stmt = stmt.where(Company.status == status)
+    key = sort.lstrip("-")
+    column = SORTS.get(key, Company.name_zh)
+    descending = sort.startswith("-")
+    if key in ("tier", "score"):
+        descending = not descending  # best first by default
+    order = column.desc().nulls_last() if descending else column.asc().nulls_last()
+    return stmt.order_by(order, Company.id)
+
+
+def dossier_query(company_id: int) -> Select:
+    """The company with what its dossier page shows, loaded in a fixed number of queries."""
+    return (
+        select(Company)
+        .where(Company.id == company_id)
+        .options(
+            joinedload(Company.manager),
+            joinedload(Company.office).joinedload(SalesOffice.branch),
+            joinedload(Company.parent),
+            selectinload(Company.children),
+            selectinload(Company.contacts),
+            selectinload(Company.travellers),
+            selectinload(Company.agreements).selectinload(Agreement.discounts),
+        )
+    )
+
+
+def current_agreement(company: Company) -> Agreement | None:
+    """The active agreement, else the newest one in any status."""
+    active = [a for a in company.agreements if a.status == "active"]
+    if active:
+        return active[0]
+    return company.agreements[0] if company.agreements else None

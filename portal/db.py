@@ -1,0 +1,90 @@
+"""Declarative base with a naming convention, shared column helpers and SQLite tuning."""
+
+import contextvars
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Every model's base: one MetaData with stable constraint names for migrations."""
+
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> datetime:
+    """Naive UTC now: the database keeps UTC without zone; pages convert to PORTAL_TIMEZONE."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def choice(*values: str, name: str) -> sa.Enum:
+    """A string column limited to `values` by a CHECK constraint (portable, no native enum)."""
+    return sa.Enum(
+        *values,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=max(len(v) for v in values),
+        validate_strings=True,
+    )
+
+
+class TimestampMixin:
+    """created_at / updated_at kept by the ORM."""
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+# SQLite: concurrent writers need WAL, a busy timeout and write transactions that take the
+# write lock when they begin (BEGIN IMMEDIATE); a deferred transaction that later writes can
+# fail at once with "database is locked". Read-only requests begin deferred so they never
+# queue behind writers.
+_sqlite_begin = contextvars.ContextVar("sqlite_begin", default="BEGIN IMMEDIATE")
+
+
+@contextmanager
+def sqlite_begin(statement: str):
+    """Within the block, SQLite transactions begin with `statement` (BEGIN or BEGIN IMMEDIATE)."""
+    token = _sqlite_begin.set(statement)
+    try:
+        yield
+    finally:
+        _sqlite_begin.reset(token)
+
+
+def set_sqlite_begin(statement: str) -> None:
+    """Set how SQLite transactions begin for the rest of this context (a request)."""
+    _sqlite_begin.set(statement)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_on_connect(dbapi_connection, connection_record):
+    if type(dbapi_connection).__module__ != "sqlite3":
+        return
+    # Take transaction control away from pysqlite so our BEGIN is the one that runs.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_on_begin(connection):
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql(_sqlite_begin.get())

@@ -1,0 +1,1 @@
+"""Imports of bookings and companies from CSV and XLSX exports."""

@@ -1,0 +1,114 @@
+"""Translated labels for the coded values stored in the database (tiers, roles, statuses)."""
+
+from flask_babel import lazy_gettext as _l
+
+LABELS = {
+    "role": {
+        "admin": _l("Administrator"),
+        "management": _l("Management"),
+        "branch_head": _l("Branch head"),
+        "account_manager": _l("Account manager"),
+        "booker": _l("Travel booker"),
+    },
+    "tier": {
+        "platinum": _l("Platinum"),
+        "gold": _l("Gold"),
+        "silver": _l("Silver"),
+        "standard": _l("Standard"),
+    },
+    "activity_status": {
+        "active": _l("Active"),
+        "sleeping": _l("Sleeping"),
+        "lost": _l("Lost"),
+    },
+    "company_status": {
+        "prospect": _l("Prospect"),
+        "active": _l("Active"),
+        "suspended": _l("Suspended"),
+        "closed": _l("Closed"),
+    },
+    "agreement_status": {
+        "draft": _l("Draft"),
+        "pending_approval": _l("Pending approval"),
+        "active": _l("Active"),
+        "expired": _l("Expired"),
+        "terminated": _l("Terminated"),
+    },
+    "industry": {
+        "government": _l("Government"),
+        "energy": _l("Energy"),
+        "finance": _l("Finance"),
+        "technology": _l("Technology"),
+        "manufacturing": _l("Manufacturing"),
+        "telecom": _l("Telecommunications"),
+        "construction": _l("Construction"),
+        "pharma": _l("Pharmaceuticals"),
+        "education": _l("Education"),
+        "media": _l("Media"),
+        "logistics": _l("Logistics"),
+        "retail": _l("Retail"),
+        "consulting": _l("Consulting"),
+        "automotive": _l("Automotive"),
+    },
+    "cabin": {
+        "F": _l("First"),
+        "C": _l("Business"),
+        "W": _l("Premium economy"),
+        "Y": _l("Economy"),
+    },
+    "contact_role": {
+        "travel_manager": _l("Travel manager"),
+        "finance": _l("Finance"),
+        "decision_maker": _l("Decision maker"),
+        "other": _l("Other"),
+    },
+    "member_tier": {
+        "none": _l("Not a member"),
+        "silver": _l("Silver card"),
+        "gold": _l("Gold card"),
+        "platinum": _l("Platinum card"),
+        "lifetime_platinum": _l("Lifetime platinum"),
+    },
+    "seat_preference": {
+        "none": _l("No preference"),
+        "window": _l("Window"),
+        "aisle": _l("Aisle"),
+        "front": _l("Front rows"),
+        "exit_row": _l("Exit row"),
+    },
+    "meal_preference": {
+        "none": _l("No preference"),
+        "vegetarian": _l("Vegetarian"),
+        "muslim": _l("Muslim"),
+        "diabetic": _l("Diabetic"),
+        "low_salt": _l("Low salt"),
+        "child": _l("Child meal"),
+    },
+    "entitlement": {
+        "priority_booking": _l("Priority booking"),
+        "waitlist_priority": _l("Waitlist priority"),
+        "lounge": _l("Lounge access"),
+        "fast_track": _l("Fast track"),
+        "extra_baggage": _l("Extra baggage"),
+        "dedicated_hotline": _l("Dedicated hotline"),
+    },
+    "headcount_band": {
+        "1-99": _l("Under 100 staff"),
+        "100-499": _l("100–499 staff"),
+        "500-1999": _l("500–1,999 staff"),
+        "2000-9999": _l("2,000–9,999 staff"),
+        "10000+": _l("10,000+ staff"),
+    },
+}
+
+
+def label(value, kind: str) -> str:
+    """The translated label of a coded value; the value itself when it has none."""
+    if value is None:
+        return "–"
+    return str(LABELS.get(kind, {}).get(value, value))
+
+
+def choices(kind: str) -> list[tuple[str, str]]:
+    """(value, label) pairs for a select field."""
+    return [(value, str(text)) for value, text in LABELS[kind].items()]

@@ -1,0 +1,56 @@
+"""Imports every model so the metadata is whole (for Alembic and the app)."""
+
+from portal.agreements.models import Agreement, AgreementDiscount, AgreementEvent, IncentiveTier
+from portal.audit.models import AuditEvent
+from portal.auth.models import LoginAttempt, User
+from portal.companies.models import (
+    Company,
+    Contact,
+    Document,
+    DocumentVersion,
+    Interaction,
+    ManagerAssignment,
+    Traveller,
+)
+from portal.imports.models import ImportBatch
+from portal.jobs.models import JobLock, JobRun
+from portal.notifications.models import Notification
+from portal.org.models import Branch, SalesOffice
+from portal.pipeline.models import Opportunity, OpportunityStageChange
+from portal.quotas.models import PriorityRequest, Quota
+from portal.reminders.models import Reminder
+from portal.reviews.models import Review
+from portal.scoring.models import ScoreSnapshot, ScoringConfig
+from portal.segments.models import Segment
+
+__all__ = [
+    "Agreement",
+    "AgreementDiscount",
+    "AgreementEvent",
+    "AuditEvent",
+    "Branch",
+    "Company",
+    "Contact",
+    "Document",
+    "DocumentVersion",
+    "ImportBatch",
+    "IncentiveTier",
+    "Interaction",
+    "JobLock",
+    "JobRun",
+    "LoginAttempt",
+    "ManagerAssignment",
+    "Notification",
+    "Opportunity",
+    "OpportunityStageChange",
+    "PriorityRequest",
+    "Quota",
+    "Reminder",
+    "Review",
+    "SalesOffice",
+    "ScoreSnapshot",
+    "ScoringConfig",
+    "Segment",
+    "Traveller",
+    "User",
+]

@@ -1,0 +1,1 @@
+"""The sales pipeline: opportunities from prospect to signed agreement."""

@@ -1,0 +1,1 @@
+"""Priority booking quotas and the requests made against them."""

@@ -1,0 +1,1 @@
+"""Scheduled revisits (定期回访) and other follow-ups."""

@@ -1,0 +1,1 @@
+"""Generated PDF account and portfolio reviews."""

@@ -1,0 +1,1 @@
+"""Account scoring and value ranking (评级)."""

@@ -1,0 +1,1 @@
+"""Flown segments imported from the reservation system: the raw material of scores."""

@@ -1,0 +1,1 @@
+"""Request-level plumbing shared by every blueprint: hooks, errors, template helpers."""

@@ -1,0 +1,68 @@
+"""Filters and globals for templates: money, times in the portal's zone, labels, URLs."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import Flask, request, url_for
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_login import current_user
+
+from portal import labels
+
+
+def money(fen: int | None) -> str:
+    """Fen as yuan with thousands separators: 1234567 -> 12,345.67."""
+    if fen is None:
+        return "–"
+    return format_decimal(Decimal(fen) / 100, format="#,##0.00")
+
+
+def whole_money(fen: int | None) -> str:
+    """Fen as whole yuan: 1234567 -> 12,346."""
+    if fen is None:
+        return "–"
+    return format_decimal(round(Decimal(fen) / 100), format="#,##0")
+
+
+def local_datetime(value: datetime | None, fmt: str = "medium") -> str:
+    """A naive-UTC datetime from the database, shown in the portal's time zone."""
+    if value is None:
+        return "–"
+    from datetime import UTC
+
+    return format_datetime(value.replace(tzinfo=UTC), fmt)
+
+
+def local_date(value: date | None, fmt: str = "medium") -> str:
+    """A date in the user's language."""
+    if value is None:
+        return "–"
+    return format_date(value, fmt)
+
+
+def url_with(**changes) -> str:
+    """The current page's URL with some query arguments changed (for sort and paging links)."""
+    args = request.args.to_dict()
+    args.update({k: v for k, v in changes.items() if v is not None})
+    for key in [k for k, v in changes.items() if v is None]:
+        args.pop(key, None)
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def register(app: Flask) -> None:
+    """Make the helpers available to every template."""
+    app.add_template_filter(money)
+    app.add_template_filter(whole_money)
+    app.add_template_filter(local_datetime)
+    app.add_template_filter(local_date)
+    app.add_template_filter(labels.label)
+    app.add_template_global(url_with)
+    app.add_template_global(labels.label)
+    app.add_template_global(get_locale)
+
+    @app.context_processor
+    def _navigation():
+        from portal.web.navigation import items_for
+
+        user = current_user if current_user and current_user.is_authenticated else None
+        return {"nav_items": items_for(user)}

@@ -1,0 +1,143 @@
+"""Fixtures: an app per database (SQLite and PostgreSQL), a rolled-back session per test.
+
+Every test that asks for `app`, `db_session` or `client` runs once on SQLite and once on
+PostgreSQL. PostgreSQL tests are skipped when no server answers at 127.0.0.1:5432, unless
+REQUIRE_POSTGRES=1 (CI), where that is a failure.
+"""
+
+import os
+import uuid
+
+import psycopg
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from portal import create_app
+from portal.extensions import db as _db
+from tests import factories
+
+PG_ADMIN_DSN = os.environ.get("TEST_PG_DSN", "host=127.0.0.1 port=5432 user=postgres dbname=postgres")
+REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
+REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
+
+
+def postgres_available() -> str | None:
+    """None when PostgreSQL answers, else the reason it does not."""
+    try:
+        with psycopg.connect(PG_ADMIN_DSN, connect_timeout=3):
+            return None
+    except psycopg.Error as e:
+        return f"PostgreSQL at 127.0.0.1:5432 is not reachable: {e}".strip()
+
+
+def create_pg_database(prefix: str = "portal_test") -> str:
+    """A new, empty throwaway database; returns its SQLAlchemy URL."""
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+
+def drop_pg_database(url: str) -> None:
+    """Drop a database made by create_pg_database, ending its connections first."""
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def skip_or_fail_without_postgres() -> None:
+    """Skip (or, when REQUIRE_POSTGRES=1, fail) when PostgreSQL is not there."""
+    reason = postgres_available()
+    if reason:
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"REQUIRE_POSTGRES=1 but {reason}")
+        pytest.skip(f"{reason} (set REQUIRE_POSTGRES=1 to make this a failure)")
+
+
+def make_database_url(kind: str, tmp_path_factory) -> str:
+    """A fresh database of `kind` ("sqlite" or "postgresql")."""
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal.db'}"
+    skip_or_fail_without_postgres()
+    return create_pg_database()
+
+
+def make_app(database_url: str, data_dir, **overrides):
+    """A testing app on `database_url`, its schema built by the migrations."""
+    app = create_app(
+        "testing", SQLALCHEMY_DATABASE_URI=database_url, PORTAL_DATA_DIR=str(data_dir), **overrides
+    )
+    with app.app_context():
+        upgrade()
+    return app
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request, tmp_path_factory):
+    """One throwaway database per backend for the whole run."""
+    url = make_database_url(request.param, tmp_path_factory)
+    yield url
+    if url.startswith("postgresql"):
+        drop_pg_database(url)
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    """The app on the session's database, migrated to head."""
+    app = make_app(database_url, tmp_path_factory.mktemp("data"))
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
+
+
+@pytest.fixture()
+def db_session(app):
+    """A session inside an outer transaction that is rolled back after the test.
+
+    Commits in the code under test only release savepoints (SQLAlchemy's "joining a session
+    into an external transaction" recipe), so every test starts from the same database.
+    """
+    with app.app_context():
+        connection = _db.engine.connect()
+        outer = connection.begin()
+        original = _db.session
+        _db.session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
+        try:
+            yield _db.session
+        finally:
+            _db.session.remove()
+            _db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture()
+def client(app, db_session):
+    """A test client whose requests run inside the test's transaction."""
+    return app.test_client()
+
+
+@pytest.fixture()
+def world(db_session):
+    """A small, known world: two branches, staff of every role, three companies, two bookers."""
+    return factories.small_world(db_session)
+
+
+def sign_in(client, email: str, password: str = factories.PASSWORD):
+    """Sign in through the real form (CSRF token included); returns the response."""
+    page = client.get("/login")
+    token = factories.csrf_from(page)
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+
+@pytest.fixture()
+def login(client):
+    """Call login(user) to sign the test client in as that user."""
+
+    def _login(user, password: str = factories.PASSWORD):
+        response = sign_in(client, user.email, password)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return response
+
+    return _login

@@ -1,0 +1,181 @@
+"""Factories for the nouns, and a small known world for route and service tests."""
+
+import itertools
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+
+from portal.agreements.models import Agreement, AgreementDiscount
+from portal.auth.models import User
+from portal.auth.passwords import hash_password
+from portal.companies import credit_code
+from portal.companies.models import Company, Contact, Traveller
+from portal.org.models import Branch, SalesOffice
+
+PASSWORD = "correct-horse-battery-77"
+_HASH = None
+_counter = itertools.count(1)
+
+
+def password_hash() -> str:
+    """One scrypt hash shared by every factory user (hashing is deliberately slow)."""
+    global _HASH
+    if _HASH is None:
+        _HASH = hash_password(PASSWORD)
+    return _HASH
+
+
+def csrf_from(response) -> str:
+    """The CSRF token of the first form in a page."""
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', response.get_data(as_text=True))
+    if not match:
+        match = re.search(r'name="csrf_token" value="([^"]+)"', response.get_data(as_text=True))
+    assert match, "no csrf_token in the page"
+    return match.group(1)
+
+
+def make_credit_code(n: int) -> str:
+    """A valid credit code, different for every n."""
+    return credit_code.make(f"9111{n:013d}"[:17].replace("I", "1"))
+
+
+def branch(session, **kw) -> Branch:
+    n = next(_counter)
+    obj = Branch(
+        code=kw.pop("code", f"B{n}"),
+        name_zh=kw.pop("name_zh", f"第{n}分公司"),
+        name_en=kw.pop("name_en", f"Branch {n}"),
+        city=kw.pop("city", "北京"),
+        **kw,
+    )
+    session.add(obj)
+    session.flush()
+    return obj
+
+
+def office(session, branch_obj: Branch, **kw) -> SalesOffice:
+    n = next(_counter)
+    obj = SalesOffice(
+        branch=branch_obj,
+        code=kw.pop("code", f"O{n}"),
+        name_zh=kw.pop("name_zh", f"第{n}营业部"),
+        name_en=kw.pop("name_en", f"Office {n}"),
+        city=kw.pop("city", branch_obj.city),
+        **kw,
+    )
+    session.add(obj)
+    session.flush()
+    return obj
+
+
+def user(
+    session, role: str, office_obj: SalesOffice | None = None, company: Company | None = None, **kw
+) -> User:
+    n = next(_counter)
+    obj = User(
+        email=kw.pop("email", f"{role}{n}@test.example"),
+        name=kw.pop("name", f"{role} {n}"),
+        password_hash=password_hash(),
+        role=role,
+        office=office_obj if role != "booker" else None,
+        company_id=company.id if company is not None else None,
+        **kw,
+    )
+    session.add(obj)
+    session.flush()
+    return obj
+
+
+def company(session, office_obj: SalesOffice, manager: User | None = None, **kw) -> Company:
+    n = next(_counter)
+    obj = Company(
+        name_zh=kw.pop("name_zh", f"测试科技有限公司{n}"),
+        name_en=kw.pop("name_en", f"Test Tech {n}"),
+        credit_code=kw.pop("credit_code", make_credit_code(n)),
+        industry=kw.pop("industry", "technology"),
+        headcount_band=kw.pop("headcount_band", "500-1999"),
+        city=kw.pop("city", "北京"),
+        office=office_obj,
+        manager_id=manager.id if manager else None,
+        status=kw.pop("status", "active"),
+        **kw,
+    )
+    session.add(obj)
+    session.flush()
+    return obj
+
+
+def agreement(session, company_obj: Company, **kw) -> Agreement:
+    n = next(_counter)
+    today = date.today()
+    obj = Agreement(
+        number=kw.pop("number", f"AG-T{n:05d}"),
+        company=company_obj,
+        status=kw.pop("status", "active"),
+        valid_from=kw.pop("valid_from", today - timedelta(days=100)),
+        valid_to=kw.pop("valid_to", today + timedelta(days=265)),
+        commitment_revenue_fen=kw.pop("commitment_revenue_fen", 500_000_00),
+        commitment_segments=kw.pop("commitment_segments", 300),
+        priority_booking=True,
+        lounge=True,
+        **kw,
+    )
+    obj.discounts.append(AgreementDiscount(scope="domestic", cabin="Y", percent=Decimal("12.5")))
+    session.add(obj)
+    session.flush()
+    return obj
+
+
+def contact(session, company_obj: Company, **kw) -> Contact:
+    obj = Contact(
+        company=company_obj, name=kw.pop("name", "王经理"), role=kw.pop("role", "travel_manager"), **kw
+    )
+    session.add(obj)
+    session.flush()
+    return obj
+
+
+def traveller(session, company_obj: Company, **kw) -> Traveller:
+    n = next(_counter)
+    obj = Traveller(
+        company=company_obj,
+        name=kw.pop("name", f"旅客{n}"),
+        ff_number=kw.pop("ff_number", f"CA{n:09d}"),
+        **kw,
+    )
+    session.add(obj)
+    session.flush()
+    return obj
+
+
+class World:
+    """Handles on the small world's rows."""
+
+
+def small_world(session) -> World:
+    """Two branches; an admin, management, a branch head per branch, two managers in branch A,
+    one in branch B; companies: two of manager A1, one of manager B1; a booker for each of
+    the first two companies."""
+    w = World()
+    w.branch_a = branch(session, name_zh="北京分公司")
+    w.branch_b = branch(session, name_zh="上海分公司", city="上海")
+    w.office_a = office(session, w.branch_a, name_zh="朝阳营业部")
+    w.office_b = office(session, w.branch_b, name_zh="浦东营业部", city="上海")
+    w.admin = user(session, "admin", w.office_a)
+    w.management = user(session, "management", w.office_a)
+    w.head_a = user(session, "branch_head", w.office_a)
+    w.head_b = user(session, "branch_head", w.office_b)
+    w.manager_a1 = user(session, "account_manager", w.office_a, name="李经理")
+    w.manager_a2 = user(session, "account_manager", w.office_a)
+    w.manager_b1 = user(session, "account_manager", w.office_b)
+    w.company_a = company(session, w.office_a, w.manager_a1, name_zh="北京星河航天科技有限公司")
+    w.company_a2 = company(session, w.office_a, w.manager_a1, name_zh="京华能源集团有限公司")
+    w.company_b = company(session, w.office_b, w.manager_b1, name_zh="上海浦江金融控股有限公司", city="上海")
+    w.agreement_a = agreement(session, w.company_a)
+    w.agreement_b = agreement(session, w.company_b)
+    w.contact_a = contact(session, w.company_a)
+    w.traveller_a = traveller(session, w.company_a)
+    w.traveller_b = traveller(session, w.company_b)
+    w.booker_a = user(session, "booker", company=w.company_a)
+    w.booker_b = user(session, "booker", company=w.company_b)
+    return w
