@@ -78,6 +78,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Import and register one blueprint per area (imports stay inside: portal never imports
     blueprints at module level)."""
+    from blueprints.admin import bp as admin_bp
     from blueprints.auth import bp as auth_bp
     from blueprints.companies import bp as companies_bp
     from blueprints.main import bp as main_bp
@@ -87,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(companies_bp, url_prefix="/companies")
     app.register_blueprint(self_bp, url_prefix="/self")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
 
 
 def register_errorhandlers(app: Flask) -> None:

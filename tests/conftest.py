@@ -91,25 +91,36 @@ def app(database_url, tmp_path_factory):
         _db.engine.dispose()
 
 
+class _TestSession(scoped_session):
+    """The test's session outlives each request: Flask-SQLAlchemy's teardown must not end it."""
+
+    def remove(self):
+        pass
+
+    def end(self):
+        scoped_session.remove(self)
+
+
 @pytest.fixture()
 def db_session(app):
     """A session inside an outer transaction that is rolled back after the test.
 
     Commits in the code under test only release savepoints (SQLAlchemy's "joining a session
-    into an external transaction" recipe), so every test starts from the same database.
+    into an external transaction" recipe), so every test starts from the same database. No
+    app context stays pushed, so each request gets its own (and its own `g`), as in production.
     """
     with app.app_context():
         connection = _db.engine.connect()
-        outer = connection.begin()
-        original = _db.session
-        _db.session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
-        try:
-            yield _db.session
-        finally:
-            _db.session.remove()
-            _db.session = original
-            outer.rollback()
-            connection.close()
+    outer = connection.begin()
+    original = _db.session
+    _db.session = _TestSession(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
+    try:
+        yield _db.session
+    finally:
+        _db.session.end()
+        _db.session = original
+        outer.rollback()
+        connection.close()
 
 
 @pytest.fixture()

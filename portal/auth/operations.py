@@ -85,3 +85,69 @@ def set_enabled(actor: User, user: User, enabled: bool) -> None:
     if not enabled:
         end_all_sessions(user)
     db.session.flush()
+
+
+def create_user(
+    actor: User,
+    *,
+    email: str,
+    name: str,
+    role: str,
+    password: str,
+    office_id: int | None = None,
+    company_id: int | None = None,
+    phone: str | None = None,
+    title: str | None = None,
+) -> User:
+    """Create an account: staff belong to an office, bookers to a company."""
+    email = email.strip().lower()
+    reasons: dict[str | None, list[str]] = {}
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        reasons["email"] = [_("An account with this email exists already.")]
+    problems = password_problems(password, user_inputs=(email, name))
+    if problems:
+        reasons["password"] = problems
+    _check_membership(role, office_id, company_id, reasons)
+    if reasons:
+        raise ValidationFailed(reasons)
+    user = User(
+        email=email,
+        name=name.strip(),
+        role=role,
+        password_hash=hash_password(password),
+        office_id=office_id if role != "booker" else None,
+        company_id=company_id if role == "booker" else None,
+        phone=phone or None,
+        title=title or None,
+        password_changed_at=utcnow(),
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def update_user(actor: User, user: User, *, name: str, role: str, office_id, company_id, phone, title) -> None:
+    """Change an account's name, role and membership; a role change ends its sessions."""
+    reasons: dict[str | None, list[str]] = {}
+    if actor.id == user.id and role != user.role:
+        reasons["role"] = [_("You cannot change your own role.")]
+    _check_membership(role, office_id, company_id, reasons)
+    if reasons:
+        raise ValidationFailed(reasons)
+    role_changed = role != user.role
+    user.name = name.strip()
+    user.role = role
+    user.office_id = office_id if role != "booker" else None
+    user.company_id = company_id if role == "booker" else None
+    user.phone = phone or None
+    user.title = title or None
+    if role_changed:
+        end_all_sessions(user)
+    db.session.flush()
+
+
+def _check_membership(role: str, office_id, company_id, reasons: dict) -> None:
+    if role == "booker" and not company_id:
+        reasons["company_id"] = [_("A booker belongs to a company.")]
+    if role != "booker" and not office_id:
+        reasons["office_id"] = [_("Staff belong to a sales office.")]

@@ -21,20 +21,20 @@ SORTS = {
 CREDIT_CODE_FRAGMENT = re.compile(r"^[0-9A-Za-z]{4,18}$")
 
 
-def _like_escape(text: str) -> str:
+def like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def search_condition(q: str):
     """Match a Chinese or English name fragment, or the start of a credit code."""
     q = q.strip()[:100]
-    fragment = f"%{_like_escape(q)}%"
+    fragment = f"%{like_escape(q)}%"
     conditions = [
         Company.name_zh.like(fragment, escape="\\"),
         Company.name_en.ilike(fragment, escape="\\"),
     ]
     if CREDIT_CODE_FRAGMENT.match(q):
-        conditions.append(Company.credit_code.like(f"{_like_escape(q.upper())}%", escape="\\"))
+        conditions.append(Company.credit_code.like(f"{like_escape(q.upper())}%", escape="\\"))
     return or_(*conditions)
 
 

@@ -1,0 +1,120 @@
+"""User accounts: list, create, edit, enable and disable."""
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from blueprints.admin import bp
+from blueprints.admin.forms import NewUserForm, ToggleForm, UserForm
+from portal.auth import operations
+from portal.auth.models import ROLES, User
+from portal.auth.policy import allow
+from portal.auth.queries import user_list
+from portal.companies.models import Company
+from portal.errors import ValidationFailed
+from portal.extensions import db
+from portal.org.models import SalesOffice
+
+
+def _offices():
+    return db.session.scalars(
+        select(SalesOffice).options(joinedload(SalesOffice.branch)).order_by(SalesOffice.code)
+    ).all()
+
+
+def _company_id(form) -> int | None:
+    """The company named by the credit code field, or None; unknown codes become a form error."""
+    code = (form.company_code.data or "").strip().upper()
+    if not code:
+        return None
+    company_id = db.session.scalar(select(Company.id).where(Company.credit_code == code))
+    if company_id is None:
+        raise ValidationFailed({"company_code": [_("No company has this credit code.")]})
+    return company_id
+
+
+@bp.route("/users")
+@allow("admin")
+def users():
+    q = request.args.get("q", "", type=str)
+    role = request.args.get("role", "", type=str)
+    role = role if role in ROLES else ""
+    page = db.paginate(user_list(q, role), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template("admin/users.html", page=page, q=q, role=role, roles=ROLES, toggle=ToggleForm())
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@allow("admin")
+def new_user():
+    form = NewUserForm(_offices())
+    if form.validate_on_submit():
+        try:
+            company_id = _company_id(form)
+            operations.create_user(
+                current_user,
+                email=form.email.data,
+                name=form.name.data,
+                role=form.role.data,
+                password=form.password.data,
+                office_id=form.office_id.data or None,
+                company_id=company_id,
+                phone=form.phone.data,
+                title=form.title.data,
+            )
+        except ValidationFailed as e:
+            form.populate_errors(e.reasons)
+        else:
+            db.session.commit()
+            flash(_("The account has been created."), "success")
+            return redirect(url_for(".users"))
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@allow("admin")
+def edit_user(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    form = UserForm(_offices(), obj=user)
+    if request.method == "GET":
+        form.office_id.data = user.office_id or 0
+        form.company_code.data = user.company.credit_code if user.company else ""
+    if form.validate_on_submit():
+        try:
+            operations.update_user(
+                current_user,
+                user,
+                name=form.name.data,
+                role=form.role.data,
+                office_id=form.office_id.data or None,
+                company_id=_company_id(form),
+                phone=form.phone.data,
+                title=form.title.data,
+            )
+        except ValidationFailed as e:
+            form.populate_errors(e.reasons)
+        else:
+            db.session.commit()
+            flash(_("The account has been saved."), "success")
+            return redirect(url_for(".users"))
+    return render_template("admin/user_form.html", form=form, user=user)
+
+
+@bp.route("/users/<int:user_id>/enabled", methods=["POST"])
+@allow("admin")
+def set_enabled(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    form = ToggleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    enable = request.form.get("enable") == "1"
+    try:
+        operations.set_enabled(current_user, user, enable)
+    except ValidationFailed as e:
+        flash(str(e), "danger")
+    else:
+        db.session.commit()
+        flash(_("The account is enabled.") if enable else _("The account is disabled; its sessions have ended."),
+              "success")
+    return redirect(url_for(".users"))

@@ -1,0 +1,200 @@
+"""Role x route access matrix, generated from the app's URL map; bookers probing other ids."""
+
+import re
+
+import pytest
+
+from tests import factories
+from tests.conftest import sign_in
+
+ROLES = ("anonymous", "admin", "management", "branch_head", "account_manager", "booker")
+STAFF_OK = {"admin": 200, "management": 200, "branch_head": 200, "account_manager": 200}
+
+# endpoint -> (method, {role: status}). A route missing here fails test_every_route_has_a_rule.
+EXPECTED = {
+    "main.index": ("GET", dict.fromkeys(ROLES, 302)),
+    "main.health": ("GET", dict.fromkeys(ROLES, 200)),
+    "main.set_language": ("GET", dict.fromkeys(ROLES, 302)),
+    "auth.login": ("GET", {"anonymous": 200} | dict.fromkeys(ROLES[1:], 302)),
+    "auth.logout": ("GET", {"anonymous": 302} | dict.fromkeys(ROLES[1:], 200)),
+    "auth.change_password": ("GET", {"anonymous": 302} | dict.fromkeys(ROLES[1:], 200)),
+    "companies.index": ("GET", {"anonymous": 302, **STAFF_OK, "booker": 404}),
+    "companies.detail": ("GET", {"anonymous": 302, **STAFF_OK, "booker": 404}),
+    "selfservice.home": (
+        "GET",
+        {"anonymous": 302, "booker": 200} | dict.fromkeys(STAFF_OK, 403),
+    ),
+    "admin.users": (
+        "GET",
+        {
+            "anonymous": 302,
+            "admin": 200,
+            "management": 403,
+            "branch_head": 403,
+            "account_manager": 403,
+            "booker": 404,
+        },
+    ),
+    "admin.new_user": (
+        "GET",
+        {
+            "anonymous": 302,
+            "admin": 200,
+            "management": 403,
+            "branch_head": 403,
+            "account_manager": 403,
+            "booker": 404,
+        },
+    ),
+    "admin.edit_user": (
+        "GET",
+        {
+            "anonymous": 302,
+            "admin": 200,
+            "management": 403,
+            "branch_head": 403,
+            "account_manager": 403,
+            "booker": 404,
+        },
+    ),
+    "admin.set_enabled": (
+        "POST",
+        {
+            "anonymous": 302,
+            "admin": 302,
+            "management": 403,
+            "branch_head": 403,
+            "account_manager": 403,
+            "booker": 404,
+        },
+    ),
+}
+
+
+def _user_for(world, role):
+    return {
+        "admin": world.admin,
+        "management": world.management,
+        "branch_head": world.head_a,
+        "account_manager": world.manager_a1,
+        "booker": world.booker_a,
+    }.get(role)
+
+
+def _sample_args(world, rule) -> dict:
+    """Values for a rule's arguments that the role's own scope contains."""
+    values = {
+        "company_id": world.company_a.id,
+        "user_id": world.manager_a2.id,
+        "code": "en",
+        "filename": "css/portal.css",
+    }
+    return {name: values[name] for name in rule.arguments}
+
+
+def _csrf(client) -> str:
+    page = client.get("/account/password")
+    if page.status_code != 200:
+        page = client.get("/login")
+    return factories.csrf_from(page)
+
+
+def test_every_route_has_a_rule(app):
+    """Every endpoint declares its access, and the matrix below covers it."""
+    from portal.auth.policy import access_of
+
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            if rule.endpoint == "static":
+                continue
+            assert access_of(rule.endpoint) is not None, f"{rule.endpoint} has no @allow/@public rule"
+            assert rule.endpoint in EXPECTED, f"{rule.endpoint} is missing from the access matrix"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_access_matrix(app, client, world, role):
+    user = _user_for(world, role)
+    if user is not None:
+        assert sign_in(client, user.email).status_code == 302
+    failures = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        method, statuses = EXPECTED[rule.endpoint]
+        with app.test_request_context():
+            from flask import url_for
+
+            url = url_for(rule.endpoint, **_sample_args(world, rule))
+        if method == "POST":
+            response = client.post(url, data={"csrf_token": _csrf(client)})
+        else:
+            response = client.get(url)
+        if response.status_code != statuses[role]:
+            failures.append(f"{method} {url}: {response.status_code}, expected {statuses[role]}")
+    assert not failures, "\n".join(failures)
+
+
+def test_undeclared_route_is_refused(app):
+    """A view without a rule fails closed, even for an administrator."""
+    from portal import create_app
+
+    other = create_app("testing", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])
+    other.add_url_rule("/undeclared", "undeclared", lambda: "secret")
+    response = other.test_client().get("/undeclared")
+    assert response.status_code == 404
+    assert b"secret" not in response.data
+
+
+def test_booker_gets_404_for_every_other_company_id(app, client, world, db_session):
+    """Every route that takes an id answers 404 to a booker for other companies' ids."""
+    sign_in(client, world.booker_a.email)
+    others = [world.company_b.id, world.company_a2.id, 999_999]
+    id_routes = [r for r in app.url_map.iter_rules() if any(a.endswith("_id") for a in r.arguments)]
+    assert id_routes
+    for rule in id_routes:
+        for other in others:
+            args = {a: other for a in rule.arguments}
+            url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m, args=args: str(args[m.group(1)]), rule.rule)
+            if "GET" in rule.methods:
+                assert client.get(url).status_code == 404, url
+            if "POST" in rule.methods:
+                assert client.post(url, data={"csrf_token": _csrf(client)}).status_code == 404, url
+
+
+def test_refusals_are_audited(client, world, db_session):
+    from sqlalchemy import select
+
+    from portal.audit.models import AuditEvent
+
+    sign_in(client, world.booker_a.email)
+    assert client.get(f"/companies/{world.company_b.id}").status_code == 404
+    events = db_session.scalars(select(AuditEvent).where(AuditEvent.action == "refused")).all()
+    assert any(
+        e.actor_id == world.booker_a.id and e.path == f"/companies/{world.company_b.id}" for e in events
+    )
+
+
+def test_branch_head_of_other_branch_is_refused_and_audited(client, world, db_session):
+    from sqlalchemy import select
+
+    from portal.audit.models import AuditEvent
+
+    sign_in(client, world.head_b.email)
+    assert client.get(f"/companies/{world.company_a.id}").status_code == 403
+    event = db_session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "refused", AuditEvent.actor_id == world.head_b.id)
+    ).one()
+    assert event.company_id == world.company_a.id
+
+
+def test_manager_sees_other_portfolio_by_name_only(client, world):
+    sign_in(client, world.manager_a2.email)
+    page = client.get(f"/companies/{world.company_a.id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert world.company_a.name_zh in html
+    assert world.company_a.credit_code not in html
+    assert world.contact_a.name not in html
+    listing = client.get("/companies/").get_data(as_text=True)
+    assert world.company_a.name_zh in listing
+    assert world.company_a.credit_code not in listing
