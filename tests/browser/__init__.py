@@ -1,0 +1,1 @@
+"""Browser journeys: a live server on a committed SQLite world, driven by Chromium through Playwright."""
