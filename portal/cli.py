@@ -27,3 +27,30 @@ def register(app: Flask) -> None:
         for key, value in summary.items():
             click.echo(f"{key}: {value}")
         demo.print_logins(app.config["DEMO_PASSWORD"])
+
+    @app.cli.group("scores")
+    def scores():
+        """Account scoring."""
+
+    @scores.command("recompute")
+    @click.option(
+        "--as-of",
+        "as_of",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        default=None,
+        help="Score date (default: today in the portal's time zone).",
+    )
+    def recompute(as_of):
+        """Score every company for a date and store the snapshots (idempotent)."""
+        from portal.audit.trail import acting_as
+        from portal.extensions import db
+        from portal.scoring.operations import recompute as run
+        from portal.timeutil import local_today
+
+        score_date = as_of.date() if as_of else local_today()
+        with acting_as("system:scoring"):
+            summary = run(score_date)
+        db.session.commit()
+        click.echo(
+            f"Scores for {score_date.isoformat()}: " + ", ".join(f"{k} {v}" for k, v in summary.items())
+        )

@@ -181,3 +181,29 @@ def small_world(session) -> World:
     w.booker_a = user(session, "booker", company=w.company_a)
     w.booker_b = user(session, "booker", company=w.company_b)
     return w
+
+
+def segment(
+    session, company_obj: Company | None, flight_date: date, revenue_fen: int, cabin: str = "Y", **kw
+):
+    """One flown coupon; ticket numbers are unique per call."""
+    from portal.segments.models import Segment
+
+    n = next(_counter)
+    obj = Segment(
+        ticket_number=kw.pop("ticket_number", f"999{n:010d}"),
+        coupon_number=kw.pop("coupon_number", 1),
+        company_id=company_obj.id if company_obj is not None else None,
+        traveller_name=kw.pop("traveller_name", "张三"),
+        flight_number=kw.pop("flight_number", "CA1501"),
+        flight_date=flight_date,
+        origin=kw.pop("origin", "PEK"),
+        destination=kw.pop("destination", "SHA"),
+        cabin=cabin,
+        fare_class=kw.pop("fare_class", {"F": "F", "C": "J", "W": "W", "Y": "Y"}[cabin]),
+        net_revenue_fen=revenue_fen,
+        distance_km=kw.pop("distance_km", 1088),
+        **kw,
+    )
+    session.add(obj)
+    return obj

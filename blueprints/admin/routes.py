@@ -115,6 +115,10 @@ def set_enabled(user_id: int):
         flash(str(e), "danger")
     else:
         db.session.commit()
-        flash(_("The account is enabled.") if enable else _("The account is disabled; its sessions have ended."),
-              "success")
+        flash(
+            _("The account is enabled.")
+            if enable
+            else _("The account is disabled; its sessions have ended."),
+            "success",
+        )
     return redirect(url_for(".users"))

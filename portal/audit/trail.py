@@ -166,3 +166,35 @@ def record_refusal(reason: str, *, company_id: int | None = None) -> None:
         )
     )
     db.session.commit()
+
+
+def record_bulk(entity: str, changes: list[tuple[int, int | None, dict | None, dict | None]]) -> None:
+    """Audit rows for changes written in bulk (Core statements bypass the flush hook).
+
+    `changes` holds (entity_id, company_id, before, after) per changed row.
+    """
+    if not changes:
+        return
+    from portal.audit.models import AuditEvent
+    from portal.extensions import db
+
+    actor_id, actor_label = _actor()
+    ip, path = _where()
+    now = utcnow()
+    rows = [
+        dict(
+            at=now,
+            actor_id=actor_id,
+            actor_label=actor_label,
+            action="update",
+            entity=entity,
+            entity_id=entity_id,
+            company_id=company_id,
+            before=before,
+            after=after,
+            ip=ip,
+            path=path,
+        )
+        for entity_id, company_id, before, after in changes
+    ]
+    db.session.execute(insert(AuditEvent.__table__), rows)

@@ -126,7 +126,9 @@ def create_user(
     return user
 
 
-def update_user(actor: User, user: User, *, name: str, role: str, office_id, company_id, phone, title) -> None:
+def update_user(
+    actor: User, user: User, *, name: str, role: str, office_id, company_id, phone, title
+) -> None:
     """Change an account's name, role and membership; a role change ends its sessions."""
     reasons: dict[str | None, list[str]] = {}
     if actor.id == user.id and role != user.role:

@@ -1,0 +1,21 @@
+"""Dates and times in the portal's time zone (Asia/Shanghai by default)."""
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+
+def portal_zone() -> ZoneInfo:
+    """The portal's time zone."""
+    return ZoneInfo(current_app.config["PORTAL_TIMEZONE"])
+
+
+def local_now() -> datetime:
+    """Now, in the portal's time zone (aware)."""
+    return datetime.now(UTC).astimezone(portal_zone())
+
+
+def local_today() -> date:
+    """Today's date in the portal's time zone."""
+    return local_now().date()
