@@ -82,6 +82,8 @@ def register_blueprints(app: Flask) -> None:
     from blueprints.auth import bp as auth_bp
     from blueprints.companies import bp as companies_bp
     from blueprints.main import bp as main_bp
+    from blueprints.rankings import bp as rankings_bp
+    from blueprints.scoring import bp as scoring_bp
     from blueprints.selfservice import bp as self_bp
 
     app.register_blueprint(main_bp)
@@ -89,6 +91,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(companies_bp, url_prefix="/companies")
     app.register_blueprint(self_bp, url_prefix="/self")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(rankings_bp, url_prefix="/rankings")
+    app.register_blueprint(scoring_bp, url_prefix="/scoring")
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -1,0 +1,3 @@
+"""Ranking and portfolio pages."""
+
+from blueprints.rankings import bp  # noqa: F401

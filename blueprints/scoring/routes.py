@@ -1,0 +1,3 @@
+"""Scoring configuration pages."""
+
+from blueprints.scoring import bp  # noqa: F401
