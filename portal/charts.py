@@ -5,6 +5,7 @@ and which run no script. Sparklines are simple enough to be a polyline drawn by 
 """
 
 import base64
+import re
 from collections.abc import Sequence
 
 import pygal
@@ -35,6 +36,14 @@ STYLE = Style(
 )
 
 
+# pygal writes its settings into a <script> even with js=[]: dead weight in an <img> and a PDF.
+_SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL)
+
+
+def _svg(chart) -> str:
+    return _SCRIPT.sub("", chart.render(is_unicode=True))
+
+
 def _config(**kw) -> dict:
     base = dict(style=STYLE, js=[], disable_xml_declaration=True, width=640, height=280, margin=12)
     base.update(kw)
@@ -47,7 +56,7 @@ def bar_chart(labels: Sequence[str], series: dict[str, Sequence[float]], *, hori
     chart.x_labels = list(labels)
     for name, values in series.items():
         chart.add(name, list(values))
-    return chart.render(is_unicode=True)
+    return _svg(chart)
 
 
 def line_chart(labels: Sequence[str], series: dict[str, Sequence[float | None]], **kw) -> str:
@@ -56,7 +65,7 @@ def line_chart(labels: Sequence[str], series: dict[str, Sequence[float | None]],
     chart.x_labels = list(labels)
     for name, values in series.items():
         chart.add(name, list(values))
-    return chart.render(is_unicode=True)
+    return _svg(chart)
 
 
 def pie_chart(parts: dict[str, float], **kw) -> str:
@@ -64,7 +73,7 @@ def pie_chart(parts: dict[str, float], **kw) -> str:
     chart = pygal.Pie(**_config(inner_radius=0.45, **kw))
     for name, value in parts.items():
         chart.add(name, value)
-    return chart.render(is_unicode=True)
+    return _svg(chart)
 
 
 def data_uri(svg: str) -> str:

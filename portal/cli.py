@@ -54,3 +54,26 @@ def register(app: Flask) -> None:
         click.echo(
             f"Scores for {score_date.isoformat()}: " + ", ".join(f"{k} {v}" for k, v in summary.items())
         )
+
+    @scores.command("backfill")
+    @click.option("--months", required=True, type=click.IntRange(1, 120), help="Month-ends to score.")
+    @click.option(
+        "--as-of",
+        "as_of",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        default=None,
+        help="The last score date (default: today in the portal's time zone).",
+    )
+    def backfill(months: int, as_of):
+        """Score the last N month-ends ending at the as-of date, oldest first (idempotent)."""
+        from portal.audit.trail import acting_as
+        from portal.extensions import db
+        from portal.scoring.operations import backfill as run
+        from portal.timeutil import local_today
+
+        score_date = as_of.date() if as_of else local_today()
+        with acting_as("system:scoring"):
+            results = run(score_date, months)
+        db.session.commit()
+        for day, summary in results:
+            click.echo(f"Scores for {day.isoformat()}: " + ", ".join(f"{k} {v}" for k, v in summary.items()))

@@ -20,6 +20,32 @@ EXPECTED = {
     "auth.change_password": ("GET", {"anonymous": 302} | dict.fromkeys(ROLES[1:], 200)),
     "companies.index": ("GET", {"anonymous": 302, **STAFF_OK, "booker": 404}),
     "companies.detail": ("GET", {"anonymous": 302, **STAFF_OK, "booker": 404}),
+    "rankings.index": ("GET", {"anonymous": 302, **STAFF_OK, "booker": 404}),
+    "rankings.export_csv": ("GET", {"anonymous": 302, **STAFF_OK, "booker": 404}),
+    "rankings.export_xlsx": ("GET", {"anonymous": 302, **STAFF_OK, "booker": 404}),
+    "rankings.portfolio": ("GET", {"anonymous": 302, **STAFF_OK, "account_manager": 403, "booker": 404}),
+    "scoring.config": (
+        "GET",
+        {
+            "anonymous": 302,
+            "admin": 200,
+            "management": 200,
+            "branch_head": 403,
+            "account_manager": 403,
+            "booker": 404,
+        },
+    ),
+    "scoring.rescore": (
+        "POST",
+        {
+            "anonymous": 302,
+            "admin": 302,
+            "management": 302,
+            "branch_head": 403,
+            "account_manager": 403,
+            "booker": 404,
+        },
+    ),
     "selfservice.home": (
         "GET",
         {"anonymous": 302, "booker": 200} | dict.fromkeys(STAFF_OK, 403),

@@ -9,6 +9,7 @@ from portal.companies import queries
 from portal.companies.access import may_change, sees_in_full
 from portal.companies.models import COMPANY_STATUSES, TIERS
 from portal.extensions import db
+from portal.scoring import explain
 
 
 @bp.route("/")
@@ -51,4 +52,5 @@ def detail(company_id: int):
         company=company,
         agreement=queries.current_agreement(company),
         can_change=may_change(current_user, company),
+        score=explain.score_section(company.id),
     )

@@ -1,3 +1,124 @@
 """Ranking and portfolio pages."""
 
-from blueprints.rankings import bp  # noqa: F401
+import copy
+
+from flask import Response, current_app, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from blueprints.rankings import bp
+from blueprints.rankings.export import to_csv, to_xlsx
+from blueprints.rankings.forms import export_args, read_filters, read_sort
+from portal.auth.policy import STAFF, allow
+from portal.charts import STYLE, bar_chart, data_uri, pie_chart
+from portal.companies.models import ACTIVITY_STATUSES, INDUSTRIES, TIERS
+from portal.extensions import db
+from portal.labels import label
+from portal.scoring import queries
+from portal.scoring.engine import COMPONENTS, TIER_ORDER
+
+PORTFOLIO_ROLES = ("admin", "management", "branch_head")
+# The badge colours of static/css/portal.css.
+TIER_COLOURS = {"platinum": "#3d3d4e", "gold": "#b8860b", "silver": "#8a939c", "standard": "#c9ced4"}
+ACTIVITY_COLOURS = {"active": "#198754", "sleeping": "#e0a800", "lost": "#6c757d"}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.route("/")
+@allow(*STAFF)
+def index():
+    options = queries.filter_options(current_user)
+    filters = read_filters(request.args, options)
+    sort = read_sort(request.args)
+    dates = queries.score_dates()
+    page = rows = None
+    if dates:
+        stmt = queries.ranking_statement(current_user, dates[0], filters, sort)
+        page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], max_per_page=100, error_out=False)
+        rows = queries.decorate(page.items, dates)
+    return render_template(
+        "rankings/index.html",
+        page=page,
+        rows=rows,
+        score_date=dates[0] if dates else None,
+        previous_date=dates[1] if len(dates) > 1 else None,
+        filters=filters,
+        options=options,
+        sort=sort,
+        export_args=export_args(request.args),
+        components=COMPONENTS,
+        tiers=TIERS,
+        statuses=ACTIVITY_STATUSES,
+        industries=INDUSTRIES,
+    )
+
+
+def _export_rows():
+    options = queries.filter_options(current_user)
+    dates = queries.score_dates(2)
+    rows = queries.export_rows(
+        current_user, dates, read_filters(request.args, options), read_sort(request.args)
+    )
+    suffix = dates[0].isoformat() if dates else "empty"
+    return rows, f"rankings-{suffix}"
+
+
+@bp.route("/export.csv")
+@allow(*STAFF)
+def export_csv():
+    rows, name = _export_rows()
+    return Response(
+        to_csv(rows),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+@bp.route("/export.xlsx")
+@allow(*STAFF)
+def export_xlsx():
+    rows, name = _export_rows()
+    return Response(
+        to_xlsx(rows, title=_("Rankings")),
+        mimetype=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+    )
+
+
+@bp.route("/portfolio")
+@allow(*PORTFOLIO_ROLES)
+def portfolio():
+    options = queries.filter_options(current_user)
+    # Only admins and management choose a branch; a branch head's scope is their branch.
+    branches = options.branches if current_user.role in ("admin", "management") else []
+    branch = request.args.get("branch", type=int)
+    branch = branch if branch in {b.id for b in branches} else None
+    figures = queries.portfolio(current_user, branch=branch)
+    return render_template(
+        "rankings/portfolio.html",
+        figures=figures,
+        branches=branches,
+        branch=branch,
+        charts=_portfolio_charts(figures) if figures.companies else {},
+    )
+
+
+def _portfolio_charts(figures: queries.Portfolio) -> dict[str, str]:
+    # The charts take the colours of the page's tier and activity badges.
+    tiers = bar_chart(
+        [label(t, "tier") for t in TIER_ORDER],
+        {_("Companies"): [{"value": figures.tiers[t], "color": TIER_COLOURS[t]} for t in TIER_ORDER]},
+        height=240,
+    )
+    revenue = pie_chart(
+        {label(s.status, "activity_status"): s.revenue_fen / 100 for s in figures.statuses},
+        height=240,
+        style=_styled(tuple(ACTIVITY_COLOURS[s.status] for s in figures.statuses)),
+    )
+    return {"tiers": data_uri(tiers), "revenue": data_uri(revenue)}
+
+
+def _styled(colours: tuple[str, ...]):
+    style = copy.copy(STYLE)
+    style.colors = colours
+    return style

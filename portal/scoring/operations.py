@@ -3,6 +3,7 @@
 Flushes, never commits: the CLI command or the job owns the transaction.
 """
 
+import calendar
 from datetime import date
 from decimal import Decimal
 
@@ -162,3 +163,35 @@ def recompute(as_of: date, rules: Rules | None = None) -> dict:
     summary["companies_changed"] = update_companies(scores) if latest is None or as_of >= latest else 0
     db.session.flush()
     return summary
+
+
+def backfill_dates(as_of: date, months: int) -> list[date]:
+    """The score dates of a backfill, oldest first: the month-ends of the `months - 1` months
+    before `as_of`'s month, then `as_of` itself."""
+    dates = []
+    for back in range(months - 1, 0, -1):
+        year, month = divmod(as_of.year * 12 + as_of.month - 1 - back, 12)
+        month += 1
+        dates.append(date(year, month, calendar.monthrange(year, month)[1]))
+    return [*dates, as_of]
+
+
+def backfill(as_of: date, months: int, rules: Rules | None = None) -> list[tuple[date, dict]]:
+    """Score the last `months` month-ends ending at `as_of`, oldest first, so rank movement and
+    history exist; the summary of each date. Running it twice changes nothing.
+
+    Only the last date may set the companies' current tier and score: the earlier dates are
+    history, and recording every intermediate tier as a change would flood the audit trail.
+    """
+    if months < 1:
+        raise ValueError("months must be at least 1")
+    rules = rules or current_rules()
+    dates = backfill_dates(as_of, months)
+    results = []
+    for score_date in dates[:-1]:
+        scores = compute(score_date, rules)
+        summary = {"companies": len(scores), **store_snapshots(score_date, scores, rules)}
+        results.append((score_date, {**summary, "companies_changed": 0}))
+    results.append((as_of, recompute(as_of, rules)))
+    db.session.flush()
+    return results

@@ -1,6 +1,6 @@
 """The main navigation: derived from the access policy, so a link shows only when allowed."""
 
-from flask import current_app, url_for
+from flask import current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from portal.auth.policy import access_of
@@ -8,9 +8,10 @@ from portal.auth.policy import access_of
 # (endpoint, label) in display order; areas that do not exist yet are simply absent.
 NAV = (
     ("selfservice.home", _l("My company")),
-    ("main.dashboard", _l("Home")),
     ("companies.index", _l("Companies")),
     ("rankings.index", _l("Rankings")),
+    ("rankings.portfolio", _l("Portfolio")),
+    ("scoring.config", _l("Scoring")),
     ("agreements.index", _l("Agreements")),
     ("pipeline.index", _l("Pipeline")),
     ("reminders.index", _l("Reminders")),
@@ -29,5 +30,19 @@ def items_for(user) -> list[dict]:
             continue
         access = access_of(endpoint) or frozenset()
         if user.role in access:
-            items.append({"endpoint": endpoint, "url": url_for(endpoint), "label": text})
+            items.append({"endpoint": endpoint, "url": url_for(endpoint), "label": text, "active": False})
+    _mark_active(items, request.endpoint or "")
     return items
+
+
+def _mark_active(items: list[dict], current: str) -> None:
+    """The link of the current page is active; else the first link of the same area."""
+    for item in items:
+        if item["endpoint"] == current:
+            item["active"] = True
+            return
+    area = current.split(".")[0]
+    for item in items:
+        if item["endpoint"].split(".")[0] == area:
+            item["active"] = True
+            return
