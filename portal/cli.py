@@ -11,14 +11,25 @@ def register(app: Flask) -> None:
     @click.option("--companies", default=1200, show_default=True, type=click.IntRange(1, 100_000))
     @click.option("--years", default=2, show_default=True, type=click.IntRange(1, 10))
     @click.option("--seed", "seed_value", default=42, show_default=True, type=int)
-    @click.option("--if-empty", is_flag=True, help="Do nothing when companies already exist.")
+    @click.option("--if-empty", is_flag=True, help="Do nothing when the database has companies or users.")
     @click.option("--quiet", is_flag=True, help="No progress bar.")
-    def seed(companies: int, years: int, seed_value: int, if_empty: bool, quiet: bool):
-        """Build the deterministic demo world and print the demo logins."""
+    @click.option(
+        "--score-months",
+        default=6,
+        show_default=True,
+        type=click.IntRange(0, 24),
+        help="Score the last N month-ends after seeding, so rankings have history (0: none).",
+    )
+    def seed(companies: int, years: int, seed_value: int, if_empty: bool, quiet: bool, score_months: int):
+        """Build the deterministic demo world, score it, and print the demo logins."""
+        from portal.audit.trail import acting_as
         from portal.demo import seed as demo
+        from portal.extensions import db
+        from portal.scoring.operations import backfill
+        from portal.timeutil import local_today
 
         if if_empty and not demo.database_is_empty():
-            click.echo("The database already has companies; seed skipped.")
+            click.echo("The database already has companies or users; seed skipped.")
             demo.print_logins(app.config["DEMO_PASSWORD"])
             return
         if not demo.database_is_empty():
@@ -26,6 +37,11 @@ def register(app: Flask) -> None:
         summary = demo.seed_world(companies=companies, years=years, seed=seed_value, progress=not quiet)
         for key, value in summary.items():
             click.echo(f"{key}: {value}")
+        if score_months:
+            with acting_as("system:scoring"):
+                scored = backfill(local_today(), score_months)
+            db.session.commit()
+            click.echo(f"scored {len(scored)} month-ends, the last {scored[-1][0].isoformat()}")
         demo.print_logins(app.config["DEMO_PASSWORD"])
 
     @app.cli.group("scores")

@@ -1,0 +1,1 @@
+"""The deterministic demo world: `flask --app wsgi seed` (DESIGN §6)."""
