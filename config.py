@@ -61,6 +61,15 @@ class Config:
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-pass-2026")
     PAGE_SIZE = 25
 
+    # Fernet key(s) for sensitive fields (identity-document numbers), comma-separated: the first
+    # encrypts, all decrypt (key rotation). Production requires it; development keeps one in
+    # instance/field_key.
+    PORTAL_FIELD_KEY = os.environ.get("PORTAL_FIELD_KEY")
+    # Revealing a document number needs a password entered within this many minutes.
+    REAUTH_MAX_AGE = timedelta(minutes=_env_int("PORTAL_REAUTH_MINUTES", 15))
+    # A complaint must be resolved within this many hours of being recorded (its due_at).
+    COMPLAINT_SLA_HOURS = _env_int("PORTAL_COMPLAINT_SLA_HOURS", 72)
+
 
 class DevelopmentConfig(Config):
     """Local development: `./run.sh` on the embedded SQLite database."""
@@ -73,6 +82,8 @@ class TestingConfig(Config):
 
     TESTING = True
     SECRET_KEY = "testing-only-not-secret"
+    # A fixed Fernet key for the suite only (made once with Fernet.generate_key()).
+    PORTAL_FIELD_KEY = "AQEJyteoRzHJ7G9-Shthw8fgur03k4002RIJRQ1260I="
     WTF_CSRF_ENABLED = True
     LOGIN_MAX_FAILURES = 5
     PORTAL_DATA_DIR = os.environ.get("PORTAL_DATA_DIR", "/tmp/portal-test-data")

@@ -25,6 +25,10 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         if config_name != "development":
             raise RuntimeError("SECRET_KEY must be set in the environment.")
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
+    if not app.config.get("PORTAL_FIELD_KEY"):
+        if config_name != "development":
+            raise RuntimeError("PORTAL_FIELD_KEY must be set in the environment.")
+        app.config["PORTAL_FIELD_KEY"] = _instance_field_key(app.instance_path)
     _configure_engine(app)
     register_extensions(app)
     register_blueprints(app)
@@ -43,6 +47,19 @@ def _instance_secret(instance_path: str) -> str:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_hex(32))
+    with open(path) as f:
+        return f.read().strip()
+
+
+def _instance_field_key(instance_path: str) -> str:
+    """Development only: a Fernet key for sensitive fields kept in instance/field_key."""
+    from cryptography.fernet import Fernet
+
+    path = os.path.join(instance_path, "field_key")
+    if not os.path.exists(path):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(Fernet.generate_key().decode())
     with open(path) as f:
         return f.read().strip()
 
@@ -79,9 +96,11 @@ def register_blueprints(app: Flask) -> None:
     """Import and register one blueprint per area (imports stay inside: portal never imports
     blueprints at module level)."""
     from blueprints.admin import bp as admin_bp
+    from blueprints.agreements import bp as agreements_bp
     from blueprints.auth import bp as auth_bp
     from blueprints.companies import bp as companies_bp
     from blueprints.main import bp as main_bp
+    from blueprints.notifications import bp as notifications_bp
     from blueprints.rankings import bp as rankings_bp
     from blueprints.scoring import bp as scoring_bp
     from blueprints.selfservice import bp as self_bp
@@ -91,8 +110,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(companies_bp, url_prefix="/companies")
     app.register_blueprint(self_bp, url_prefix="/self")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(agreements_bp, url_prefix="/agreements")
     app.register_blueprint(rankings_bp, url_prefix="/rankings")
     app.register_blueprint(scoring_bp, url_prefix="/scoring")
+    app.register_blueprint(notifications_bp, url_prefix="/notifications")
 
 
 def register_errorhandlers(app: Flask) -> None:

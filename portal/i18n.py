@@ -1,11 +1,12 @@
 """Locale and time zone selection: Simplified Chinese by default, English on request."""
 
-from flask import current_app, session
+from flask import current_app, has_request_context, session
 
 
 def select_locale() -> str:
-    """The language the user chose, else the default (zh)."""
-    lang = session.get("lang")
+    """The language the user chose, else the default (zh); jobs and commands (no request) get
+    the default."""
+    lang = session.get("lang") if has_request_context() else None
     if lang in current_app.config["LANGUAGES"]:
         return lang
     return current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -19,3 +19,13 @@ def local_now() -> datetime:
 def local_today() -> date:
     """Today's date in the portal's time zone."""
     return local_now().date()
+
+
+def local_to_utc(value: datetime) -> datetime:
+    """A naive wall-clock time in the portal's zone (what a person types) as naive UTC."""
+    return value.replace(tzinfo=portal_zone()).astimezone(UTC).replace(tzinfo=None)
+
+
+def utc_to_local(value: datetime) -> datetime:
+    """A naive-UTC time from the database as a naive wall-clock time in the portal's zone."""
+    return value.replace(tzinfo=UTC).astimezone(portal_zone()).replace(tzinfo=None)

@@ -10,7 +10,8 @@ from werkzeug.security import generate_password_hash
 from portal.agreements.models import Agreement, AgreementDiscount
 from portal.auth.models import User
 from portal.companies import credit_code
-from portal.companies.models import Company, Contact, Traveller
+from portal.companies.models import Company, Contact, Interaction, Traveller
+from portal.db import utcnow
 from portal.org.models import Branch, SalesOffice
 
 PASSWORD = "correct-horse-battery-77"
@@ -150,14 +151,37 @@ def traveller(session, company_obj: Company, **kw) -> Traveller:
     return obj
 
 
+def interaction(session, company_obj: Company, **kw) -> Interaction:
+    """A visit (or, with kind="complaint", an open complaint due in three days)."""
+    kind = kw.pop("kind", "visit")
+    now = utcnow()
+    obj = Interaction(
+        company_id=company_obj.id,
+        kind=kind,
+        occurred_at=kw.pop("occurred_at", now - timedelta(hours=2)),
+        summary=kw.pop(
+            "summary",
+            "航班延误后行李未按时送达，旅客投诉。"
+            if kind == "complaint"
+            else "电话回访，了解下季度出行计划。",
+        ),
+        complaint_status=kw.pop("complaint_status", "open" if kind == "complaint" else None),
+        due_at=kw.pop("due_at", now + timedelta(hours=72) if kind == "complaint" else None),
+        **kw,
+    )
+    session.add(obj)
+    session.flush()
+    return obj
+
+
 class World:
     """Handles on the small world's rows."""
 
 
 def small_world(session) -> World:
     """Two branches; an admin, management, a branch head per branch, two managers in branch A,
-    one in branch B; companies: two of manager A1, one of manager B1; a booker for each of
-    the first two companies."""
+    one in branch B; companies: two of manager A1, one of manager B1; an open complaint on the
+    first; a booker for each of the first two companies."""
     w = World()
     w.branch_a = branch(session, name_zh="北京分公司")
     w.branch_b = branch(session, name_zh="上海分公司", city="上海")
@@ -178,6 +202,7 @@ def small_world(session) -> World:
     w.contact_a = contact(session, w.company_a)
     w.traveller_a = traveller(session, w.company_a)
     w.traveller_b = traveller(session, w.company_b)
+    w.complaint_a = interaction(session, w.company_a, kind="complaint", author_id=w.manager_a1.id)
     w.booker_a = user(session, "booker", company=w.company_a)
     w.booker_b = user(session, "booker", company=w.company_b)
     return w

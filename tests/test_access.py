@@ -9,6 +9,15 @@ from tests.conftest import sign_in
 
 ROLES = ("anonymous", "admin", "management", "branch_head", "account_manager", "booker")
 STAFF_OK = {"admin": 200, "management": 200, "branch_head": 200, "account_manager": 200}
+# Dossier pages that change the company: its manager, branch head and admins; management reads only.
+DOSSIER_CHANGE = {
+    "anonymous": 302,
+    "admin": 200,
+    "management": 403,
+    "branch_head": 200,
+    "account_manager": 200,
+    "booker": 404,
+}
 
 # endpoint -> (method, {role: status}). A route missing here fails test_every_route_has_a_rule.
 EXPECTED = {
@@ -20,6 +29,25 @@ EXPECTED = {
     "auth.change_password": ("GET", {"anonymous": 302} | dict.fromkeys(ROLES[1:], 200)),
     "companies.index": ("GET", {"anonymous": 302, **STAFF_OK, "booker": 404}),
     "companies.detail": ("GET", {"anonymous": 302, **STAFF_OK, "booker": 404}),
+    "companies.timeline_page": ("GET", {"anonymous": 302, **STAFF_OK, "booker": 404}),
+    "companies.audit": ("GET", {"anonymous": 302, **STAFF_OK, "booker": 404}),
+    "companies.new_contact": ("GET", DOSSIER_CHANGE),
+    "companies.edit_contact": ("GET", DOSSIER_CHANGE),
+    "companies.delete_contact": ("GET", DOSSIER_CHANGE),
+    "companies.new_traveller": ("GET", DOSSIER_CHANGE),
+    "companies.edit_traveller": ("GET", DOSSIER_CHANGE),
+    "companies.delete_traveller": ("GET", DOSSIER_CHANGE),
+    "companies.new_interaction": ("GET", DOSSIER_CHANGE),
+    "companies.complaint_status": ("GET", DOSSIER_CHANGE),
+    # The sample traveller has no identity document: those who may reveal are sent back.
+    "companies.reveal_traveller": (
+        "POST",
+        DOSSIER_CHANGE | dict.fromkeys(("admin", "branch_head", "account_manager"), 302),
+    ),
+    "companies.reassign": ("GET", DOSSIER_CHANGE | {"account_manager": 403}),
+    "auth.reauth": ("GET", {"anonymous": 302} | dict.fromkeys(ROLES[1:], 200)),
+    "notifications.index": ("GET", {"anonymous": 302} | dict.fromkeys(ROLES[1:], 200)),
+    "notifications.mark_read": ("POST", dict.fromkeys(ROLES, 302)),
     "rankings.index": ("GET", {"anonymous": 302, **STAFF_OK, "booker": 404}),
     "rankings.export_csv": ("GET", {"anonymous": 302, **STAFF_OK, "booker": 404}),
     "rankings.export_xlsx": ("GET", {"anonymous": 302, **STAFF_OK, "booker": 404}),
@@ -46,6 +74,112 @@ EXPECTED = {
             "booker": 404,
         },
     ),
+    "agreements.index": ("GET", {"anonymous": 302, **STAFF_OK, "booker": 404}),
+    "agreements.detail": ("GET", {"anonymous": 302, **STAFF_OK, "booker": 404}),
+    # Without ?company_id= the new-agreement page sends the user to pick a company.
+    "agreements.new": (
+        "GET",
+        {
+            "anonymous": 302,
+            "admin": 302,
+            "management": 403,
+            "branch_head": 302,
+            "account_manager": 302,
+            "booker": 404,
+        },
+    ),
+    # The sample agreement is active: its terms are not editable (redirect with a message).
+    "agreements.edit_terms": (
+        "GET",
+        {
+            "anonymous": 302,
+            "admin": 302,
+            "management": 403,
+            "branch_head": 302,
+            "account_manager": 302,
+            "booker": 404,
+        },
+    ),
+    "agreements.submit": (
+        "POST",
+        {
+            "anonymous": 302,
+            "admin": 302,
+            "management": 403,
+            "branch_head": 302,
+            "account_manager": 302,
+            "booker": 404,
+        },
+    ),
+    "agreements.approve": (
+        "POST",
+        {
+            "anonymous": 302,
+            "admin": 302,
+            "management": 403,
+            "branch_head": 302,
+            "account_manager": 403,
+            "booker": 404,
+        },
+    ),
+    # Reject and terminate need a reason: without one the page shows the error.
+    "agreements.reject": (
+        "POST",
+        {
+            "anonymous": 302,
+            "admin": 200,
+            "management": 403,
+            "branch_head": 200,
+            "account_manager": 403,
+            "booker": 404,
+        },
+    ),
+    "agreements.terminate": (
+        "POST",
+        {
+            "anonymous": 302,
+            "admin": 200,
+            "management": 403,
+            "branch_head": 200,
+            "account_manager": 403,
+            "booker": 404,
+        },
+    ),
+    "agreements.renew": (
+        "POST",
+        {
+            "anonymous": 302,
+            "admin": 302,
+            "management": 403,
+            "branch_head": 302,
+            "account_manager": 302,
+            "booker": 404,
+        },
+    ),
+    "agreements.render_document": (
+        "POST",
+        {
+            "anonymous": 302,
+            "admin": 302,
+            "management": 403,
+            "branch_head": 302,
+            "account_manager": 302,
+            "booker": 404,
+        },
+    ),
+    "agreements.upload_scan": (
+        "POST",
+        {
+            "anonymous": 302,
+            "admin": 200,
+            "management": 403,
+            "branch_head": 200,
+            "account_manager": 200,
+            "booker": 404,
+        },
+    ),
+    # The sample version id does not exist: staff who may read the agreement get 404.
+    "agreements.download": ("GET", {"anonymous": 302, **dict.fromkeys(STAFF_OK, 404), "booker": 404}),
     "selfservice.home": (
         "GET",
         {"anonymous": 302, "booker": 200} | dict.fromkeys(STAFF_OK, 403),
@@ -114,6 +248,11 @@ def _sample_args(world, rule) -> dict:
         "user_id": world.manager_a2.id,
         "code": "en",
         "filename": "css/portal.css",
+        "contact_id": world.contact_a.id,
+        "traveller_id": world.traveller_a.id,
+        "interaction_id": world.complaint_a.id,
+        "agreement_id": world.agreement_a.id,
+        "version_id": 999_999,
     }
     return {name: values[name] for name in rule.arguments}
 

@@ -28,3 +28,7 @@ class ChangePasswordForm(PortalForm):
         _l("Repeat the new password"),
         validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))],
     )
+
+
+class ReauthForm(PortalForm):
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])

@@ -4,9 +4,12 @@ from flask import abort, render_template
 from flask_login import current_user
 
 from blueprints.selfservice import bp
+from portal.agreements import attainment
+from portal.agreements.queries import active_agreement
 from portal.auth.policy import allow
 from portal.companies import queries
 from portal.extensions import db
+from portal.timeutil import local_today
 
 
 @bp.route("/")
@@ -16,6 +19,13 @@ def home():
     company = db.session.scalar(queries.dossier_query(current_user.company_id))
     if company is None:
         abort(404)
+    # The booker sees the agreement in force only: never drafts, pending or past agreements.
+    today = local_today()
+    agreement = active_agreement(company.id, today)
     return render_template(
-        "selfservice/home.html", company=company, agreement=queries.current_agreement(company)
+        "selfservice/home.html",
+        company=company,
+        agreement=agreement,
+        attainment=attainment.for_agreement(db.session, agreement, today) if agreement else None,
+        days_left=(agreement.valid_to - today).days if agreement else None,
     )

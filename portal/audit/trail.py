@@ -198,3 +198,36 @@ def record_bulk(entity: str, changes: list[tuple[int, int | None, dict | None, d
         for entity_id, company_id, before, after in changes
     ]
     db.session.execute(insert(AuditEvent.__table__), rows)
+
+
+def record_event(
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    *,
+    company_id: int | None = None,
+    after: dict | None = None,
+) -> None:
+    """Audit something that is not a row change (e.g. "reveal": a sensitive value was shown).
+
+    The row joins the session's transaction; the caller commits. Never put a secret in `after`.
+    """
+    from portal.audit.models import AuditEvent
+    from portal.extensions import db
+
+    actor_id, actor_label = _actor()
+    ip, path = _where()
+    db.session.add(
+        AuditEvent(
+            actor_id=actor_id,
+            actor_label=actor_label,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            company_id=company_id,
+            after=after,
+            ip=ip,
+            path=path,
+        )
+    )
+    db.session.flush()

@@ -2,9 +2,10 @@
 
 from flask import request
 from flask_babel import lazy_gettext as _l
-from flask_login import LoginManager
+from flask_login import LoginManager, user_logged_in
 from sqlalchemy import select
 
+from portal.auth import fresh
 from portal.auth.models import User
 from portal.extensions import db
 
@@ -16,6 +17,7 @@ def init_login_manager(login_manager: LoginManager) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_user)
+    user_logged_in.connect(fresh.note_fresh_login)
 
 
 def load_user(token: str) -> User | None:

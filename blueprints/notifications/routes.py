@@ -1,0 +1,56 @@
+"""The signed-in user's notifications, and the unread count the navbar shows."""
+
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from blueprints.auth.routes import safe_next
+from blueprints.notifications import bp
+from blueprints.notifications.forms import MarkReadForm
+from portal.auth.policy import EVERYONE, allow
+from portal.extensions import db
+from portal.notifications import operations, queries
+from portal.notifications.models import Notification
+
+
+@bp.app_template_global("unread_notifications")
+def unread_notifications() -> int:
+    """The navbar's count (0 for anonymous visitors, without a query)."""
+    if not current_user or not current_user.is_authenticated:
+        return 0
+    return queries.unread_count(current_user.id)
+
+
+@bp.route("/")
+@allow(*EVERYONE)
+def index():
+    page = db.paginate(
+        queries.notification_list(current_user.id),
+        per_page=current_app.config["PAGE_SIZE"],
+        max_per_page=100,
+        error_out=False,
+    )
+    return render_template("notifications/index.html", page=page, form=MarkReadForm(), safe_link=safe_next)
+
+
+@bp.route("/read", methods=["POST"])
+@allow(*EVERYONE)
+def mark_read():
+    form = MarkReadForm()
+    if not form.validate_on_submit():
+        abort(400)
+    notification_id = form.notification_id.data
+    if notification_id is not None:
+        owned = db.session.scalar(
+            select(Notification.id).where(
+                Notification.id == notification_id, Notification.user_id == current_user.id
+            )
+        )
+        if owned is None:
+            abort(404)  # someone else's notification: as if it did not exist
+    operations.mark_read(current_user, notification_id)
+    db.session.commit()
+    if notification_id is None:
+        flash(_("All notifications are marked as read."), "success")
+    return redirect(url_for(".index"))

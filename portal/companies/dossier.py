@@ -1,0 +1,201 @@
+"""Read helpers for the dossier's sections: quota summary, quotas and requests, next revisit,
+open complaints, reviews, manager history and the audit trail. Each is one query, however many
+rows the company has, so the dossier loads in a fixed number of queries."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import aliased, joinedload
+
+from portal.agreements.models import Agreement
+from portal.audit.models import AuditEvent
+from portal.audit.trail import SECRET_COLUMNS
+from portal.auth.models import User
+from portal.companies.models import Interaction, ManagerAssignment
+from portal.companies.timeline import is_overdue
+from portal.extensions import db
+from portal.quotas.models import PriorityRequest, Quota
+from portal.reminders.models import Reminder
+from portal.reviews.models import Review
+
+REVISIT_KINDS = ("revisit", "reactivation")
+RECENT_REQUESTS = 10
+REVIEWS_SHOWN = 20
+AUDIT_SHOWN = 20
+AUDIT_PAGE_SIZE = 50
+# Bookkeeping columns (and the row's own ids, shown beside the entity); the trail keeps them,
+# the page leaves them out.
+AUDIT_NOISE = {"id", "company_id", "created_at", "updated_at"}
+AUDIT_VALUE_CHARS = 120
+
+
+def first_of_month(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+@dataclass
+class QuotaSummary:
+    """This month's quotas of an agreement: how many, seats protected, seats confirmed."""
+
+    count: int
+    seats: int
+    used: int
+
+    @property
+    def left(self) -> int:
+        return self.seats - self.used
+
+
+def quota_summary(agreement_id: int, month: date) -> QuotaSummary:
+    """The agreement's quotas for `month` (its first day), counted and summed in one query."""
+    count, seats, used = db.session.execute(
+        select(
+            func.count(Quota.id),
+            func.coalesce(func.sum(Quota.seats), 0),
+            func.coalesce(func.sum(Quota.used), 0),
+        ).where(Quota.agreement_id == agreement_id, Quota.month == month)
+    ).one()
+    return QuotaSummary(int(count), int(seats), int(used))
+
+
+def quota_table(company_id: int, months: tuple[date, ...]) -> list:
+    """(Quota, agreement number) of the company's agreements for the given months."""
+    return list(
+        db.session.execute(
+            select(Quota, Agreement.number)
+            .join(Agreement, Agreement.id == Quota.agreement_id)
+            .where(Agreement.company_id == company_id, Quota.month.in_(months))
+            .order_by(Quota.month, Quota.origin, Quota.destination, Quota.cabin, Quota.id)
+        )
+    )
+
+
+def recent_requests(company_id: int, limit: int = RECENT_REQUESTS) -> list[PriorityRequest]:
+    """The company's latest priority requests with their travellers."""
+    return list(
+        db.session.scalars(
+            select(PriorityRequest)
+            .where(PriorityRequest.company_id == company_id)
+            .options(joinedload(PriorityRequest.traveller))
+            .order_by(PriorityRequest.requested_at.desc(), PriorityRequest.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def next_revisit(company_id: int) -> Reminder | None:
+    """The earliest open revisit or reactivation reminder of the company."""
+    return db.session.scalar(
+        select(Reminder)
+        .where(
+            Reminder.company_id == company_id,
+            Reminder.kind.in_(REVISIT_KINDS),
+            Reminder.status == "open",
+        )
+        .options(joinedload(Reminder.assignee))
+        .order_by(Reminder.due_on, Reminder.id)
+        .limit(1)
+    )
+
+
+@dataclass
+class OpenComplaint:
+    interaction: Interaction
+    overdue: bool
+
+
+def open_complaints(company_id: int, now: datetime) -> list[OpenComplaint]:
+    """Complaints not resolved yet, the most urgent first."""
+    rows = db.session.scalars(
+        select(Interaction)
+        .where(
+            Interaction.company_id == company_id,
+            Interaction.kind == "complaint",
+            Interaction.complaint_status != "resolved",
+        )
+        .options(joinedload(Interaction.author))
+        .order_by(Interaction.due_at, Interaction.id)
+    )
+    return [OpenComplaint(i, is_overdue(i, now)) for i in rows]
+
+
+def reviews(company_id: int, limit: int = REVIEWS_SHOWN) -> list:
+    """(Review, author name) of the company's generated account reviews, newest first."""
+    return list(
+        db.session.execute(
+            select(Review, User.name)
+            .outerjoin(User, User.id == Review.author_id)
+            .where(Review.company_id == company_id)
+            .order_by(Review.created_at.desc(), Review.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def manager_history(company_id: int) -> list:
+    """(ManagerAssignment, assigned by) of the company, newest first."""
+    assigned_by = aliased(User)
+    return list(
+        db.session.execute(
+            select(ManagerAssignment, assigned_by)
+            .outerjoin(assigned_by, assigned_by.id == ManagerAssignment.assigned_by_id)
+            .where(ManagerAssignment.company_id == company_id)
+            .options(joinedload(ManagerAssignment.manager))
+            .order_by(ManagerAssignment.started_at.desc(), ManagerAssignment.id.desc())
+        )
+    )
+
+
+# --- audit trail --------------------------------------------------------------------------
+
+
+@dataclass
+class AuditLine:
+    """An audit event as the dossier shows it: who, what, when, and each field before → after."""
+
+    event: AuditEvent
+    changes: list[tuple[str, str | None, str | None]]
+
+
+def _shown(key: str, value) -> str | None:
+    if value is None:
+        return None
+    if key in SECRET_COLUMNS or "password" in key or "encrypted" in key:
+        return "***"  # the trail masks these already; never trust one layer alone
+    text = value if isinstance(value, str) else str(value)
+    return text if len(text) <= AUDIT_VALUE_CHARS else text[: AUDIT_VALUE_CHARS - 1] + "…"
+
+
+def audit_line(event: AuditEvent) -> AuditLine:
+    """The event with its changed fields, secrets masked and long values cut."""
+    before = event.before if isinstance(event.before, dict) else {}
+    after = event.after if isinstance(event.after, dict) else {}
+    changes = []
+    for key in list(dict.fromkeys([*after.keys(), *before.keys()])):
+        if key in AUDIT_NOISE:
+            continue
+        old, new = _shown(key, before.get(key)), _shown(key, after.get(key))
+        if event.action == "create" and new is None:
+            continue
+        changes.append((key, old, new))
+    return AuditLine(event, changes)
+
+
+def audit_query(company_id: int) -> Select:
+    """The company's audit events, newest first (for the paginated audit page)."""
+    return (
+        select(AuditEvent)
+        .where(AuditEvent.company_id == company_id)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    )
+
+
+def latest_audit(company_id: int, limit: int = AUDIT_SHOWN) -> tuple[list[AuditLine], bool]:
+    """The newest `limit` audit lines, and whether there are more."""
+    events = list(db.session.scalars(audit_query(company_id).limit(limit + 1)))
+    return [audit_line(e) for e in events[:limit]], len(events) > limit

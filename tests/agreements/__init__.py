@@ -1,0 +1,1 @@
+"""Corporate agreements: terms, lifecycle, documents, attainment (issue 5)."""

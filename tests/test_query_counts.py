@@ -1,0 +1,334 @@
+"""The busy pages make a fixed number of SQL queries, however many rows they show (no N+1).
+
+Each case builds a small and a large version of the same page's data, requests the page once
+for each, and counts the statements the engine runs. The counts must be equal: a count that
+grows with the rows shown is a query in a loop. Every counted request starts with an empty
+session, as each request does under gunicorn, so a row the factories or an earlier request
+left in the session's identity map cannot hide a lazy load.
+"""
+
+from contextlib import contextmanager
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import event
+
+from portal.agreements.models import AgreementDiscount
+from portal.extensions import db
+from tests import factories
+from tests.conftest import sign_in
+
+# Transaction control (BEGIN, SAVEPOINT, RELEASE, PRAGMA) differs between the backends and
+# the test's savepoint recipe; only the statements that read or write data are counted.
+COUNTED = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")
+DESTINATIONS = ("SHA", "CAN", "SZX", "CTU", "CKG", "XMN", "HGH", "KMG", "XIY", "WUH")
+
+
+@contextmanager
+def counting_statements():
+    """Collect the data statements the app's engine runs inside the block."""
+    statements: list[str] = []
+
+    def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith(COUNTED):
+            statements.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", before_cursor_execute)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before_cursor_execute)
+
+
+def fresh_request_state(session) -> None:
+    """Commit what the factories made (a savepoint of the test's transaction) and forget the
+    loaded rows."""
+    session.commit()
+    session.expunge_all()
+
+
+def get_counted(app, client, url: str) -> list[str]:
+    """GET `url` in a fresh app context (its own `g`) with nothing loaded in the session, as
+    a request under gunicorn starts; the statements it ran."""
+    with app.app_context():
+        db.session.expunge_all()
+        with counting_statements() as statements:
+            response = client.get(url)
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return statements
+
+
+def signed_in_as(app, client, email: str) -> None:
+    with app.app_context():
+        response = sign_in(client, email)
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+
+def assert_same_count(small: list[str], large: list[str]) -> None:
+    assert len(small) == len(large), (
+        f"{len(small)} statements for the small page, {len(large)} for the large one:\n"
+        + "\n---\n".join(large)
+    )
+
+
+# --- builders (they return plain values: the rows are detached once the session is reset) ---
+
+
+def portfolio(session, n: int, role: str) -> str:
+    """A user of `role` and n companies listed to them, each with its own manager and office,
+    and (except for the branch head, who sees one branch) its own branch. Returns the user's
+    email."""
+    home_branch = factories.branch(session)
+    home_office = factories.office(session, home_branch)
+    user = factories.user(session, role, home_office)
+    for i in range(n):
+        branch = home_branch if role == "branch_head" else factories.branch(session)
+        office = factories.office(session, branch)
+        if role == "account_manager" and i % 2 == 0:
+            manager = user  # half in the manager's own portfolio (shown in full), half others'
+        else:
+            manager = factories.user(session, "account_manager", office)
+        factories.company(session, office, manager, score=Decimal(50 + i % 40), tier="gold")
+    return user.email
+
+
+def company_with(session, n: int) -> dict:
+    """A company with n of everything its dossier and self-service page list: contacts,
+    travellers, subsidiaries (each in its own office), agreements with n discounts each; a
+    parent; its manager and a booker. Returns the company id and the two emails."""
+    office = factories.office(session, factories.branch(session))
+    manager = factories.user(session, "account_manager", office)
+    parent = factories.company(session, office, manager)
+    company = factories.company(session, office, manager, parent_id=parent.id)
+    for i in range(n):
+        factories.contact(session, company, name=f"联系人{i}")
+        factories.traveller(session, company)
+        child_office = factories.office(session, factories.branch(session))
+        child_manager = factories.user(session, "account_manager", child_office)
+        factories.company(session, child_office, child_manager, parent_id=company.id)
+        agreement = factories.agreement(session, company, status="active" if i == 0 else "expired")
+        for j in range(n - 1):  # the factory made the first discount
+            agreement.discounts.append(
+                AgreementDiscount(
+                    scope="city_pair",
+                    origin="PEK",
+                    destination=DESTINATIONS[j],
+                    cabin="C",
+                    percent=Decimal("8.5"),
+                )
+            )
+    booker = factories.user(session, "booker", company=company)
+    session.flush()
+    return {"id": company.id, "manager": manager.email, "booker": booker.email}
+
+
+def dossier_history(session, company: dict, n: int) -> str:
+    """n of everything the dossier's other sections list, for the company made by
+    `company_with`: interactions (half of them open complaints), agreement events, score
+    snapshots with a tier change each, manager assignments, revisit reminders, quotas for this
+    and next month, priority requests, reviews, and notifications for its manager. Returns the
+    email of an admin (who may reassign the company)."""
+    from datetime import date, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from portal.agreements.models import Agreement, AgreementEvent
+    from portal.auth.models import User
+    from portal.companies.models import Interaction, ManagerAssignment
+    from portal.notifications.models import Notification
+    from portal.quotas.models import PriorityRequest, Quota
+    from portal.reminders.models import Reminder
+    from portal.reviews.models import Review
+    from portal.scoring.models import ScoreSnapshot
+
+    company_id = company["id"]
+    manager = session.scalars(select(User).where(User.email == company["manager"])).one()
+    agreements = session.scalars(select(Agreement).where(Agreement.company_id == company_id)).all()
+    active = next(a for a in agreements if a.status == "active")
+    traveller = factories.traveller(session, session.get(type(active.company), company_id))
+    now = datetime(2026, 1, 15, 8, 0)
+    month = date.today().replace(day=1)
+    for i in range(n):
+        kind = "complaint" if i % 2 else "visit"
+        # Every row by a different person: a lazy load per row cannot hide in the identity map.
+        other = factories.user(session, "account_manager", active.company.office)
+        session.add(
+            Interaction(
+                company_id=company_id,
+                author_id=other.id,
+                kind=kind,
+                occurred_at=now - timedelta(days=i),
+                summary=f"记录{i}",
+                complaint_status="open" if kind == "complaint" else None,
+                due_at=now - timedelta(days=i) + timedelta(hours=72) if kind == "complaint" else None,
+            )
+        )
+        session.add(
+            AgreementEvent(
+                agreement_id=agreements[i % len(agreements)].id,
+                to_status="active",
+                actor_id=other.id,
+                at=now - timedelta(days=i, hours=1),
+            )
+        )
+        session.add(
+            ScoreSnapshot(
+                company_id=company_id,
+                score_date=date(2025, 12, 1) - timedelta(days=30 * i),
+                revenue_fen=1,
+                segments=1,
+                premium_share=0,
+                growth=0,
+                attainment=0,
+                pct_revenue=50,
+                pct_frequency=50,
+                pct_premium=50,
+                pct_growth=50,
+                pct_recency=50,
+                pct_attainment=50,
+                total=50,
+                rank=i + 1,
+                tier=("gold", "silver")[i % 2],
+                activity_status="active",
+            )
+        )
+        session.add(
+            ManagerAssignment(
+                company_id=company_id,
+                manager_id=other.id,
+                assigned_by_id=factories.user(session, "branch_head", active.company.office).id,
+                started_at=now - timedelta(days=400 + i),
+                ended_at=now - timedelta(days=399 + i),
+            )
+        )
+        session.add(
+            Reminder(
+                company_id=company_id,
+                assignee_id=manager.id,
+                kind="revisit",
+                title=f"回访{i}",
+                due_on=month + timedelta(days=40 + i),
+            )
+        )
+        quota = Quota(
+            agreement_id=active.id,
+            origin="PEK",
+            destination=DESTINATIONS[i % len(DESTINATIONS)],
+            cabin=("F", "C", "W", "Y")[(i // len(DESTINATIONS)) % 4],
+            month=month if i % 2 else date(month.year + month.month // 12, month.month % 12 + 1, 1),
+            seats=5,
+        )
+        session.add(quota)
+        session.flush()
+        session.add(
+            PriorityRequest(
+                quota_id=quota.id,
+                company_id=company_id,
+                traveller_id=traveller.id,
+                flight_number=f"CA{1000 + i}",
+                flight_date=month,
+                departure_at=now,
+                origin="PEK",
+                destination=quota.destination,
+                cabin=quota.cabin,
+                status="confirmed",
+            )
+        )
+        session.add(Review(kind="account", company_id=company_id, period=f"{2000 + i}Q1", status="done"))
+        session.add(Notification(user_id=manager.id, kind="company_assigned", message=f"通知{i}", link="/"))
+    admin = factories.user(session, "admin", active.company.office)
+    session.flush()
+    return admin.email
+
+
+# --- the pages ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["account_manager", "branch_head", "management"])
+def test_company_list_query_count_does_not_grow(app, db_session, client, role):
+    small_user = portfolio(db_session, 3, role)
+    fresh_request_state(db_session)
+    signed_in_as(app, client, small_user)
+    small = get_counted(app, client, "/companies/")
+
+    client = app.test_client()  # a second browser, its own session cookie
+    large_user = portfolio(db_session, 30, role)
+    fresh_request_state(db_session)
+    signed_in_as(app, client, large_user)
+    large = get_counted(app, client, "/companies/")
+    large_page_2 = get_counted(app, client, "/companies/?page=2&sort=-score")
+
+    assert_same_count(small, large)
+    assert_same_count(small, large_page_2)
+
+
+def test_dossier_query_count_does_not_grow(app, db_session, client):
+    small = company_with(db_session, 1)
+    large = company_with(db_session, 10)
+    fresh_request_state(db_session)
+
+    signed_in_as(app, client, small["manager"])
+    small_statements = get_counted(app, client, f"/companies/{small['id']}")
+    client = app.test_client()
+    signed_in_as(app, client, large["manager"])
+    large_statements = get_counted(app, client, f"/companies/{large['id']}")
+
+    assert_same_count(small_statements, large_statements)
+
+
+def test_limited_dossier_query_count_does_not_grow(app, db_session, client):
+    """Another manager's company (the name-and-owner page) loads the same way."""
+    small = company_with(db_session, 1)
+    large = company_with(db_session, 10)
+    outsider = factories.user(
+        db_session, "account_manager", factories.office(db_session, factories.branch(db_session))
+    )
+    outsider_email = outsider.email
+    fresh_request_state(db_session)
+
+    signed_in_as(app, client, outsider_email)
+    small_statements = get_counted(app, client, f"/companies/{small['id']}")
+    large_statements = get_counted(app, client, f"/companies/{large['id']}")
+
+    assert_same_count(small_statements, large_statements)
+
+
+def test_self_service_query_count_does_not_grow(app, db_session, client):
+    small = company_with(db_session, 1)
+    large = company_with(db_session, 10)
+    fresh_request_state(db_session)
+
+    signed_in_as(app, client, small["booker"])
+    small_statements = get_counted(app, client, "/self/")
+    client = app.test_client()
+    signed_in_as(app, client, large["booker"])
+    large_statements = get_counted(app, client, "/self/")
+
+    assert_same_count(small_statements, large_statements)
+
+
+def test_dossier_sections_timeline_audit_and_notifications_do_not_grow(app, db_session, client):
+    """The dossier with every section full, its timeline and audit pages, the handover page and
+    the manager's notifications: the same statements for 1 row of everything as for 10."""
+    small = company_with(db_session, 1)
+    small_admin = dossier_history(db_session, small, 1)
+    large = company_with(db_session, 10)
+    large_admin = dossier_history(db_session, large, 10)
+    fresh_request_state(db_session)
+
+    pages = ("/companies/{id}", "/companies/{id}/timeline", "/companies/{id}/audit", "/notifications/")
+    counts = {}
+    for name, world in (("small", small), ("large", large)):
+        client = app.test_client()
+        signed_in_as(app, client, world["manager"])
+        counts[name] = [get_counted(app, client, url.format(id=world["id"])) for url in pages]
+    for small_statements, large_statements in zip(counts["small"], counts["large"], strict=True):
+        assert_same_count(small_statements, large_statements)
+
+    handover = []
+    for world, admin in ((small, small_admin), (large, large_admin)):
+        client = app.test_client()
+        signed_in_as(app, client, admin)
+        handover.append(get_counted(app, client, f"/companies/{world['id']}/manager"))
+    assert_same_count(*handover)
