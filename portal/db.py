@@ -86,5 +86,9 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
 
 @event.listens_for(Engine, "begin")
 def _sqlite_on_begin(connection):
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql(_sqlite_begin.get())
+    if connection.dialect.name != "sqlite":
+        return
+    # An AUTOCOMMIT connection must not get a BEGIN: nothing would ever commit it.
+    if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        return
+    connection.exec_driver_sql(_sqlite_begin.get())

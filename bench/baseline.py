@@ -1,0 +1,81 @@
+"""The benchmark's baseline: the company table rendered from memory, no database.
+
+`bench/pages.py` serves `create_app_with_baseline()` under gunicorn, so the baseline runs in
+the same app (same factory, hooks, layout, macros and filters) as the pages it is compared
+with; the production app (`wsgi:app`) never has this route.
+"""
+
+import random
+from decimal import Decimal
+from types import SimpleNamespace
+
+from flask import Blueprint, Flask, current_app, render_template
+from flask_sqlalchemy.pagination import Pagination
+
+from portal import create_app
+from portal.auth.policy import public
+from portal.companies.models import COMPANY_STATUSES, TIERS
+
+# Its template (bench/templates/bench_baseline.html) is the company list page fed from memory:
+# the same layout, table, macros and filters as templates/companies/index.html.
+bp = Blueprint("bench_baseline", __name__, template_folder="templates")
+
+ROWS = 1200  # as many companies as the seeded database behind the measured pages
+
+
+class MemoryPagination(Pagination):
+    """Flask-SQLAlchemy's pagination over a list in memory."""
+
+    def _query_items(self) -> list:
+        start = (self.page - 1) * self.per_page
+        return self._query_args["items"][start : start + self.per_page]
+
+    def _query_count(self) -> int:
+        return len(self._query_args["items"])
+
+
+def _rows(n: int) -> list[SimpleNamespace]:
+    """n company-like rows with offices and managers, the same every time."""
+    rng = random.Random(42)
+    offices = [SimpleNamespace(name_zh=f"第{i}营业部", name_en=f"Office {i}") for i in range(1, 41)]
+    managers = [SimpleNamespace(name=f"客户经理{i}") for i in range(1, 121)]
+    rows = []
+    for i in range(1, n + 1):
+        rows.append(
+            SimpleNamespace(
+                id=i,
+                name_zh=f"北京星河航天科技有限公司{i:04d}",
+                name_en=f"Beijing Galaxy Aerospace Technology Co., Ltd. {i:04d}",
+                credit_code=f"91110000{i:09d}X",
+                city=rng.choice(["北京", "上海", "广州", "成都", "深圳"]),
+                office=rng.choice(offices),
+                manager=rng.choice(managers) if i % 10 else None,
+                tier=rng.choice(TIERS),
+                score=Decimal(rng.randrange(0, 10000)) / 100,
+                status=rng.choice(COMPANY_STATUSES),
+                full=i % 3 == 0,
+            )
+        )
+    rows.sort(key=lambda r: (r.name_zh, r.id))
+    return rows
+
+
+@bp.route("/_bench/baseline")
+@public
+def baseline():
+    """The company table from memory: what a page costs with no database at all."""
+    page = MemoryPagination(
+        per_page=current_app.config["PAGE_SIZE"],
+        max_per_page=100,
+        error_out=False,
+        items=current_app.extensions["bench_baseline_rows"],
+    )
+    return render_template("bench_baseline.html", page=page, tiers=TIERS, statuses=COMPANY_STATUSES)
+
+
+def create_app_with_baseline(config_name: str | None = None, **overrides) -> Flask:
+    """The portal app plus the baseline route (for `gunicorn 'bench.baseline:create_app_with_baseline()'`)."""
+    app = create_app(config_name, **overrides)
+    app.register_blueprint(bp)
+    app.extensions["bench_baseline_rows"] = _rows(ROWS)  # built once, like a warm cache
+    return app
