@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("selfservice", __name__)
 
-from blueprints.selfservice import routes  # noqa: E402,F401
+from blueprints.selfservice import records, requests, routes, travellers  # noqa: E402,F401

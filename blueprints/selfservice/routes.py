@@ -9,6 +9,7 @@ from portal.agreements.queries import active_agreement
 from portal.auth.policy import allow
 from portal.companies import queries
 from portal.extensions import db
+from portal.quotas import queries as quota_queries
 from portal.timeutil import local_today
 
 
@@ -16,16 +17,20 @@ from portal.timeutil import local_today
 @allow("booker")
 def home():
     # Only ever the booker's own company: the id comes from the account, never the request.
-    company = db.session.scalar(queries.dossier_query(current_user.company_id))
+    company = db.session.scalar(queries.with_manager_query(current_user.company_id))
     if company is None:
         abort(404)
     # The booker sees the agreement in force only: never drafts, pending or past agreements.
     today = local_today()
     agreement = active_agreement(company.id, today)
+    months = (today.replace(day=1), quota_queries.next_month(today.replace(day=1)))
     return render_template(
         "selfservice/home.html",
         company=company,
         agreement=agreement,
         attainment=attainment.for_agreement(db.session, agreement, today) if agreement else None,
         days_left=(agreement.valid_to - today).days if agreement else None,
+        balances=quota_queries.company_balances(company.id, months, today=today),
+        months=months,
+        month_text=quota_queries.month_text,
     )

@@ -160,6 +160,10 @@ def seed_world(
         except BaseException:
             session.rollback()
             raise
+    # Freshly bulk-loaded tables have no planner statistics; without them SQLite (and a
+    # PostgreSQL not yet auto-analysed) picks poor indexes for the dossier's queries.
+    session.execute(text("ANALYZE"))
+    session.commit()
     return summary
 
 
@@ -281,6 +285,8 @@ class _World:
         self.ids = _Ids()
         self.counts: dict[str, int] = {}
         self.routes = _route_map()
+        # (traveller id, flight, date) of confirmed and waitlisted requests made so far.
+        self.live_requests: set[tuple] = set()
         self.branches: list[_Branch] = []
         self.offices: list[_Office] = []
         self.companies: list[_Company] = []
@@ -1345,7 +1351,11 @@ class _World:
                         )
                     )
                     leg = self.routes[(origin, destination)]
-                    requests += self._requests(c, rng, quota_id, leg, cabin, month, month_end, seats, used)
+                    made = self._requests(c, rng, quota_id, leg, cabin, month, month_end, seats, used)
+                    # A traveller holds one live request per flight and date (a unique index):
+                    # when a tiny company runs out of distinct ones, fewer seats are confirmed.
+                    quotas[-1]["used"] = sum(1 for r in made if r["status"] == "confirmed")
+                    requests += made
         self._insert(Quota, quotas)
         self._insert(PriorityRequest, requests)
 
@@ -1357,9 +1367,21 @@ class _World:
         requester = c.booker_ids[0] if c.booker_ids else c.manager_id
         priority = TIERS.index(c.tier)
         rows = []
+        live = self.live_requests
 
         def request(status, flight_date):
             flight = rng.choice(flights)
+            traveller_id = rng.choice(c.travellers)[0]
+            if status in ("confirmed", "waitlisted"):
+                for _ in range(40):
+                    if (traveller_id, flight, flight_date) not in live:
+                        break
+                    if status == "confirmed":  # waitlisted ones keep their (future) date
+                        flight_date = month + timedelta(days=rng.randrange(month_days))
+                    flight, traveller_id = rng.choice(flights), rng.choice(c.travellers)[0]
+                else:
+                    return
+                live.add((traveller_id, flight, flight_date))
             departure = _departure_utc(flight, flight_date)
             requested = min(
                 departure - timedelta(days=rng.randint(2, 20), hours=rng.randint(0, 10)),
@@ -1369,7 +1391,7 @@ class _World:
                 id=self.ids("priority_request"),
                 quota_id=quota_id,
                 company_id=c.id,
-                traveller_id=rng.choice(c.travellers)[0],
+                traveller_id=traveller_id,
                 requested_by_id=requester,
                 flight_number=flight,
                 flight_date=flight_date,
@@ -1392,7 +1414,7 @@ class _World:
             request("confirmed", month + timedelta(days=rng.randrange(month_days)))
         if rng.random() < 0.15:
             request("cancelled", month + timedelta(days=rng.randrange(month_days)))
-        if used == seats:
+        if sum(r["status"] == "confirmed" for r in rows) == seats:  # full: a waitlist may form
             future = [month + timedelta(days=d) for d in range(month_days)]
             later = [d for d in future if d >= self.today + timedelta(days=2)]
             past = [d for d in future if d < self.today]

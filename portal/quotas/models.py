@@ -1,7 +1,7 @@
 """Quota and PriorityRequest."""
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,9 +11,12 @@ from portal.db import Base, choice, utcnow
 
 if TYPE_CHECKING:
     from portal.agreements.models import Agreement
+    from portal.auth.models import User
     from portal.companies.models import Traveller
 
 REQUEST_STATUSES = ("confirmed", "waitlisted", "cancelled", "expired")
+LIVE_STATUSES = ("confirmed", "waitlisted")
+LIVE_CONDITION = "status IN ('confirmed', 'waitlisted')"
 
 
 class Quota(Base):
@@ -47,6 +50,17 @@ class PriorityRequest(Base):
     __table_args__ = (
         sa.Index("ix_priority_request_quota_status", "quota_id", "status", "requested_at"),
         sa.Index("ix_priority_request_company_requested", "company_id", "requested_at"),
+        # The last guard against double booking: one traveller holds at most one live request
+        # (confirmed or waitlisted) per flight and date. Cancelled and expired ones may repeat.
+        sa.Index(
+            "uq_priority_request_live_traveller_flight",
+            "traveller_id",
+            "flight_number",
+            "flight_date",
+            unique=True,
+            sqlite_where=sa.text(LIVE_CONDITION),
+            postgresql_where=sa.text(LIVE_CONDITION),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -70,3 +84,4 @@ class PriorityRequest(Base):
 
     quota: Mapped[Quota] = relationship()
     traveller: Mapped["Traveller"] = relationship()
+    requested_by: Mapped[Optional["User"]] = relationship()

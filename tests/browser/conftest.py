@@ -78,6 +78,8 @@ class LiveServer:
 
     url: str
     world: SimpleNamespace
+    # The served app, for a journey that adds rows of its own (in an app context, committed).
+    app: object = None
 
 
 def _capture(w: factories.World) -> SimpleNamespace:
@@ -110,7 +112,7 @@ def live_server(tmp_path_factory):
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
-        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", world=world)
+        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", world=world, app=app)
     finally:
         server.shutdown()
         thread.join(timeout=10)

@@ -1,0 +1,186 @@
+"""A booker's travel history, monthly statement (page, CSV, PDF) and feedback."""
+
+import logging
+import shutil
+import tempfile
+from pathlib import Path
+
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from blueprints.selfservice import bp
+from blueprints.selfservice.common import own_company
+from blueprints.selfservice.forms import FeedbackForm
+from portal import pdf
+from portal.agreements.models import CABINS
+from portal.auth.policy import allow, refuse
+from portal.companies.models import Interaction
+from portal.errors import NotAllowed, ValidationFailed
+from portal.extensions import db
+from portal.quotas.operations import IATA_CODE
+from portal.quotas.queries import month_text, parse_month
+from portal.selfservice import operations, statement
+from portal.timeutil import local_today
+
+log = logging.getLogger(__name__)
+FEEDBACK_SHOWN = 10
+
+
+def _code(name: str) -> str | None:
+    value = request.args.get(name, "", type=str).strip().upper()
+    return value if IATA_CODE.match(value) else None
+
+
+@bp.route("/history")
+@allow("booker")
+def history():
+    company = own_company()
+    month_arg = request.args.get("month", "", type=str)
+    cabin = request.args.get("cabin", "", type=str)
+    filters = statement.HistoryFilter(
+        month=parse_month(month_arg),
+        origin=_code("origin"),
+        destination=_code("destination"),
+        cabin=cabin if cabin in CABINS else None,
+    )
+    problems = []
+    if month_arg and filters.month is None:
+        problems.append(_("A month as YYYY-MM, e.g. 2026-03."))
+    for name in ("origin", "destination"):
+        if request.args.get(name, "").strip() and getattr(filters, name) is None:
+            problems.append(_("A three-letter IATA code, e.g. PEK."))
+    page = db.paginate(
+        statement.history(company.id, filters),
+        per_page=current_app.config["PAGE_SIZE"],
+        max_per_page=100,
+        error_out=False,
+    )
+    return render_template(
+        "selfservice/history.html",
+        company=company,
+        page=page,
+        filters=filters,
+        months=statement.history_months(company.id),
+        month_text=month_text,
+        cabins=CABINS,
+        problems=sorted(set(problems)),
+    )
+
+
+def _statement_month() -> tuple:
+    """The month asked for (default: last month, the latest complete one) and a problem."""
+    text = request.args.get("month", "", type=str)
+    month = parse_month(text)
+    if month is None:
+        default = statement.previous_month(local_today().replace(day=1))
+        return default, (_("A month as YYYY-MM, e.g. 2026-03.") if text else None)
+    return month, None
+
+
+@bp.route("/statement")
+@allow("booker")
+def statement_page():
+    company = own_company()
+    month, problem = _statement_month()
+    data = statement.statement_data(company, month)
+    months = statement.history_months(company.id)
+    if month not in months:
+        months = sorted([*months, month], reverse=True)
+    return render_template(
+        "selfservice/statement.html",
+        company=company,
+        data=data,
+        month=month,
+        months=months,
+        month_text=month_text,
+        problem=problem,
+    )
+
+
+def _download_or_back():
+    month, problem = _statement_month()
+    if problem:
+        flash(problem, "danger")
+        return None, redirect(url_for(".statement_page"))
+    return month, None
+
+
+@bp.route("/statement.csv")
+@allow("booker")
+def statement_csv():
+    month, back = _download_or_back()
+    if back:
+        return back
+    data = statement.statement_data(own_company(), month)
+    body = statement.statement_csv(data)
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="statement-{month_text(month)}.csv"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@bp.route("/statement.pdf")
+@allow("booker")
+def statement_pdf():
+    """The statement as PDF. The data is read into plain values and the read transaction ends
+    before rendering (it may take a second or more): no transaction stays open meanwhile."""
+    month, back = _download_or_back()
+    if back:
+        return back
+    data = statement.statement_data(own_company(), month)
+    db.session.commit()  # nothing to write: ends the read transaction before the render
+    folder = Path(tempfile.mkdtemp(prefix="statement-"))
+    try:
+        statement.render_statement_pdf(data, folder / "statement.pdf")
+        body = (folder / "statement.pdf").read_bytes()
+    except pdf.RenderError:
+        log.exception("statement %s for company %s: PDF render failed", month, current_user.company_id)
+        flash(_("The statement could not be produced. Please try again later."), "danger")
+        return redirect(url_for(".statement_page", month=month_text(month)))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return Response(
+        body,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="statement-{month_text(month)}.pdf"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@bp.route("/feedback", methods=["GET", "POST"])
+@allow("booker")
+def feedback():
+    company = own_company()
+    form = FeedbackForm()
+    if form.validate_on_submit():
+        try:
+            operations.send_feedback(current_user, form.summary.data)
+            db.session.commit()
+        except ValidationFailed as e:
+            db.session.rollback()
+            form.populate_errors(e.reasons)
+        except NotAllowed as e:
+            refuse(str(e), company_id=company.id)
+        else:
+            flash(_("Thank you: your feedback is with your account manager."), "success")
+            return redirect(url_for(".feedback"))
+        company = own_company()
+    sent = db.session.scalars(
+        select(Interaction)
+        .where(
+            Interaction.company_id == company.id,
+            Interaction.kind == "feedback",
+            Interaction.author_id == current_user.id,  # staff notes on the company stay staff's
+        )
+        .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+        .limit(FEEDBACK_SHOWN)
+    ).all()
+    return render_template("selfservice/feedback.html", form=form, company=company, sent=sent)

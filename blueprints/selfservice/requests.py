@@ -1,0 +1,158 @@
+"""A booker's priority requests: the list with statuses and waitlist places, a new request,
+and cancelling one."""
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from blueprints.selfservice import bp
+from blueprints.selfservice.common import own_company, own_row
+from blueprints.selfservice.forms import CancelForm, RequestForm
+from portal.auth.policy import allow, refuse
+from portal.companies.models import Traveller
+from portal.db import utcnow
+from portal.errors import NotAllowed, ValidationFailed
+from portal.extensions import db
+from portal.labels import label
+from portal.quotas import operations, queries
+from portal.quotas.models import REQUEST_STATUSES, PriorityRequest
+from portal.selfservice import operations as selfservice
+from portal.timeutil import local_today
+
+REQUEST_FORM_FIELDS = ("flight_number", "flight_date", "origin", "destination", "cabin", "departure_time")
+
+
+def _travellers(company_id: int) -> list[Traveller]:
+    return list(
+        db.session.scalars(
+            select(Traveller)
+            .where(Traveller.company_id == company_id, Traveller.deleted_at.is_(None))
+            .order_by(Traveller.name, Traveller.id)
+        )
+    )
+
+
+@bp.route("/requests")
+@allow("booker")
+def requests():
+    company = own_company()
+    status = request.args.get("status", "", type=str)
+    status = status if status in REQUEST_STATUSES else ""
+    page = db.paginate(
+        queries.company_requests(company.id, status=status or None),
+        per_page=current_app.config["PAGE_SIZE"],
+        max_per_page=100,
+        error_out=False,
+    )
+    now = utcnow()
+    positions = queries.waitlist_positions([r.quota_id for r in page.items if r.status == "waitlisted"], now)
+    return render_template(
+        "selfservice/requests.html",
+        company=company,
+        page=page,
+        status=status,
+        statuses=REQUEST_STATUSES,
+        positions=positions,
+        cancel_form=CancelForm(formdata=None),
+        now=now,
+    )
+
+
+@bp.route("/requests/new", methods=["GET", "POST"])
+@allow("booker")
+def new_request():
+    company = own_company()
+    form = RequestForm(_travellers(company.id))
+    if request.method == "GET":
+        # Prefilled from the quota dashboard's "Request a seat" links (route and cabin only).
+        form.origin.data = request.args.get("origin", "", type=str).upper()[:3] or None
+        form.destination.data = request.args.get("destination", "", type=str).upper()[:3] or None
+        cabin = request.args.get("cabin", "Y", type=str)
+        form.cabin.data = cabin if cabin in dict(form.cabin.choices) else "Y"
+        if len(form.traveller_id.choices) > 1:
+            form.traveller_id.data = form.traveller_id.choices[1][0]
+    if form.validate_on_submit():
+        try:
+            if form.wants_new_traveller:
+                traveller = selfservice.create_traveller(
+                    current_user, name=form.new_traveller_name.data, ff_number=form.new_traveller_ff.data
+                )
+            else:
+                traveller = own_row(Traveller, int(form.traveller_id.data))
+            req = operations.request_seat(
+                current_user,
+                company,
+                traveller=traveller,
+                flight_number=form.flight_number.data,
+                flight_date=form.flight_date.data,
+                origin=form.origin.data,
+                destination=form.destination.data,
+                cabin=form.cabin.data,
+                departure_time=form.departure_time.data,
+            )
+            outcome = (req.status, req.flight_number, req.flight_date)
+            db.session.commit()
+        except ValidationFailed as e:
+            db.session.rollback()  # a new traveller made for this request goes too
+            reasons = dict(e.reasons)
+            if form.wants_new_traveller:  # the new traveller's problems belong to its fields
+                for source, target in (("name", "new_traveller_name"), ("ff_number", "new_traveller_ff")):
+                    if source in reasons:
+                        reasons[target] = reasons.pop(source)
+            form.populate_errors(reasons)
+        except NotAllowed as e:
+            refuse(str(e), company_id=company.id)
+        else:
+            status, flight, day = outcome
+            if status == "confirmed":
+                flash(
+                    _("Confirmed: a seat on %(flight)s on %(date)s is yours.", flight=flight, date=day),
+                    "success",
+                )
+            else:
+                flash(
+                    _(
+                        "No seat is left on this quota: the request for %(flight)s on %(date)s "
+                        "is waitlisted. You are told here as soon as a seat frees up.",
+                        flight=flight,
+                        date=day,
+                    ),
+                    "warning",
+                )
+            return redirect(url_for(".requests"))
+        company = own_company()
+    today = local_today()
+    this_month = today.replace(day=1)
+    balances = queries.company_balances(company.id, (this_month, queries.next_month(this_month)), today=today)
+    return render_template(
+        "selfservice/request_form.html",
+        form=form,
+        company=company,
+        balances=balances,
+        month_text=queries.month_text,
+    )
+
+
+@bp.route("/requests/<int:request_id>/cancel", methods=["POST"])
+@allow("booker")
+def cancel_request(request_id: int):
+    req = own_row(PriorityRequest, request_id)
+    if not CancelForm().validate_on_submit():
+        flash(_("The form expired; please try again."), "danger")
+        return redirect(url_for(".requests"))
+    label_status = label(req.status, "request_status")
+    try:
+        promoted = operations.cancel_request(current_user, req)
+        db.session.commit()
+    except ValidationFailed as e:
+        db.session.rollback()
+        flash(str(e), "danger")
+        return redirect(url_for(".requests"))
+    except NotAllowed as e:
+        refuse(str(e), company_id=current_user.company_id)
+    message = _("The request (%(status)s) is cancelled.", status=label_status)
+    if promoted:
+        message += " " + _("Its seat went to the next request on the waitlist.")
+    flash(message, "success")
+    return redirect(url_for(".requests"))

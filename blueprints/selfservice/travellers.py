@@ -1,0 +1,74 @@
+"""A booker's travellers: the list, adding one, editing one. Identity-document numbers are
+never shown to bookers (the masked form at most) and never set by them."""
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from blueprints.selfservice import bp
+from blueprints.selfservice.common import own_company, own_row
+from blueprints.selfservice.forms import TravellerForm
+from portal.auth.policy import allow, refuse
+from portal.companies.models import Traveller
+from portal.errors import NotAllowed, ValidationFailed
+from portal.extensions import db
+from portal.selfservice import operations
+
+
+@bp.route("/travellers")
+@allow("booker")
+def travellers():
+    company = own_company()
+    rows = db.session.scalars(
+        select(Traveller)
+        .where(Traveller.company_id == company.id, Traveller.deleted_at.is_(None))
+        .order_by(Traveller.name, Traveller.id)
+    ).all()
+    return render_template("selfservice/travellers.html", company=company, travellers=rows)
+
+
+@bp.route("/travellers/new", methods=["GET", "POST"])
+@allow("booker")
+def new_traveller():
+    company = own_company()
+    form = TravellerForm()
+    if form.validate_on_submit():
+        try:
+            traveller = operations.create_traveller(current_user, **form.values())
+            name = traveller.name
+            db.session.commit()
+        except ValidationFailed as e:
+            db.session.rollback()
+            form.populate_errors(e.reasons)
+        except NotAllowed as e:
+            refuse(str(e), company_id=company.id)
+        else:
+            flash(_("%(name)s is added to your travellers.", name=name), "success")
+            return redirect(url_for(".travellers"))
+    return render_template(
+        "selfservice/traveller_form.html", form=form, company=own_company(), traveller=None
+    )
+
+
+@bp.route("/travellers/<int:traveller_id>", methods=["GET", "POST"])
+@allow("booker")
+def edit_traveller(traveller_id: int):
+    traveller = own_row(Traveller, traveller_id)
+    form = TravellerForm(obj=traveller)
+    if form.validate_on_submit():
+        try:
+            operations.update_traveller(current_user, traveller, **form.values())
+            db.session.commit()
+        except ValidationFailed as e:
+            db.session.rollback()
+            form.populate_errors(e.reasons)
+            traveller = own_row(Traveller, traveller_id)
+        except NotAllowed as e:
+            refuse(str(e), company_id=current_user.company_id)
+        else:
+            flash(_("The traveller is saved."), "success")
+            return redirect(url_for(".travellers"))
+    return render_template(
+        "selfservice/traveller_form.html", form=form, company=own_company(), traveller=traveller
+    )
