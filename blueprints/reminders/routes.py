@@ -1,0 +1,246 @@
+"""Reminder pages: thin handlers over portal.reminders and portal.jobs."""
+
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from blueprints.reminders import bp
+from blueprints.reminders.forms import CompleteForm, RunJobForm, SnoozeForm
+from portal import pdf
+from portal.auth.policy import allow, refuse
+from portal.companies.models import ACTIVITY_STATUSES, TIERS
+from portal.errors import NotAllowed, ValidationFailed
+from portal.extensions import db
+from portal.labels import LABELS
+from portal.reminders import operations, queries
+from portal.timeutil import local_now, local_to_utc, local_today
+
+PDF_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "pdf"
+PERIODS = (30, 90, 180, 365)
+
+
+@bp.route("/")
+@allow("admin", "management", "branch_head", "account_manager")
+def index():
+    today = local_today()
+    groups = queries.grouped_for(current_user, today)
+    return render_template("reminders/index.html", groups=groups, today=today)
+
+
+def _load(reminder_id: int):
+    reminder = queries.pending_reminder(reminder_id)
+    if reminder is None or not operations.may_act(current_user, reminder):
+        abort(404)
+    return reminder
+
+
+@bp.route("/<int:reminder_id>/complete", methods=["GET", "POST"])
+@allow("admin", "branch_head", "account_manager")
+def complete(reminder_id: int):
+    reminder = _load(reminder_id)
+    form = CompleteForm()
+    if request.method == "GET":
+        form.kind.data = "visit"
+        form.occurred_at.data = local_now().replace(second=0, microsecond=0, tzinfo=None)
+    if form.validate_on_submit():
+        try:
+            operations.complete_reminder(
+                current_user,
+                reminder,
+                kind=form.kind.data,
+                occurred_at=local_to_utc(form.occurred_at.data),
+                summary=form.summary.data,
+                outcome=form.outcome.data,
+                next_step=form.next_step.data,
+            )
+        except ValidationFailed as e:
+            form.populate_errors(e.reasons)
+        except NotAllowed:
+            abort(404)
+        else:
+            db.session.commit()
+            flash(_("Done: the revisit is recorded on the company's timeline."), "success")
+            return redirect(url_for(".index"))
+    return render_template("reminders/complete.html", form=form, reminder=reminder)
+
+
+@bp.route("/<int:reminder_id>/snooze", methods=["GET", "POST"])
+@allow("admin", "branch_head", "account_manager")
+def snooze(reminder_id: int):
+    reminder = _load(reminder_id)
+    form = SnoozeForm()
+    if form.validate_on_submit():
+        try:
+            operations.snooze_reminder(
+                current_user, reminder, until=form.until.data, reason=form.reason.data, today=local_today()
+            )
+        except ValidationFailed as e:
+            form.populate_errors(e.reasons)
+        except NotAllowed:
+            abort(404)
+        else:
+            db.session.commit()
+            flash(_("The reminder is put off to %(date)s.", date=form.until.data.isoformat()), "success")
+            return redirect(url_for(".index"))
+    return render_template(
+        "reminders/snooze.html", form=form, reminder=reminder, max_days=operations.MAX_SNOOZE_DAYS
+    )
+
+
+@bp.route("/branch")
+@allow("admin", "management", "branch_head")
+def branch():
+    branches = queries.branches()
+    if current_user.role == "branch_head":
+        branch_id = current_user.branch_id
+        requested = request.args.get("branch_id", type=int)
+        if requested is not None and requested != branch_id:
+            refuse("branch head asked for another branch")
+    else:
+        branch_id = request.args.get("branch_id", type=int) or (branches[0].id if branches else None)
+    chosen = next((b for b in branches if b.id == branch_id), None)
+    if branch_id is not None and chosen is None:
+        abort(404)
+    days = request.args.get("days", 90, type=int)
+    if days not in PERIODS:
+        days = 90
+    today = local_today()
+    start = today - timedelta(days=days)
+    rates = queries.branch_rates(chosen.id, start, today, today) if chosen else []
+    return render_template(
+        "reminders/branch.html",
+        branches=branches,
+        chosen=chosen,
+        rates=rates,
+        days=days,
+        periods=PERIODS,
+        start=start,
+        today=today,
+    )
+
+
+def _call_list_args():
+    offices = queries.offices_for(current_user)
+    office_id = request.args.get("office_id", type=int)
+    office = next((o for o in offices if o.id == office_id), None) if office_id else None
+    if office_id and office is None:
+        abort(404)
+    if office is None and offices:
+        office = offices[0]
+    tiers = [t for t in request.args.getlist("tier") if t in TIERS]
+    activities = [a for a in request.args.getlist("activity") if a in ACTIVITY_STATUSES]
+    return offices, office, tiers, activities
+
+
+@bp.route("/calls")
+@allow("admin", "management", "branch_head")
+def call_list():
+    offices, office, tiers, activities = _call_list_args()
+    rows = queries.call_list(office.id, tiers, activities) if office else []
+    return render_template(
+        "reminders/calls.html",
+        offices=offices,
+        office=office,
+        rows=rows,
+        tiers=tiers,
+        activities=activities,
+        all_tiers=TIERS,
+        all_activities=ACTIVITY_STATUSES,
+        today=local_today(),
+    )
+
+
+@bp.route("/calls.pdf")
+@allow("admin", "management", "branch_head")
+def call_list_pdf():
+    _offices, office, tiers, activities = _call_list_args()
+    if office is None:
+        abort(404)
+    rows = queries.call_list(office.id, tiers, activities)
+    today = local_today()
+
+    def label(kind, value):
+        return str(LABELS[kind].get(value, "")) if value else ""
+
+    context = {
+        "office": office.name_zh,
+        "today": today,
+        "filters": ", ".join(
+            [label("tier", t) for t in tiers] + [label("activity_status", a) for a in activities]
+        ),
+        "t": {
+            "title": _("Courtesy call list"),
+            "company": _("Company"),
+            "tier": _("Tier"),
+            "activity": _("Activity"),
+            "manager": _("Account manager"),
+            "contact": _("Contact"),
+            "phone": _("Phone"),
+            "last": _("Last contact"),
+            "next": _("Next revisit"),
+            "notes": _("Notes"),
+            "page": _("Page"),
+            "empty": _("No company matches."),
+            "filters": _("Filters"),
+        },
+        "rows": [
+            {
+                "name": r.name,
+                "tier": label("tier", r.tier),
+                "activity": label("activity_status", r.activity_status),
+                "manager": r.manager,
+                "contact": r.contact,
+                "phone": r.phone,
+                "last": r.last_contact,
+                "next": r.next_due,
+            }
+            for r in rows
+        ],
+    }
+    db.session.rollback()  # no transaction stays open while rendering
+    work = Path(current_app.config["PORTAL_DATA_DIR"]) / "tmp"
+    work.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=work) as folder:
+        out = Path(folder) / "calls.pdf"
+        try:
+            pdf.render_pdf(PDF_TEMPLATES, "call_list.html", context, out, timeout=60)
+        except pdf.RenderError:
+            current_app.logger.exception("call list PDF failed")
+            abort(503)
+        data = out.read_bytes()
+    response = current_app.response_class(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="call-list-{office.code}-{today}.pdf"'
+    return response
+
+
+@bp.route("/jobs")
+@allow("admin")
+def jobs():
+    from portal.jobs.registry import available_jobs
+    from portal.jobs.runner import last_runs, recent_runs
+
+    return render_template(
+        "reminders/jobs.html", jobs=available_jobs(), last=last_runs(), runs=recent_runs(), form=RunJobForm()
+    )
+
+
+@bp.route("/jobs/run", methods=["POST"])
+@allow("admin")
+def run_job():
+    from portal.jobs.registry import JOBS
+    from portal.jobs.runner import run_job as run
+
+    form = RunJobForm()
+    if not form.validate_on_submit() or form.name.data not in JOBS:
+        flash(_("Choose a job to run."), "danger")
+        return redirect(url_for(".jobs"))
+    result = run(form.name.data)
+    flash(
+        _("Job %(name)s: %(outcome)s.", name=form.name.data, outcome=result.outcome),
+        "success" if result.outcome == "ok" else "warning",
+    )
+    return redirect(url_for(".jobs"))

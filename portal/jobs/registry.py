@@ -1,0 +1,160 @@
+"""The registry of scheduled jobs: what each does and when it fires (Asia/Shanghai time).
+
+A job's `work` runs in one transaction under the job's database lock and is committed by the
+runner; `after` (optional) runs once that is committed and owns its own transactions (sending
+mail). To add a job (the portfolio reviews of the reviews issue, for instance), write its work
+function and add a `Job` to JOBS with its trigger.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+@dataclass
+class JobContext:
+    """What a run knows: the local date and the UTC time it runs for."""
+
+    today: date
+    now: datetime
+
+
+@dataclass
+class Job:
+    """A scheduled job: name, description, APScheduler trigger and the work it does."""
+
+    name: str
+    description: str
+    trigger: str  # "cron" or "interval"
+    trigger_args: dict
+    work: Callable[[JobContext], dict]
+    after: Callable[[JobContext], dict] | None = None
+    available: Callable[[], bool] = field(default=lambda: True)
+
+
+def _revisits(ctx: JobContext) -> dict:
+    from portal.reminders import operations
+
+    counts = operations.generate_revisits(ctx.today)
+    counts.update(operations.escalate_overdue(ctx.today))
+    return counts
+
+
+def _agreements(ctx: JobContext) -> dict:
+    from portal.agreements.operations import expire_due
+    from portal.reminders.operations import agreement_expiry_reminders
+
+    return {"expired": expire_due(ctx.today), "expiry_reminders": agreement_expiry_reminders(ctx.today)}
+
+
+def _waitlist_function():
+    """The quotas feature's expire_waitlisted(now), when it exists (it is built separately)."""
+    try:
+        from portal.quotas import operations
+    except ImportError:
+        return None
+    return getattr(operations, "expire_waitlisted", None)
+
+
+def _waitlist(ctx: JobContext) -> dict:
+    return {"expired": _waitlist_function()(ctx.now)}
+
+
+def _digest(ctx: JobContext) -> dict:
+    from portal.mail.operations import enqueue_digests
+
+    return {"digests": enqueue_digests(ctx.today)}
+
+
+def _mail_enqueue(ctx: JobContext) -> dict:
+    from portal.mail.operations import enqueue_notifications
+
+    return {"notifications": enqueue_notifications(ctx.now)}
+
+
+def _mail_send(ctx: JobContext) -> dict:
+    from portal.mail.operations import send_pending
+
+    return send_pending()
+
+
+def _reviews_queue(ctx: JobContext) -> dict:
+    from portal.reviews.generation import queue_monthly_batch
+
+    return {"queued": len(queue_monthly_batch(ctx.today))}
+
+
+def _reviews_render(ctx: JobContext) -> dict:
+    from portal.reviews.generation import run_queued
+
+    return run_queued()
+
+
+def _rescoring(ctx: JobContext) -> dict:
+    from portal.scoring.operations import recompute
+
+    return {k: v for k, v in recompute(ctx.today).items() if isinstance(v, int | str | float)}
+
+
+JOBS: dict[str, Job] = {
+    job.name: job
+    for job in (
+        Job(
+            "revisits",
+            "Generate due revisits and escalate overdue ones",
+            "cron",
+            {"hour": 6, "minute": 0},
+            _revisits,
+        ),
+        Job(
+            "agreements",
+            "Expire ended agreements; expiry reminders at 90, 60 and 30 days",
+            "cron",
+            {"hour": 0, "minute": 30},
+            _agreements,
+        ),
+        Job(
+            "waitlist",
+            "Expire waitlisted priority requests whose flight has left",
+            "cron",
+            {"minute": 5},
+            _waitlist,
+            available=lambda: _waitlist_function() is not None,
+        ),
+        Job(
+            "digest",
+            "Queue each manager's daily revisit digest (.ics)",
+            "cron",
+            {"hour": 7, "minute": 0},
+            _digest,
+        ),
+        Job(
+            "mail",
+            "Queue notification mails and send the outbox",
+            "interval",
+            {"minutes": 5},
+            _mail_enqueue,
+            after=_mail_send,
+        ),
+        Job(
+            "rescoring",
+            "Rescore every company (monthly)",
+            "cron",
+            {"day": 1, "hour": 3, "minute": 0},
+            _rescoring,
+        ),
+        Job(
+            "reviews",
+            "Monthly account reviews (Platinum, Gold) and the portfolio review",
+            "cron",
+            {"day": 1, "hour": 5, "minute": 0},  # after the monthly rescoring at 03:00
+            _reviews_queue,
+            after=_reviews_render,
+        ),
+    )
+}
+
+
+def available_jobs() -> list[Job]:
+    """The registered jobs whose code is present, in registry order."""
+    return [job for job in JOBS.values() if job.available()]
