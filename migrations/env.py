@@ -6,6 +6,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from portal.search import ddl as search_ddl
+
 config = context.config
 if config.config_file_name and not config.attributes.get("skip_logging_config"):
     fileConfig(config.config_file_name, disable_existing_loggers=False)
@@ -21,6 +23,9 @@ def _options(dialect_name: str) -> dict:
         "target_metadata": target_metadata,
         "compare_type": True,
         "render_as_batch": dialect_name == "sqlite",
+        # The search index (FTS5 table, pg_trgm indexes) is database-specific raw SQL.
+        "include_name": search_ddl.include_name,
+        "include_object": search_ddl.include_object,
     }
 
 

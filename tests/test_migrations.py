@@ -6,6 +6,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from portal.extensions import db
+from portal.search import ddl as search_ddl
 from tests.conftest import drop_pg_database, make_app, make_database_url
 
 
@@ -22,7 +23,15 @@ def fresh_app(request, tmp_path_factory):
 
 def _differences(app):
     with app.app_context(), db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "compare_type": True,
+                # as migrations/env.py: the search index is database-specific raw SQL
+                "include_name": search_ddl.include_name,
+                "include_object": search_ddl.include_object,
+            },
+        )
         return compare_metadata(context, db.metadata)
 
 

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("companies", __name__)
 
-from blueprints.companies import handover, interactions, people, routes  # noqa: E402,F401
+from blueprints.companies import documents, handover, interactions, people, routes, travel  # noqa: E402,F401

@@ -26,10 +26,10 @@ SECTIONS = (
     Section("timeline", _l("Timeline"), "companies/_timeline.html"),
     Section("contacts", _l("Contacts"), "companies/_contacts.html"),
     Section("travellers", _l("Key travellers"), "companies/_travellers.html"),
-    Section("documents", _l("Documents"), "companies/_documents.html"),
+    Section("documents", _l("Documents"), "companies/_documents.html", "portal.companies.documents:section"),
     Section("agreements", _l("Agreements"), "companies/_agreements.html"),
     Section("quotas", _l("Quotas and requests"), "companies/_quotas.html"),
-    Section("travel", _l("Travel history"), "companies/_travel.html"),
+    Section("travel", _l("Travel history"), "companies/_travel.html", "blueprints.companies.travel:section"),
     Section("reviews", _l("Reviews"), "companies/_reviews.html"),
     Section("audit", _l("Audit trail"), "companies/_audit.html"),
 )

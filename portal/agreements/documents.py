@@ -4,23 +4,17 @@ Files live under PORTAL_DATA_DIR/documents (outside static/) with generated name
 type comes from their content, never from the name or the browser's claim.
 """
 
-import hashlib
 import json
-import os
 import re
-import tempfile
-import uuid
-from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from flask import current_app
 from flask_babel import gettext as _
 
-from portal import pdf
+from portal import files, pdf
 from portal.agreements.models import Agreement
-from portal.errors import ValidationFailed
+from portal.files import StoredFile
 
 CONTRACTS_DIR = Path(__file__).resolve().parents[2] / "contracts"
 TEMPLATE_FOLDER = re.compile(r"^agreement-v(\d+)$")
@@ -36,16 +30,6 @@ SIGNATURES = (
     (b"MM\x00*", "image/tiff", "tif"),
 )
 EXTENSIONS = {content_type: ext for _magic, content_type, ext in SIGNATURES}
-
-
-@dataclass(frozen=True)
-class StoredFile:
-    """A file written under the documents folder."""
-
-    stored_name: str
-    size_bytes: int
-    sha256: str
-    content_type: str
 
 
 # --- template versions -------------------------------------------------------------------
@@ -139,31 +123,12 @@ def render_agreement_pdf(version: str, context: dict, *, timeout: float = RENDER
     return StoredFile(stored_name, result.size_bytes, result.sha256, "application/pdf")
 
 
-# --- stored files ------------------------------------------------------------------------
+# --- stored files (the generic part lives in portal.files) --------------------------------
 
-
-def documents_dir() -> Path:
-    """Where document files are kept: PORTAL_DATA_DIR/documents (never under static/)."""
-    path = Path(current_app.config["PORTAL_DATA_DIR"]) / "documents"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def new_stored_name(ext: str) -> str:
-    """A fresh, unguessable file name."""
-    return f"{uuid.uuid4().hex}.{ext}"
-
-
-def stored_path(stored_name: str) -> Path:
-    """The path of a stored file; only names this module generates are accepted."""
-    if not re.fullmatch(r"[0-9a-f]{32}\.[a-z]{3,4}", stored_name):
-        raise ValueError("not a stored file name")
-    return documents_dir() / stored_name
-
-
-def remove_stored(stored_name: str) -> None:
-    """Delete a stored file that ended up unrecorded (e.g. its transaction failed)."""
-    stored_path(stored_name).unlink(missing_ok=True)
+documents_dir = files.documents_dir
+new_stored_name = files.new_stored_name
+stored_path = files.stored_path
+remove_stored = files.remove_stored
 
 
 def sniff(head: bytes) -> str | None:
@@ -175,49 +140,16 @@ def sniff(head: bytes) -> str | None:
 
 
 def save_upload(stream, *, max_bytes: int | None = None) -> StoredFile:
-    """Store an uploaded signed scan after checking its size and content type.
-
-    The file is written to a temporary name beside its target, fsynced and renamed, so a
-    failed upload leaves nothing behind. Raises ValidationFailed (field "file").
-    """
-    max_bytes = max_bytes or SCAN_MAX_BYTES
-    folder = documents_dir()
-    head = stream.read(16)
-    content_type = sniff(head)
-    if content_type is None:
-        raise ValidationFailed(
-            {
-                "file": [
-                    _(
-                        "The file is not a PDF, PNG, JPEG or TIFF scan "
-                        "(its content was checked, not its name)."
-                    )
-                ]
-            }
-        )
-    fd, tmp_name = tempfile.mkstemp(prefix=".upload-", suffix=".part", dir=folder)
-    digest = hashlib.sha256()
-    size = 0
-    try:
-        with os.fdopen(fd, "wb") as out:
-            chunk = head
-            while chunk:
-                size += len(chunk)
-                if size > max_bytes:
-                    raise ValidationFailed(
-                        {"file": [_("The file is larger than %(mb)s MB.", mb=max_bytes // (1024 * 1024))]}
-                    )
-                digest.update(chunk)
-                out.write(chunk)
-                chunk = stream.read(1 << 16)
-            out.flush()
-            os.fsync(out.fileno())
-        stored_name = new_stored_name(EXTENSIONS[content_type])
-        os.replace(tmp_name, folder / stored_name)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    return StoredFile(stored_name, size, digest.hexdigest(), content_type)
+    """Store an uploaded signed scan after checking its size and content type (a failed upload
+    leaves nothing behind). Raises ValidationFailed (field "file")."""
+    return files.save_stream(
+        stream,
+        allowed=frozenset(EXTENSIONS),
+        max_bytes=max_bytes or SCAN_MAX_BYTES,
+        refused_message=_(
+            "The file is not a PDF, PNG, JPEG or TIFF scan (its content was checked, not its name)."
+        ),
+    )
 
 
 def clean_filename(name: str | None) -> str:

@@ -1,0 +1,165 @@
+"""The company's travel history: the dossier section (last 12 months) and the full page with
+filters, totals, monthly charts, paginated rows and a CSV export."""
+
+from flask import current_app, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField, SelectField, StringField
+from wtforms.validators import Length, Optional, Regexp
+
+from blueprints.companies import bp
+from blueprints.companies.common import load_company
+from blueprints.companies.forms import TEXT
+from blueprints.forms import PortalForm
+from blueprints.rankings.export import table_csv
+from portal import charts
+from portal.auth.policy import STAFF, allow
+from portal.extensions import db
+from portal.labels import choices, label
+from portal.segments import travel
+from portal.timeutil import local_today
+
+FILTER_FIELDS = ("date_from", "date_to", "origin", "destination", "cabin", "traveller")
+AIRPORT = Regexp(r"^[A-Za-z]{3}$", message=_l("Use a three-letter airport code, e.g. PEK."))
+
+
+def _upper(value):
+    return value.upper() if isinstance(value, str) else value
+
+
+class TravelFilterForm(PortalForm):
+    """The travel page's filters (a GET form: no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])
+    origin = StringField(_l("Origin"), filters=[*TEXT, _upper], validators=[Optional(), AIRPORT])
+    destination = StringField(_l("Destination"), filters=[*TEXT, _upper], validators=[Optional(), AIRPORT])
+    cabin = SelectField(_l("Cabin"), choices=[], validators=[Optional()])
+    traveller = StringField(_l("Traveller"), filters=TEXT, validators=[Optional(), Length(max=100)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cabin.choices = [("", _("All cabins")), *choices("cabin")]
+
+    def travel_filter(self) -> travel.TravelFilter:
+        """The valid fields as a filter; a field with an error is left out (and shown)."""
+
+        def ok(field):
+            return field.data if not field.errors and field.data else None
+
+        date_from, date_to = ok(self.date_from), ok(self.date_to)
+        if date_from and date_to and date_from > date_to:
+            self.date_to.errors = [*self.date_to.errors, _("The end date is before the start date.")]
+            date_to = None
+        return travel.TravelFilter(
+            date_from=date_from,
+            date_to=date_to,
+            origin=ok(self.origin) or "",
+            destination=ok(self.destination) or "",
+            cabin=ok(self.cabin) or "",
+            traveller=ok(self.traveller) or "",
+        )
+
+
+def _charts(months: list[travel.Month], *, height: int = 260) -> dict:
+    labels = [m.month.strftime("%Y-%m") for m in months]
+    revenue = charts.bar_chart(
+        labels, {_("Revenue (CNY)"): [round(m.revenue_fen / 100) for m in months]}, height=height
+    )
+    segments = charts.line_chart(labels, {_("Segments"): [m.segments for m in months]}, height=height)
+    return {"revenue_chart": charts.data_uri(revenue), "segments_chart": charts.data_uri(segments)}
+
+
+def section(company) -> dict:
+    """The dossier section's data (sections.py loader): last 12 months' totals and a chart."""
+    history = travel.summary(company.id, local_today())
+    chart = None
+    if history.totals.segments:
+        labels = [m.month.strftime("%m") for m in history.months]
+        chart = charts.data_uri(
+            charts.bar_chart(
+                labels,
+                {_("Revenue (CNY)"): [round(m.revenue_fen / 100) for m in history.months]},
+                height=180,
+                show_y_labels=False,
+            )
+        )
+    return {"travel_summary": history, "travel_chart": chart}
+
+
+def _filtered(company_id: int):
+    form = TravelFilterForm(request.args)
+    form.validate()
+    chosen = form.travel_filter()
+    return form, chosen, chosen.conditions(company_id)
+
+
+@bp.route("/<int:company_id>/travel")
+@allow(*STAFF)
+def travel_page(company_id: int):
+    company = load_company(company_id)
+    form, chosen, where = _filtered(company.id)
+    totals = travel.totals(where)
+    months = travel.monthly(where, first=chosen.date_from, last=chosen.date_to) if totals.segments else []
+    page = db.paginate(
+        travel.rows(where), per_page=current_app.config["PAGE_SIZE"], max_per_page=100, error_out=False
+    )
+    return render_template(
+        "companies/travel.html",
+        company=company,
+        form=form,
+        totals=totals,
+        months=months,
+        page=page,
+        csv_args={name: request.args[name] for name in FILTER_FIELDS if request.args.get(name)},
+        **(_charts(months) if months else {}),
+    )
+
+
+@bp.route("/<int:company_id>/travel.csv")
+@allow(*STAFF)
+def travel_csv(company_id: int):
+    company = load_company(company_id)
+    _form, _chosen, where = _filtered(company.id)
+    header = [
+        _("Date"),
+        _("Flight"),
+        _("Origin"),
+        _("Destination"),
+        _("Cabin"),
+        _("Fare class"),
+        _("Traveller"),
+        _("Ticket"),
+        _("Coupon"),
+        _("Net revenue (CNY)"),
+        _("Distance (km)"),
+    ]
+    rows = [
+        [
+            s.flight_date.isoformat(),
+            s.flight_number,
+            s.origin,
+            s.destination,
+            label(s.cabin, "cabin"),
+            s.fare_class,
+            s.traveller_name,
+            s.ticket_number,
+            s.coupon_number,
+            f"{s.net_revenue_fen / 100:.2f}",
+            s.distance_km,
+        ]
+        for s in db.session.scalars(travel.rows(where))
+    ]
+    body = table_csv(header, rows)
+    return current_app.response_class(
+        body,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="travel-{company.id}.csv"',
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
+    )

@@ -1,0 +1,18 @@
+"""The search page: grouped results with links (companies, contacts, travellers, interactions)."""
+
+from flask import render_template, request
+from flask_login import current_user
+
+from blueprints.search import bp
+from portal.auth.policy import STAFF, allow
+from portal.search import queries
+
+
+@bp.route("/")
+@allow(*STAFF)
+def index():
+    q = queries.normalise(request.args.get("q", "", type=str))
+    results = queries.search(current_user, q) if q else None
+    return render_template(
+        "search/index.html", q=q, results=results, too_short=bool(q) and len(q) < queries.MIN_LENGTH
+    )

@@ -1,0 +1,1 @@
+"""Search across companies, contacts, travellers and interactions (issue 4)."""
