@@ -134,3 +134,33 @@ def _text_cell(sheet, value: str) -> WriteOnlyCell:
     cell = WriteOnlyCell(sheet, value=value)
     cell.data_type = "s"  # openpyxl would store "=…" as a formula
     return cell
+
+
+def table_csv(header: list[str], rows: list[list]) -> bytes:
+    """Any table (translated header, rows of cells) as CSV the way the ranking is written."""
+    out = io.StringIO()
+    out.write(BOM)
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else _safe_text(v) for v in row])
+    return out.getvalue().encode("utf-8")
+
+
+def table_xlsx(header: list[str], rows: list[list], title: str) -> bytes:
+    """Any table as a one-sheet XLSX workbook the way the ranking is written."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31])
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header_cells = []
+    for text in header:
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.font = bold
+        header_cells.append(cell)
+    sheet.append(header_cells)
+    for row in rows:
+        sheet.append([_text_cell(sheet, v) if isinstance(v, str) else v for v in row])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -19,9 +19,9 @@ from portal.extensions import db
 from portal.scoring.models import ScoreSnapshot
 from portal.timeutil import portal_zone
 
-SOURCES = ("interaction", "agreement", "tier", "manager")
+SOURCES = ("interaction", "agreement", "tier", "manager", "opportunity")
 # The filter's values: each interaction kind, and the other sources.
-TYPES = (*INTERACTION_KINDS, "agreement", "tier", "manager")
+TYPES = (*INTERACTION_KINDS, "agreement", "tier", "manager", "opportunity")
 DEFAULT_LIMIT = 20
 
 
@@ -45,6 +45,8 @@ class Entry:
     to_tier: str | None = None
     manager: User | None = None
     overdue: bool = False
+    opportunity_id: int | None = None
+    opportunity_title: str | None = None
 
     @property
     def key(self) -> tuple:
@@ -198,6 +200,35 @@ def _manager_changes(company_id: int, until: datetime | None, limit: int) -> lis
     ]
 
 
+def _opportunity_changes(company_id: int, until: datetime | None, limit: int) -> list:
+    from portal.pipeline.models import Opportunity, OpportunityStageChange
+
+    stmt = (
+        select(OpportunityStageChange, Opportunity.title)
+        .join(Opportunity, Opportunity.id == OpportunityStageChange.opportunity_id)
+        .where(Opportunity.company_id == company_id)
+        .options(joinedload(OpportunityStageChange.actor))
+        .order_by(OpportunityStageChange.at.desc(), OpportunityStageChange.id.desc())
+        .limit(limit)
+    )
+    if until is not None:
+        stmt = stmt.where(OpportunityStageChange.at <= until)
+    return [
+        Entry(
+            at=change.at,
+            source="opportunity",
+            id=change.id,
+            kind="opportunity",
+            actor=change.actor,
+            from_status=change.from_stage,
+            to_status=change.to_stage,
+            opportunity_id=change.opportunity_id,
+            opportunity_title=title,
+        )
+        for change, title in db.session.execute(stmt)
+    ]
+
+
 def is_overdue(interaction: Interaction, now: datetime) -> bool:
     """An unresolved complaint past its due date."""
     return (
@@ -230,6 +261,8 @@ def timeline(
         entries += _tier_changes(company_id, until, fetch)
     if type in ("", "manager"):
         entries += _manager_changes(company_id, until, fetch)
+    if type in ("", "opportunity"):
+        entries += _opportunity_changes(company_id, until, fetch)
     if cursor is not None:
         entries = [e for e in entries if e.key < cursor]
     entries.sort(key=lambda e: e.key, reverse=True)

@@ -1,15 +1,25 @@
 """Opportunity and its stage history."""
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, TimestampMixin, choice, utcnow
 
+if TYPE_CHECKING:
+    from portal.agreements.models import Agreement
+    from portal.auth.models import User
+    from portal.companies.models import Company
+
 OPPORTUNITY_KINDS = ("new_account", "renewal", "upsell")
 STAGES = ("lead", "qualified", "proposal", "negotiation", "won", "lost")
 LOST_REASONS = ("price", "competitor", "no_budget", "no_need", "timing", "other")
+OPEN_STAGES = ("lead", "qualified", "proposal", "negotiation")
+CLOSED_STAGES = ("won", "lost")
+# The probability an opportunity gets when it enters a stage (editable afterwards).
+DEFAULT_PROBABILITY = {"lead": 10, "qualified": 25, "proposal": 50, "negotiation": 75, "won": 100, "lost": 0}
 
 
 class Opportunity(TimestampMixin, Base):
@@ -38,7 +48,21 @@ class Opportunity(TimestampMixin, Base):
     agreement_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agreement.id"))
     stage_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    stage_changes: Mapped[list["OpportunityStageChange"]] = relationship(order_by="OpportunityStageChange.at")
+    company: Mapped["Company"] = relationship()
+    owner: Mapped["User"] = relationship(foreign_keys=[owner_id])
+    agreement: Mapped[Optional["Agreement"]] = relationship()
+    stage_changes: Mapped[list["OpportunityStageChange"]] = relationship(
+        order_by="(OpportunityStageChange.at, OpportunityStageChange.id)", viewonly=True
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.stage in OPEN_STAGES
+
+    @property
+    def weighted_fen(self) -> int:
+        """Expected revenue times probability, in fen (rounded down)."""
+        return self.expected_revenue_fen * self.probability // 100
 
 
 class OpportunityStageChange(Base):
@@ -52,3 +76,5 @@ class OpportunityStageChange(Base):
     to_stage: Mapped[str] = mapped_column(sa.String(20))
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    actor: Mapped[Optional["User"]] = relationship()
