@@ -1,7 +1,7 @@
-"""Administration: user accounts."""
+"""Administration: user accounts, imports, company merges."""
 
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from blueprints.admin import routes  # noqa: E402,F401
+from blueprints.admin import imports, routes  # noqa: E402,F401

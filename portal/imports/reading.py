@@ -1,0 +1,225 @@
+"""Reading exported files: CSV in UTF-8 (with or without BOM) or GB18030/GBK, and XLSX; finding
+the header row and mapping its columns to field names; parsing the cell values people type."""
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import gettext as _
+
+from portal.errors import ValidationFailed
+
+XLSX_MAGIC = b"PK\x03\x04"
+HEADER_SCAN_ROWS = 15  # a title block above the header is common in Excel exports
+EXCEL_EPOCH = date(1899, 12, 30)  # Excel's day 0 (its 1900 leap-year bug included)
+
+
+class FileRefused(ValidationFailed):
+    """The file as a whole cannot be read (encoding, format, missing columns)."""
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (a BOM is dropped), else GB18030 (a superset of GBK and GB2312): tried in order,
+    which is deterministic and right for what Chinese Excel and reservation systems write."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise FileRefused(_("The file is neither UTF-8 nor GB18030/GBK text."))
+
+
+def normalize_header(text) -> str:
+    """A header cell made comparable: NFKC, lower case, without spaces, underscores or brackets."""
+    text = unicodedata.normalize("NFKC", str(text or "")).lower()
+    return re.sub(r"[\s_\-()\[\]（）/:：*]+", "", text)
+
+
+@dataclass
+class Sheet:
+    """The rows of a file after its header: (line number, cells), and the mapped columns."""
+
+    columns: dict[str, int]  # field name -> cell index
+    headers: dict[str, str]  # field name -> the header as written in the file
+    rows: Iterator[tuple[int, list]]
+
+
+def _delimiter(text: str) -> str:
+    """Comma, unless tabs, semicolons or bars clearly separate the first lines instead."""
+    sample = "\n".join(text[:8192].splitlines()[:HEADER_SCAN_ROWS])
+    counts = {d: sample.count(d) for d in (",", "\t", ";", "|")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] > counts[","] else ","
+
+
+def _csv_rows(data: bytes) -> Iterator[tuple[int, list]]:
+    text = decode(data)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    for row in reader:
+        yield reader.line_num, row
+
+
+def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as e:  # a damaged or non-workbook zip
+        raise FileRefused(_("The file is not a readable XLSX workbook.")) from e
+    try:
+        sheet = workbook.worksheets[0]
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, list(row)
+    finally:
+        workbook.close()
+
+
+def open_sheet(data: bytes, filename: str, aliases: dict[str, str], required: list[tuple[str, ...]]) -> Sheet:
+    """The file's rows after its header row, the header found among the first rows as the first
+    row naming at least three known columns. `aliases` maps normalised header names to fields;
+    each tuple in `required` needs one of its fields present."""
+    if data.startswith(XLSX_MAGIC) or filename.lower().endswith((".xlsx", ".xlsm")):
+        rows = _xlsx_rows(data)
+    else:
+        if b"\x00" in data[:4096]:
+            raise FileRefused(_("The file is binary, not CSV text or XLSX."))
+        rows = _csv_rows(data)
+    for number, cells in rows:
+        columns, headers = {}, {}
+        for index, cell in enumerate(cells):
+            field = aliases.get(normalize_header(cell))
+            if field and field not in columns:
+                columns[field] = index
+                headers[field] = str(cell).strip()
+        if len(columns) >= 3:
+            missing = [group for group in required if not any(f in columns for f in group)]
+            if missing:
+                names = ", ".join(" / ".join(group) for group in missing)
+                raise FileRefused(
+                    _(
+                        "The header row (line %(line)s) lacks the columns: %(names)s.",
+                        line=number,
+                        names=names,
+                    )
+                )
+            return Sheet(columns, headers, rows)
+        if number >= HEADER_SCAN_ROWS:
+            break
+    raise FileRefused(_("No header row with the expected column names in the first rows of the file."))
+
+
+# --- Values ------------------------------------------------------------------------------------
+
+
+class BadValue(ValueError):
+    """A cell that cannot be read as the value the column needs."""
+
+
+def text(value) -> str:
+    """A cell as clean text: NFKC (full-width digits and letters become ASCII), trimmed."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    value = str(value)
+    if not value.isascii():
+        value = unicodedata.normalize("NFKC", value)
+    return value.strip()
+
+
+_DATE_FORMATS = (
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+)
+
+
+def parse_date(value, earliest: date, latest: date) -> date:
+    """2026-03-05, 2026/3/5, 2026.3.5, 20260305, 2026年3月5日, a date cell or an Excel serial."""
+    if isinstance(value, datetime):
+        day = value.date()
+    elif isinstance(value, date):
+        day = value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        day = _serial(value)
+    else:
+        raw = text(value)
+        if not raw:
+            raise BadValue(_("The date is missing."))
+        day = None
+        for pattern in _DATE_FORMATS:
+            match = pattern.match(raw)
+            if match:
+                try:
+                    day = date(int(match[1]), int(match[2]), int(match[3]))
+                except ValueError:
+                    raise BadValue(_("%(value)s is not a calendar date.", value=raw)) from None
+                break
+        if day is None:
+            if re.fullmatch(r"\d{5}(\.\d+)?", raw):
+                day = _serial(float(raw))
+            else:
+                raise BadValue(_("%(value)s is not a date (use 2026-03-05).", value=raw))
+    if not earliest <= day <= latest:
+        raise BadValue(
+            _("%(value)s is outside %(low)s to %(high)s.", value=day.isoformat(), low=earliest, high=latest)
+        )
+    return day
+
+
+def _serial(number: float) -> date:
+    if not 1 <= number < 2_958_466:
+        raise BadValue(_("%(value)s is not an Excel date.", value=number))
+    return EXCEL_EPOCH + timedelta(days=int(number))
+
+
+_MONEY_JUNK = re.compile(r"[,\s¥$元]|cny|rmb", re.IGNORECASE)
+
+
+def parse_money_fen(value, maximum_fen: int) -> int:
+    """An amount in CNY as whole fen: thousands separators, ¥/￥, 元, CNY and full-width digits
+    are accepted; negative, more than two decimals or above the maximum are refused."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raw = repr(value)
+    else:
+        raw = text(value)
+    if not raw:
+        raise BadValue(_("The amount is missing."))
+    cleaned = _MONEY_JUNK.sub("", raw)
+    negative = cleaned.startswith("(") and cleaned.endswith(")")
+    if negative:
+        cleaned = cleaned[1:-1]
+    try:
+        amount = Decimal(cleaned)
+    except InvalidOperation:
+        raise BadValue(_("%(value)s is not an amount.", value=raw)) from None
+    if not amount.is_finite():
+        raise BadValue(_("%(value)s is not an amount.", value=raw))
+    if negative or amount < 0:
+        raise BadValue(_("%(value)s is negative.", value=raw))
+    fen = amount * 100
+    if fen != fen.to_integral_value():
+        raise BadValue(_("%(value)s has more than two decimals.", value=raw))
+    if fen > maximum_fen:
+        raise BadValue(
+            _("%(value)s is above the limit of %(limit)s CNY.", value=raw, limit=f"{maximum_fen // 100:,}")
+        )
+    return int(fen)
+
+
+def parse_int(value, low: int, high: int) -> int:
+    """A whole number in [low, high]; "01", "1.0" and full-width digits are accepted."""
+    raw = text(value).replace(",", "")
+    if raw.endswith(".0"):
+        raw = raw[:-2]
+    if not raw.isdigit():
+        raise BadValue(_("%(value)s is not a whole number.", value=raw or "-"))
+    number = int(raw)
+    if not low <= number <= high:
+        raise BadValue(_("%(value)s is outside %(low)s to %(high)s.", value=number, low=low, high=high))
+    return number

@@ -1,0 +1,81 @@
+"""SIGKILL of a CLI import mid-way leaves nothing of its batch; the import is simply re-run."""
+
+import os
+import select as io_select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.imports.models import ImportBatch
+from portal.segments.models import Segment
+from tests import factories
+from tests.conftest import drop_pg_database, make_app, make_database_url
+from tests.imports.files import ZH_HEADER, booking, csv_bytes
+
+ROOT = Path(__file__).resolve().parents[2]
+FLASK = str(Path(sys.executable).with_name("flask"))
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_sigkill_mid_import_leaves_no_segments(kind, tmp_path_factory, tmp_path):
+    url = make_database_url(kind, tmp_path_factory)
+    app = make_app(url, tmp_path / "data")
+    process = None
+    try:
+        with app.app_context():
+            world = factories.small_world(db.session)
+            code = world.company_a.credit_code
+            db.session.commit()
+        rows = [ZH_HEADER] + [booking(code, f"998{i:010d}") for i in range(12_000)]  # > 2 chunks
+        path = tmp_path / "bookings.csv"
+        path.write_bytes(csv_bytes(rows, encoding="gb18030"))
+        env = dict(
+            os.environ,
+            DATABASE_URL=url,
+            PORTAL_ENV="testing",
+            PORTAL_DATA_DIR=str(tmp_path / "data"),
+            PORTAL_IMPORT_TEST_DELAY="60",
+        )
+        process = subprocess.Popen(
+            [FLASK, "--app", "wsgi", "import", "bookings", str(path), "--quiet"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 60
+        seen = b""
+        while b"chunk written" not in seen:
+            assert time.monotonic() < deadline, seen.decode(errors="replace")
+            ready, _, _ = io_select.select([process.stderr], [], [], 1)
+            if ready:
+                chunk = os.read(process.stderr.fileno(), 4096)
+                assert chunk or process.poll() is None, seen.decode(errors="replace")
+                seen += chunk
+        os.kill(process.pid, signal.SIGKILL)  # the first chunk is written, not committed
+        process.wait(timeout=10)
+        with app.app_context():
+            assert db.session.scalar(select(func.count()).select_from(Segment)) == 0
+            assert db.session.scalar(select(func.count()).select_from(ImportBatch)) == 0
+            db.session.rollback()
+            from portal.imports.operations import run_import
+
+            outcome = run_import("bookings", path.read_bytes(), path.name)
+            assert outcome.rows_imported == 12_000
+            assert db.session.scalar(select(func.count()).select_from(Segment)) == 12_000
+            db.session.rollback()
+            db.engine.dispose()
+    finally:
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+        if process is not None:
+            process.stderr.close()
+        if url.startswith("postgresql"):
+            drop_pg_database(url)
