@@ -1,0 +1,146 @@
+"""Reviews: list, generate on demand (in the background), download."""
+
+import logging
+
+from flask import abort, flash, redirect, render_template, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from blueprints.reviews import bp
+from blueprints.reviews.forms import GenerateForm
+from portal import files
+from portal.auth.models import User
+from portal.auth.policy import allow, refuse
+from portal.companies.access import sees_in_full
+from portal.companies.models import Company
+from portal.extensions import db
+from portal.org.models import Branch
+from portal.reviews import generation
+from portal.reviews.access import may_generate_portfolio, visible_condition
+from portal.reviews.models import Review
+from portal.reviews.periods import last_complete_quarter
+from portal.timeutil import local_today
+
+log = logging.getLogger(__name__)
+
+VIEWERS = ("admin", "management", "branch_head", "account_manager")
+LIST_LIMIT = 200
+
+
+def _branch_choices() -> list[tuple[str, str]]:
+    if current_user.role == "branch_head":
+        branch = db.session.get(Branch, current_user.branch_id)
+        return [(str(branch.id), branch.name_zh)] if branch else []
+    branches = db.session.execute(select(Branch.id, Branch.name_zh).order_by(Branch.id)).all()
+    return [("", _("All branches"))] + [(str(i), name) for i, name in branches]
+
+
+def _portfolio_form() -> GenerateForm | None:
+    if current_user.role not in ("admin", "management", "branch_head"):
+        return None
+    form = GenerateForm(kind="portfolio", period=review_period_default())
+    form.branch_id.choices = _branch_choices()
+    return form
+
+
+@bp.app_template_global("review_period_default")
+def review_period_default() -> str:
+    """The period a generate form proposes: the last complete quarter."""
+    return last_complete_quarter(local_today()).code
+
+
+@bp.route("/")
+@allow(*VIEWERS)
+def index():
+    author = aliased(User)
+    rows = db.session.execute(
+        select(Review, Company.name_zh, Branch.name_zh, author.name)
+        .outerjoin(Company, Company.id == Review.company_id)
+        .outerjoin(Branch, Branch.id == Review.branch_id)
+        .outerjoin(author, author.id == Review.author_id)
+        .where(visible_condition(current_user))
+        .order_by(Review.created_at.desc(), Review.id.desc())
+        .limit(LIST_LIMIT)
+    ).all()
+    pending = any(r.status in ("queued", "running") for r, *_rest in rows)
+    return render_template("reviews/index.html", rows=rows, pending=pending, form=_portfolio_form())
+
+
+@bp.route("/generate", methods=["POST"])
+@allow(*VIEWERS)
+def generate():
+    """Queue a review (one commit), then start its generation in the background."""
+    form = GenerateForm()
+    if not form.validate_on_submit() or form.kind.data not in ("account", "portfolio"):
+        flash(_("The review could not be generated: give a period such as 2026Q3 or 2026."), "danger")
+        if form.kind.data == "account" and form.company_id.data:
+            return redirect(url_for("companies.detail", company_id=form.company_id.data, _anchor="reviews"))
+        return redirect(url_for(".index"))
+    company_id = branch_id = None
+    if form.kind.data == "account":
+        company = db.session.get(Company, form.company_id.data or 0)
+        if company is None:
+            abort(404)
+        if not sees_in_full(current_user, company):
+            refuse("review of a company not seen in full", company_id=company.id)
+        company_id = company.id
+    else:
+        branch = form.branch_id.data or ""
+        if not (branch == "" or branch.isdigit()):
+            abort(400)
+        branch_id = int(branch) if branch else None
+        if not may_generate_portfolio(current_user, branch_id):
+            refuse("portfolio review not allowed")
+    review = generation.queue_review(
+        form.kind.data,
+        form.period.data,
+        company_id=company_id,
+        branch_id=branch_id,
+        author_id=current_user.id,
+    )
+    review_id = review.id
+    db.session.commit()
+    generation.start_in_background(review_id)
+    flash(_("The review is being generated; this page shows its progress."), "info")
+    return redirect(url_for(".index", _anchor=f"review-{review_id}"))
+
+
+@bp.route("/<int:review_id>/download")
+@allow(*VIEWERS)
+def download(review_id: int):
+    review = db.session.get(Review, review_id)
+    if review is None:
+        abort(404)
+    visible = db.session.scalar(
+        select(Review.id).where(Review.id == review_id, visible_condition(current_user))
+    )
+    if visible is None:
+        refuse("review not visible", company_id=review.company_id)
+    if review.status != "done" or not review.stored_name:
+        abort(404)
+    try:
+        path = files.stored_path(review.stored_name)
+    except ValueError:
+        abort(404)
+    if not path.is_file():
+        log.error("review %s: file %s is missing", review.id, review.stored_name)
+        abort(404)
+    subject = (
+        f"company-{review.company_id}"
+        if review.kind == "account"
+        else (f"portfolio-branch-{review.branch_id}" if review.branch_id else "portfolio")
+    )
+    response = send_file(
+        path,
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"review-{subject}-{review.period}.pdf",
+        conditional=False,
+        etag=False,
+        max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,35 @@
+"""Who sees which reviews (DESIGN §5): account reviews of companies seen in full; portfolio
+reviews: management and admin all, a branch head its branch's; account managers none."""
+
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
+
+from portal.auth.models import User
+from portal.companies.access import full_view_condition
+from portal.companies.models import Company
+from portal.reviews.models import Review
+
+
+def _portfolio_condition(user: User) -> ColumnElement[bool]:
+    if user.role in ("admin", "management"):
+        return true()
+    if user.role == "branch_head":
+        return Review.branch_id == user.branch_id
+    return false()
+
+
+def visible_condition(user: User) -> ColumnElement[bool]:
+    """SQL condition for the reviews the user may list and download."""
+    if user.role not in ("admin", "management", "branch_head", "account_manager"):
+        return false()
+    seen = select(Company.id).where(full_view_condition(user))
+    return or_(
+        and_(Review.kind == "account", Review.company_id.in_(seen)),
+        and_(Review.kind == "portfolio", _portfolio_condition(user)),
+    )
+
+
+def may_generate_portfolio(user: User, branch_id: int | None) -> bool:
+    """Management and admin for any branch or all; a branch head for its own branch only."""
+    if user.role in ("admin", "management"):
+        return True
+    return user.role == "branch_head" and branch_id is not None and branch_id == user.branch_id

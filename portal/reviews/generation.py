@@ -1,0 +1,238 @@
+"""Producing review PDFs: render one to a path, run a queued Review row (in the background or
+inline), and the monthly batch of Platinum and Gold account reviews and the portfolio review.
+
+A Review row moves queued -> running -> done (stored_name, size) or failed (error, no file).
+Each step is its own short transaction; none is open while WeasyPrint lays the PDF out
+(DESIGN §8). The file is written by portal.pdf to a temporary name and moved into place, so a
+crash leaves no half-written PDF and no listed review pointing at one.
+"""
+
+import logging
+import threading
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from portal import files, pdf
+from portal.companies.models import Company
+from portal.db import utcnow
+from portal.extensions import db
+from portal.reviews import data as review_data
+from portal.reviews.models import Review
+from portal.reviews.periods import Period, current_quarter, parse
+from portal.scoring.models import ScoreSnapshot
+from portal.timeutil import local_today
+
+log = logging.getLogger(__name__)
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "pdf" / "reviews"
+RENDER_TIMEOUT = 60.0
+BATCH_TIERS = ("platinum", "gold")
+STALE_AFTER = timedelta(hours=2)  # far longer than a batch; a row older than this was abandoned
+
+
+def review_context(
+    kind: str,
+    period: Period,
+    *,
+    company_id: int | None = None,
+    branch_id: int | None = None,
+    today: date | None = None,
+) -> dict:
+    """The plain data a review prints (reads only)."""
+    today = today or local_today()
+    if kind == "account":
+        return review_data.account_data(company_id, period, today=today)
+    return review_data.portfolio_data(period, branch_id=branch_id, today=today)
+
+
+def render_context(context: dict, out_path, *, timeout: float = RENDER_TIMEOUT) -> pdf.RenderResult:
+    """Render a review context to `out_path` (no database work: call with no transaction open)."""
+    template = "account.html" if context["kind"] == "account" else "portfolio.html"
+    return pdf.render_pdf(TEMPLATE_DIR, template, context, out_path, timeout=timeout)
+
+
+def _set(review_id: int, **values) -> None:
+    db.session.execute(update(Review).where(Review.id == review_id).values(**values))
+    db.session.commit()
+
+
+def run_review(review_id: int, *, today: date | None = None) -> bool:
+    """Produce the PDF of a queued review, recording progress; True when it is done.
+
+    Claims the row (queued -> running) with a conditional update, so two workers never
+    produce the same review.
+    """
+    claimed = db.session.execute(
+        update(Review)
+        .where(Review.id == review_id, Review.status == "queued")
+        .values(status="running", progress=10)
+    ).rowcount
+    db.session.commit()
+    if not claimed:
+        return False
+    stored_name = None
+    try:
+        review = db.session.get(Review, review_id)
+        context = review_context(
+            review.kind,
+            parse(review.period),
+            company_id=review.company_id,
+            branch_id=review.branch_id,
+            today=today,
+        )
+        db.session.commit()  # ends the read transaction before the render
+        _set(review_id, progress=50)
+        stored_name = files.new_stored_name("pdf")
+        result = render_context(context, files.documents_dir() / stored_name)
+        _set(
+            review_id,
+            status="done",
+            progress=100,
+            stored_name=stored_name,
+            size_bytes=result.size_bytes,
+            finished_at=utcnow(),
+            error=None,
+        )
+        return True
+    except Exception as e:  # recorded on the row: the list shows the review as failed
+        db.session.rollback()
+        log.exception("review %s failed", review_id)
+        if stored_name:
+            files.remove_stored(stored_name)
+        _set(
+            review_id,
+            status="failed",
+            progress=100,
+            stored_name=None,
+            size_bytes=None,
+            error=f"{type(e).__name__}: {str(e)[:500]}",
+            finished_at=utcnow(),
+        )
+        return False
+
+
+def _work(app, review_id: int) -> None:
+    with app.app_context():
+        try:
+            run_review(review_id)
+        finally:
+            db.session.remove()
+
+
+def start_in_background(review_id: int) -> None:
+    """Run a committed, queued review in a worker thread (inline when REVIEWS_INLINE is set,
+    e.g. in tests whose session is not visible to other connections)."""
+    if current_app.config.get("REVIEWS_INLINE"):
+        run_review(review_id)
+        return
+    app = current_app._get_current_object()
+    threading.Thread(target=_work, args=(app, review_id), name=f"review-{review_id}", daemon=True).start()
+
+
+def queue_review(
+    kind: str,
+    period: str,
+    *,
+    company_id: int | None = None,
+    branch_id: int | None = None,
+    author_id: int | None = None,
+) -> Review:
+    """Add a queued review row (flushes; the caller commits)."""
+    review = Review(
+        kind=kind,
+        period=parse(period).code,
+        company_id=company_id,
+        branch_id=branch_id,
+        author_id=author_id,
+        status="queued",
+        progress=0,
+    )
+    db.session.add(review)
+    db.session.flush()
+    return review
+
+
+# --- the monthly batch ------------------------------------------------------------------------
+
+
+def batch_period(today: date) -> Period:
+    """The quarter the monthly batch reviews: the one holding the last complete month."""
+    return current_quarter(date(today.year, today.month, 1) - timedelta(days=1))
+
+
+def queue_monthly_batch(today: date) -> list[int]:
+    """Queue this month's account reviews of Platinum and Gold accounts (their latest tier)
+    and the portfolio review, skipping any already queued or produced this month (idempotent).
+    Flushes; the caller commits. Returns the ids of the rows queued."""
+    period = batch_period(today)
+    fail_abandoned()
+    month_start = date(today.year, today.month, 1)
+    latest = db.session.scalar(
+        select(ScoreSnapshot.score_date).order_by(ScoreSnapshot.score_date.desc()).limit(1)
+    )
+    company_ids = []
+    if latest is not None:
+        company_ids = list(
+            db.session.scalars(
+                select(ScoreSnapshot.company_id)
+                .join(Company, Company.id == ScoreSnapshot.company_id)
+                .where(
+                    ScoreSnapshot.score_date == latest,
+                    ScoreSnapshot.tier.in_(BATCH_TIERS),
+                    Company.status != "closed",
+                )
+                .order_by(ScoreSnapshot.rank)
+            )
+        )
+    existing = set(
+        db.session.execute(
+            select(Review.kind, Review.company_id).where(
+                Review.period == period.code,
+                Review.branch_id.is_(None),
+                Review.author_id.is_(None),
+                Review.status != "failed",
+                Review.created_at >= datetime.combine(month_start - timedelta(days=1), time()),
+            )
+        ).all()
+    )
+    queued = []
+    for kind, company_id in [("portfolio", None)] + [("account", c) for c in company_ids]:
+        if (kind, company_id) not in existing:
+            queued.append(queue_review(kind, period.code, company_id=company_id).id)
+    return queued
+
+
+def fail_abandoned(older_than: timedelta = STALE_AFTER) -> int:
+    """Mark reviews left queued or running by a process that died (a restart, a kill) as failed,
+    so the list does not show them in progress forever. Flushes; the caller commits."""
+    cutoff = utcnow() - older_than
+    return db.session.execute(
+        update(Review)
+        .where(Review.status.in_(("queued", "running")), Review.created_at < cutoff)
+        .values(status="failed", error="interrupted: the generating process ended", finished_at=utcnow())
+    ).rowcount
+
+
+def run_queued(limit: int | None = None) -> dict:
+    """Produce every queued review, oldest first, each in its own transactions."""
+    ids = list(db.session.scalars(select(Review.id).where(Review.status == "queued").order_by(Review.id)))
+    db.session.commit()
+    done = failed = 0
+    for review_id in ids[:limit]:
+        if run_review(review_id):
+            done += 1
+        else:
+            failed += 1
+    return {"done": done, "failed": failed}
+
+
+def generate_monthly_batch(today: date) -> dict:
+    """The monthly batch, for a scheduler: queue (one commit), then produce each review."""
+    queued = queue_monthly_batch(today)
+    db.session.commit()
+    counts = run_queued()
+    counts["queued"] = len(queued)
+    return counts
