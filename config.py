@@ -35,9 +35,28 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "portal@demo.example")
+    MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 8)  # then a queued mail is given up (kept, logged)
+
+    # Revisit cadence in days per tier (DESIGN §4), e.g. PORTAL_REVISIT_DAYS="platinum=30,gold=60".
+    REVISIT_CADENCE_DAYS = {
+        "platinum": 30,
+        "gold": 60,
+        "silver": 90,
+        "standard": 180,
+        **{
+            k.strip(): int(v)
+            for k, _sep, v in (
+                item.partition("=")
+                for item in os.environ.get("PORTAL_REVISIT_DAYS", "").split(",")
+                if "=" in item
+            )
+        },
+    }
+    REVISIT_ESCALATION_DAYS = _env_int("PORTAL_REVISIT_ESCALATION_DAYS", 7)
 
     # Uploads: the whole request is refused above this size (documents default 20 MB).
     MAX_CONTENT_LENGTH = _env_int("PORTAL_MAX_UPLOAD_MB", 20) * 1024 * 1024
+    PORTAL_DOCUMENT_MAX_MB = _env_int("PORTAL_DOCUMENT_MAX_MB", 20)  # per dossier document
 
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = PORTAL_TIMEZONE
@@ -69,6 +88,10 @@ class Config:
     REAUTH_MAX_AGE = timedelta(minutes=_env_int("PORTAL_REAUTH_MINUTES", 15))
     # A complaint must be resolved within this many hours of being recorded (its due_at).
     COMPLAINT_SLA_HOURS = _env_int("PORTAL_COMPLAINT_SLA_HOURS", 72)
+    # An open opportunity unchanged for this many days (or past its next-step date) is stale.
+    PIPELINE_STALE_DAYS = _env_int("PIPELINE_STALE_DAYS", 30)
+    # A key traveller with at least this many segments in 12 months should have a frequent-flyer number.
+    PIPELINE_FREQUENT_SEGMENTS = _env_int("PIPELINE_FREQUENT_SEGMENTS", 12)
 
 
 class DevelopmentConfig(Config):

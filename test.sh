@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/bootstrap.sh dev
-exec .venv/bin/python -m pytest "$@"
+# Two workers: the machine has two cores; pass -n 0 to run in one process.
+exec .venv/bin/python -m pytest -n 2 "$@"

@@ -101,8 +101,13 @@ def register_blueprints(app: Flask) -> None:
     from blueprints.companies import bp as companies_bp
     from blueprints.main import bp as main_bp
     from blueprints.notifications import bp as notifications_bp
+    from blueprints.pipeline import bp as pipeline_bp
+    from blueprints.quotas import bp as quotas_bp
     from blueprints.rankings import bp as rankings_bp
+    from blueprints.reminders import bp as reminders_bp
+    from blueprints.reviews import bp as reviews_bp
     from blueprints.scoring import bp as scoring_bp
+    from blueprints.search import bp as search_bp
     from blueprints.selfservice import bp as self_bp
 
     app.register_blueprint(main_bp)
@@ -114,6 +119,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(rankings_bp, url_prefix="/rankings")
     app.register_blueprint(scoring_bp, url_prefix="/scoring")
     app.register_blueprint(notifications_bp, url_prefix="/notifications")
+    app.register_blueprint(search_bp, url_prefix="/search")
+    app.register_blueprint(quotas_bp, url_prefix="/quotas")
+    app.register_blueprint(pipeline_bp, url_prefix="/pipeline")
+    app.register_blueprint(reminders_bp, url_prefix="/reminders")
+    app.register_blueprint(reviews_bp, url_prefix="/reviews")
 
 
 def register_errorhandlers(app: Flask) -> None:

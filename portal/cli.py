@@ -93,3 +93,15 @@ def register(app: Flask) -> None:
         db.session.commit()
         for day, summary in results:
             click.echo(f"Scores for {day.isoformat()}: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
+
+    from portal.imports.cli import register as register_imports
+
+    register_imports(app)
+
+    from portal.jobs.cli import register as register_jobs
+
+    register_jobs(app)
+
+    from portal.reviews.cli import register as register_reviews
+
+    register_reviews(app)

@@ -1,6 +1,10 @@
 """Translated labels for the coded values stored in the database (tiers, roles, statuses)."""
 
+from functools import lru_cache
+
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _p
 
 LABELS = {
     "role": {
@@ -23,14 +27,14 @@ LABELS = {
     },
     "company_status": {
         "prospect": _l("Prospect"),
-        "active": _l("Active"),
+        "active": _p("company status", "Active"),
         "suspended": _l("Suspended"),
         "closed": _l("Closed"),
     },
     "agreement_status": {
         "draft": _l("Draft"),
         "pending_approval": _l("Pending approval"),
-        "active": _l("Active"),
+        "active": _p("agreement status", "Active"),
         "expired": _l("Expired"),
         "terminated": _l("Terminated"),
     },
@@ -58,7 +62,7 @@ LABELS = {
     },
     "contact_role": {
         "travel_manager": _l("Travel manager"),
-        "finance": _l("Finance"),
+        "finance": _p("contact role", "Finance"),
         "decision_maker": _l("Decision maker"),
         "other": _l("Other"),
     },
@@ -92,7 +96,7 @@ LABELS = {
     "interaction_kind": {
         "visit": _l("Visit"),
         "call": _l("Call"),
-        "email": _l("Email"),
+        "email": _p("interaction kind", "Email"),
         "meeting": _l("Meeting"),
         "feedback": _l("Feedback"),
         "complaint": _l("Complaint"),
@@ -106,6 +110,28 @@ LABELS = {
         "agreement": _l("Agreement"),
         "tier": _l("Tier change"),
         "manager": _l("Manager change"),
+        "opportunity": _l("Opportunity"),
+    },
+    "opportunity_kind": {
+        "new_account": _l("New account"),
+        "renewal": _l("Renewal"),
+        "upsell": _l("Upsell"),
+    },
+    "opportunity_stage": {
+        "lead": _l("Lead"),
+        "qualified": _l("Qualified"),
+        "proposal": _l("Proposal"),
+        "negotiation": _l("Negotiation"),
+        "won": _l("Won"),
+        "lost": _p("opportunity stage", "Lost"),
+    },
+    "lost_reason": {
+        "price": _l("Price"),
+        "competitor": _l("Went to a competitor"),
+        "no_budget": _l("No budget"),
+        "no_need": _l("No need"),
+        "timing": _l("Timing"),
+        "other": _l("Other reason"),
     },
     "id_document_type": {
         "id_card": _l("Resident identity card"),
@@ -113,6 +139,13 @@ LABELS = {
         "hk_macau_permit": _l("Hong Kong and Macau travel permit"),
         "taiwan_permit": _l("Taiwan travel permit"),
         "other": _l("Other document"),
+    },
+    "document_kind": {
+        "licence": _l("Business licence"),
+        "agreement": _l("Agreement"),
+        "signed_scan": _l("Signed scan"),
+        "minutes": _l("Meeting minutes"),
+        "other": _l("Other"),
     },
     "reminder_kind": {
         "revisit": _l("Revisit"),
@@ -140,6 +173,7 @@ LABELS = {
         "quota_promoted": _l("Seat confirmed from the waitlist"),
         "quota_expired": _l("Waitlisted request expired"),
         "feedback_received": _l("Feedback from a company"),
+        "revisit_escalated": _l("Overdue revisit escalated"),
     },
     "audit_action": {
         "create": _l("Created"),
@@ -170,6 +204,12 @@ def label(value, kind: str) -> str:
     """The translated label of a coded value; the value itself when it has none."""
     if value is None:
         return "–"
+    return _translated(str(get_locale()), kind, value)
+
+
+@lru_cache(maxsize=4096)
+def _translated(locale: str, kind: str, value) -> str:
+    # Pages show hundreds of labels; the catalogue lookup per label is worth caching by locale.
     return str(LABELS.get(kind, {}).get(value, value))
 
 

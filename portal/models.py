@@ -14,6 +14,7 @@ from portal.companies.models import (
 )
 from portal.imports.models import ImportBatch
 from portal.jobs.models import JobLock, JobRun
+from portal.mail.models import OutboundEmail
 from portal.notifications.models import Notification
 from portal.org.models import Branch, SalesOffice
 from portal.pipeline.models import Opportunity, OpportunityStageChange
@@ -41,6 +42,7 @@ __all__ = [
     "LoginAttempt",
     "ManagerAssignment",
     "Notification",
+    "OutboundEmail",
     "Opportunity",
     "OpportunityStageChange",
     "PriorityRequest",

@@ -174,6 +174,16 @@ def interaction(session, company_obj: Company, **kw) -> Interaction:
     return obj
 
 
+def document(session, company_obj: Company, *, kind: str = "licence", title: str = "营业执照", **kw):
+    """A dossier document (without versions: tests that download upload a real file)."""
+    from portal.companies.models import Document
+
+    obj = Document(company_id=company_obj.id, kind=kind, title=title, **kw)
+    session.add(obj)
+    session.flush()
+    return obj
+
+
 class World:
     """Handles on the small world's rows."""
 
@@ -203,8 +213,10 @@ def small_world(session) -> World:
     w.traveller_a = traveller(session, w.company_a)
     w.traveller_b = traveller(session, w.company_b)
     w.complaint_a = interaction(session, w.company_a, kind="complaint", author_id=w.manager_a1.id)
+    w.document_a = document(session, w.company_a)
     w.booker_a = user(session, "booker", company=w.company_a)
     w.booker_b = user(session, "booker", company=w.company_b)
+    w.opportunity_a = opportunity(session, w.company_a, w.manager_a1)
     return w
 
 
@@ -231,4 +243,26 @@ def segment(
         **kw,
     )
     session.add(obj)
+    return obj
+
+
+def opportunity(session, company_obj: Company, owner: User, **kw):
+    """An opportunity (a lead by default) without stage history; the services write history."""
+    from portal.pipeline.models import DEFAULT_PROBABILITY, Opportunity
+
+    stage = kw.pop("stage", "lead")
+    obj = Opportunity(
+        company_id=company_obj.id,
+        owner_id=owner.id,
+        title=kw.pop("title", "二季度差旅协议扩容"),
+        kind=kw.pop("kind", "upsell"),
+        stage=stage,
+        lost_reason=kw.pop("lost_reason", "price" if stage == "lost" else None),
+        expected_revenue_fen=kw.pop("expected_revenue_fen", 1_000_000_00),
+        probability=kw.pop("probability", DEFAULT_PROBABILITY[stage]),
+        close_date=kw.pop("close_date", date.today() + timedelta(days=60)),
+        **kw,
+    )
+    session.add(obj)
+    session.flush()
     return obj

@@ -19,6 +19,8 @@ DOSSIER_CHANGE = {
     "booker": 404,
 }
 
+ADMIN_ONLY_DENIED = {"management": 403, "branch_head": 403, "account_manager": 403, "booker": 404}
+
 # endpoint -> (method, {role: status}). A route missing here fails test_every_route_has_a_rule.
 EXPECTED = {
     "main.index": ("GET", dict.fromkeys(ROLES, 302)),
@@ -45,6 +47,14 @@ EXPECTED = {
         DOSSIER_CHANGE | dict.fromkeys(("admin", "branch_head", "account_manager"), 302),
     ),
     "companies.reassign": ("GET", DOSSIER_CHANGE | {"account_manager": 403}),
+    "companies.new_document": ("GET", DOSSIER_CHANGE),
+    "companies.new_document_version": ("GET", DOSSIER_CHANGE),
+    "companies.delete_document": ("GET", DOSSIER_CHANGE),
+    # The sample version id does not exist: staff who may read the dossier get 404.
+    "companies.download_document": ("GET", {"anonymous": 302, **dict.fromkeys(STAFF_OK, 404), "booker": 404}),
+    "companies.travel_page": ("GET", {"anonymous": 302, **STAFF_OK, "booker": 404}),
+    "companies.travel_csv": ("GET", {"anonymous": 302, **STAFF_OK, "booker": 404}),
+    "search.index": ("GET", {"anonymous": 302, **STAFF_OK, "booker": 404}),
     "auth.reauth": ("GET", {"anonymous": 302} | dict.fromkeys(ROLES[1:], 200)),
     "notifications.index": ("GET", {"anonymous": 302} | dict.fromkeys(ROLES[1:], 200)),
     "notifications.mark_read": ("POST", dict.fromkeys(ROLES, 302)),
@@ -184,6 +194,35 @@ EXPECTED = {
         "GET",
         {"anonymous": 302, "booker": 200} | dict.fromkeys(STAFF_OK, 403),
     ),
+    # Self-service: bookers only (their own company); staff are refused.
+    **dict.fromkeys(
+        (
+            "selfservice.requests",
+            "selfservice.new_request",
+            "selfservice.travellers",
+            "selfservice.new_traveller",
+            "selfservice.edit_traveller",
+            "selfservice.history",
+            "selfservice.statement_page",
+            "selfservice.statement_csv",
+            "selfservice.statement_pdf",
+            "selfservice.feedback",
+        ),
+        ("GET", {"anonymous": 302, "booker": 200} | dict.fromkeys(STAFF_OK, 403)),
+    ),
+    # The booker cancels its own sample request.
+    "selfservice.cancel_request": ("POST", {"anonymous": 302, "booker": 302} | dict.fromkeys(STAFF_OK, 403)),
+    # Quota management: staff who see the company read; management never changes.
+    "quotas.agreement": ("GET", {"anonymous": 302, **STAFF_OK, "booker": 404}),
+    "quotas.detail": ("GET", {"anonymous": 302, **STAFF_OK, "booker": 404}),
+    "quotas.new": ("GET", DOSSIER_CHANGE),
+    "quotas.edit": ("GET", DOSSIER_CHANGE),
+    # The sample quota has a request (delete is refused with a message) and copy has no month:
+    # both send the user back to a page.
+    **dict.fromkeys(
+        ("quotas.delete", "quotas.copy"),
+        ("POST", DOSSIER_CHANGE | dict.fromkeys(("admin", "branch_head", "account_manager"), 302)),
+    ),
     "admin.users": (
         "GET",
         {
@@ -217,6 +256,21 @@ EXPECTED = {
             "booker": 404,
         },
     ),
+    # The sample reminder id does not exist: those allowed get 404, like any unknown reminder.
+    "reminders.index": ("GET", {"anonymous": 302, **STAFF_OK, "booker": 404}),
+    "reminders.complete": ("GET", {"anonymous": 302, **dict.fromkeys(ROLES[1:], 404), "management": 403}),
+    "reminders.snooze": ("GET", {"anonymous": 302, **dict.fromkeys(ROLES[1:], 404), "management": 403}),
+    "reminders.branch": ("GET", {"anonymous": 302, **STAFF_OK, "account_manager": 403, "booker": 404}),
+    "reminders.call_list": ("GET", {"anonymous": 302, **STAFF_OK, "account_manager": 403, "booker": 404}),
+    "reminders.call_list_pdf": ("GET", {"anonymous": 302, **STAFF_OK, "account_manager": 403, "booker": 404}),
+    "reminders.jobs": (
+        "GET",
+        {"anonymous": 302, "admin": 200, **dict.fromkeys(ROLES[2:5], 403), "booker": 404},
+    ),
+    "reminders.run_job": (
+        "POST",
+        {"anonymous": 302, "admin": 302, **dict.fromkeys(ROLES[2:5], 403), "booker": 404},
+    ),
     "admin.set_enabled": (
         "POST",
         {
@@ -228,6 +282,29 @@ EXPECTED = {
             "booker": 404,
         },
     ),
+    # Imports and merges: administrators only (the sample batch id does not exist: 404).
+    "admin.imports": ("GET", {"anonymous": 302, "admin": 200, **ADMIN_ONLY_DENIED}),
+    "admin.import_detail": ("GET", {"anonymous": 302, "admin": 404, **ADMIN_ONLY_DENIED}),
+    "admin.import_report": ("GET", {"anonymous": 302, "admin": 404, **ADMIN_ONLY_DENIED}),
+    "admin.merge_companies": ("GET", {"anonymous": 302, "admin": 200, **ADMIN_ONLY_DENIED}),
+    "pipeline.index": ("GET", {"anonymous": 302, **STAFF_OK, "booker": 404}),
+    "pipeline.opportunities": ("GET", {"anonymous": 302, **STAFF_OK, "booker": 404}),
+    "pipeline.export_csv": ("GET", {"anonymous": 302, **STAFF_OK, "booker": 404}),
+    "pipeline.export_xlsx": ("GET", {"anonymous": 302, **STAFF_OK, "booker": 404}),
+    "pipeline.stale": ("GET", {"anonymous": 302, **STAFF_OK, "booker": 404}),
+    "pipeline.prospects": ("GET", {"anonymous": 302, **STAFF_OK, "booker": 404}),
+    "pipeline.forecast": ("GET", {"anonymous": 302, **STAFF_OK, "account_manager": 403, "booker": 404}),
+    # Without ?company_id= the new-opportunity page sends the user to the prospect list.
+    "pipeline.new": ("GET", DOSSIER_CHANGE | dict.fromkeys(("admin", "branch_head", "account_manager"), 302)),
+    "pipeline.detail": ("GET", {"anonymous": 302, **STAFF_OK, "booker": 404}),
+    "pipeline.edit": ("GET", DOSSIER_CHANGE),
+    # A stage move without a stage shows the opportunity page with the error.
+    "pipeline.move": ("POST", DOSSIER_CHANGE),
+    # Reviews: staff list; a generate POST without a period goes back with an error; the sample
+    # review id does not exist (404 to everyone allowed).
+    "reviews.index": ("GET", {"anonymous": 302, **STAFF_OK, "booker": 404}),
+    "reviews.generate": ("POST", {"anonymous": 302, **dict.fromkeys(STAFF_OK, 302), "booker": 404}),
+    "reviews.download": ("GET", {"anonymous": 302, **dict.fromkeys(STAFF_OK, 404), "booker": 404}),
 }
 
 
@@ -252,9 +329,31 @@ def _sample_args(world, rule) -> dict:
         "traveller_id": world.traveller_a.id,
         "interaction_id": world.complaint_a.id,
         "agreement_id": world.agreement_a.id,
+        "document_id": world.document_a.id,
         "version_id": 999_999,
+        "batch_id": 999_999,
+        "reminder_id": 999_999,
+        "review_id": 999_999,
+        "opportunity_id": world.opportunity_a.id,
     }
+    if {"quota_id", "request_id"} & set(rule.arguments):
+        values.update(_quota_sample(world))
     return {name: values[name] for name in rule.arguments}
+
+
+def _quota_sample(world) -> dict:
+    """A quota of company A's agreement with one confirmed request (made once per world)."""
+    if not hasattr(world, "quota_sample"):
+        from sqlalchemy.orm import object_session
+
+        from tests.quotas.helpers import priority_request, quota
+
+        session = object_session(world.agreement_a)
+        sample = quota(session, world.agreement_a)
+        request = priority_request(session, sample, world.traveller_a, requested_by_id=world.booker_a.id)
+        world.quota_sample = {"quota_id": sample.id, "request_id": request.id}
+        session.commit()  # inside the test's outer transaction: a refused request's rollback keeps it
+    return world.quota_sample
 
 
 def _csrf(client) -> str:
@@ -310,15 +409,43 @@ def test_undeclared_route_is_refused(app):
     assert b"secret" not in response.data
 
 
+def _ids_of_other_companies(session, world, argument: str) -> list[int]:
+    """Ids, for a URL argument, of rows that belong to companies other than booker A's (plus an
+    id that exists nowhere): each argument gets ids of its own kind, never a coincidence."""
+    from sqlalchemy import select
+
+    from portal.agreements.models import Agreement
+    from portal.companies.models import Company, Contact, Document, Interaction, Traveller
+    from portal.pipeline.models import Opportunity
+    from portal.quotas.models import PriorityRequest, Quota
+
+    own = world.company_a.id
+    statements = {
+        "company_id": select(Company.id).where(Company.id != own),
+        "contact_id": select(Contact.id).where(Contact.company_id != own),
+        "traveller_id": select(Traveller.id).where(Traveller.company_id != own),
+        "interaction_id": select(Interaction.id).where(Interaction.company_id != own),
+        "agreement_id": select(Agreement.id).where(Agreement.company_id != own),
+        "document_id": select(Document.id).where(Document.company_id != own),
+        "opportunity_id": select(Opportunity.id).where(Opportunity.company_id != own),
+        "request_id": select(PriorityRequest.id).where(PriorityRequest.company_id != own),
+        "quota_id": select(Quota.id).join(Agreement).where(Agreement.company_id != own),
+    }
+    ids = [999_999]
+    if argument in statements:
+        ids += session.scalars(statements[argument].limit(2)).all()
+    return ids
+
+
 def test_booker_gets_404_for_every_other_company_id(app, client, world, db_session):
     """Every route that takes an id answers 404 to a booker for other companies' ids."""
     sign_in(client, world.booker_a.email)
-    others = [world.company_b.id, world.company_a2.id, 999_999]
     id_routes = [r for r in app.url_map.iter_rules() if any(a.endswith("_id") for a in r.arguments)]
     assert id_routes
     for rule in id_routes:
-        for other in others:
-            args = {a: other for a in rule.arguments}
+        choices = {a: _ids_of_other_companies(db_session, world, a) for a in rule.arguments}
+        for i in range(max(len(c) for c in choices.values())):
+            args = {a: c[min(i, len(c) - 1)] for a, c in choices.items()}
             url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m, args=args: str(args[m.group(1)]), rule.rule)
             if "GET" in rule.methods:
                 assert client.get(url).status_code == 404, url

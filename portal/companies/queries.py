@@ -83,3 +83,12 @@ def current_agreement(company: Company) -> Agreement | None:
     if active:
         return active[0]
     return company.agreements[0] if company.agreements else None
+
+
+def with_manager_query(company_id: int) -> Select:
+    """The company with its account manager and the manager's office: what a card needs."""
+    return (
+        select(Company)
+        .where(Company.id == company_id)
+        .options(joinedload(Company.manager).joinedload(User.office))
+    )
