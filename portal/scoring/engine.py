@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 
 from portal.agreements.models import Agreement
 from portal.companies.models import Company
@@ -106,47 +106,60 @@ def scored_company_ids() -> list[int]:
     return list(db.session.scalars(select(Company.id).where(Company.status != "closed").order_by(Company.id)))
 
 
-def _aggregates(as_of: date) -> dict[int, dict]:
-    """Per company: window revenue, segments, premium revenue, previous-year revenue."""
-    start = as_of - timedelta(days=WINDOW_DAYS)
-    previous_start = start - timedelta(days=WINDOW_DAYS)
-    in_window = Segment.flight_date > start
+def _window_sums(first: date, last: date, premium: bool) -> dict[int, tuple]:
+    """Per company, over first..last: revenue, segments, last flight date and, when asked,
+    premium-cabin revenue. One plain GROUP BY over the window's date range."""
+    columns = [
+        Segment.company_id,
+        func.sum(Segment.net_revenue_fen),
+        func.count(),
+        func.max(Segment.flight_date),
+    ]
+    if premium:
+        columns.append(func.sum(case((Segment.cabin.in_(PREMIUM_CABINS), Segment.net_revenue_fen), else_=0)))
     stmt = (
-        select(
-            Segment.company_id,
-            func.sum(case((in_window, Segment.net_revenue_fen), else_=0)),
-            func.sum(case((in_window, 1), else_=0)),
-            func.sum(
-                case((and_(in_window, Segment.cabin.in_(PREMIUM_CABINS)), Segment.net_revenue_fen), else_=0)
-            ),
-            func.sum(case((in_window, 0), else_=Segment.net_revenue_fen)),
-        )
-        .where(
-            Segment.flight_date > previous_start,
-            Segment.flight_date <= as_of,
-            Segment.company_id.is_not(None),
-        )
+        select(*columns)
+        .where(Segment.flight_date >= first, Segment.flight_date <= last, Segment.company_id.is_not(None))
         .group_by(Segment.company_id)
     )
-    return {
-        row[0]: {
-            "revenue": int(row[1] or 0),
-            "segments": int(row[2] or 0),
-            "premium": int(row[3] or 0),
-            "previous": int(row[4] or 0),
+    return {row[0]: tuple(row[1:]) for row in db.session.execute(stmt)}
+
+
+def _aggregates(as_of: date) -> dict[int, dict]:
+    """Per company: window revenue, segments, premium revenue, previous-year revenue and the
+    last flight in the two years (two range scans: each year read once, no CASE per row)."""
+    start = as_of - timedelta(days=WINDOW_DAYS)
+    window = _window_sums(start + timedelta(days=1), as_of, premium=True)
+    previous = _window_sums(start - timedelta(days=WINDOW_DAYS - 1), start, premium=False)
+    result = {}
+    for company_id in window.keys() | previous.keys():
+        revenue, segments, last, premium_revenue = window.get(company_id, (0, 0, None, 0))
+        previous_revenue, _, previous_last = previous.get(company_id, (0, 0, None))
+        result[company_id] = {
+            "revenue": int(revenue or 0),
+            "segments": int(segments or 0),
+            "premium": int(premium_revenue or 0),
+            "previous": int(previous_revenue or 0),
+            "last": _as_date(last or previous_last),
         }
-        for row in db.session.execute(stmt)
-    }
+    return result
 
 
-def _last_flights(as_of: date) -> dict[int, date]:
-    """Per company: the date of its last flown segment on or before the score date."""
+def _as_date(value) -> date | None:
+    # SQLite returns MAX() of a date column as text.
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _last_flights(as_of: date, company_ids: list[int]) -> dict[int, date]:
+    """The last flight on or before the score date of companies that did not fly in two years."""
+    if not company_ids:
+        return {}
     stmt = (
         select(Segment.company_id, func.max(Segment.flight_date))
-        .where(Segment.flight_date <= as_of, Segment.company_id.is_not(None))
+        .where(Segment.flight_date <= as_of, Segment.company_id.in_(company_ids))
         .group_by(Segment.company_id)
     )
-    return {company_id: last for company_id, last in db.session.execute(stmt)}
+    return {company_id: _as_date(last) for company_id, last in db.session.execute(stmt)}
 
 
 def _commitments(as_of: date) -> dict[int, int]:
@@ -217,7 +230,8 @@ def compute(as_of: date, rules: Rules | None = None) -> list[CompanyScore]:
     rules = rules or current_rules()
     ids = scored_company_ids()
     aggregates = _aggregates(as_of)
-    last_flights = _last_flights(as_of)
+    last_flights = {company_id: a["last"] for company_id, a in aggregates.items()}
+    last_flights |= _last_flights(as_of, [i for i in ids if i not in aggregates])
     commitments = _commitments(as_of)
     empty = {"revenue": 0, "segments": 0, "premium": 0, "previous": 0}
 
