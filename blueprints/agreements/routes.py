@@ -8,20 +8,19 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
 from blueprints.agreements import bp
 from blueprints.agreements.forms import ActionForm, ReasonForm, ScanForm, TermsForm
+from blueprints.companies.common import load_company
 from portal import pdf
 from portal.agreements import attainment, documents, operations, queries
 from portal.agreements.attainment import add_years
 from portal.agreements.models import AGREEMENT_STATUSES, Agreement
 from portal.auth.policy import STAFF, allow, refuse
 from portal.companies.access import may_change, sees_in_full
-from portal.companies.models import Company, Document, DocumentVersion
+from portal.companies.models import Document, DocumentVersion
 from portal.errors import NotAllowed, ValidationFailed
 from portal.extensions import db
-from portal.org.models import SalesOffice
 from portal.timeutil import local_today
 
 log = logging.getLogger(__name__)
@@ -96,15 +95,7 @@ def new():
     if company_id <= 0:
         flash(_("Open the company's page and choose “New agreement” there."), "info")
         return redirect(url_for("companies.index"))
-    company = db.session.scalar(
-        select(Company)
-        .where(Company.id == company_id)
-        .options(joinedload(Company.office).joinedload(SalesOffice.branch))
-    )
-    if company is None:
-        abort(404)
-    if not may_change(current_user, company):
-        refuse("may not start an agreement for the company", company_id=company.id)
+    company = load_company(company_id, change=True)
     form = TermsForm()
     if request.method == "GET":
         # Defaults: a year from the first day of next month.

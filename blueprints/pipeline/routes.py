@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from blueprints.companies.common import load_company
 from blueprints.pipeline import bp
 from blueprints.pipeline.forms import OpportunityForm, StageForm
 from blueprints.rankings.export import table_csv, table_xlsx
@@ -297,15 +298,7 @@ def new():
     if company_id <= 0:
         flash(_("Open the company's page or the prospect list and choose “New opportunity” there."), "info")
         return redirect(url_for("pipeline.prospects"))
-    company = db.session.scalar(
-        select(Company)
-        .where(Company.id == company_id)
-        .options(joinedload(Company.office).joinedload(SalesOffice.branch))
-    )
-    if company is None:
-        abort(404)
-    if not may_change(current_user, company):
-        refuse("may not start an opportunity for the company", company_id=company.id)
+    company = load_company(company_id, change=True)
     owners = operations.owner_choices(current_user, company)
     form = OpportunityForm(owners)
     if request.method == "GET":
