@@ -69,7 +69,7 @@ def xlsx_bytes(code: str) -> bytes:
         ["9991000000003", 1, code, "赵六", "CA1301", date(2026, 3, 7), "PEK", "CAN", "W", "", "3,100", None]
     )
     ws.append([None] * len(ZH_HEADER))
-    ws.append(["9991000000004", 1, code, "赵六", "CA1301", "2026/3/8", "PEK", "XXX1", "Y", "", 100, 100])
+    ws.append(["9991000000004", 1, code, "赵六", "CA1301", "2026/3/8", "PEK", "QQQ1", "Y", "", 100, 100])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

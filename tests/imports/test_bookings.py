@@ -87,8 +87,8 @@ def test_xlsx_with_merged_title_date_cells_and_serials(ctx, world, db_session):
         {
             "line": 7,
             "column": "到达",
-            "reason": "XXX1 is not a three-letter IATA airport code.",
-            "value": "XXX1",
+            "reason": "QQQ1 is not a three-letter IATA airport code.",
+            "value": "QQQ1",
         }
     ]
     segments = _segments(db_session, import_batch_id=outcome.batch_id)

@@ -61,7 +61,7 @@ def test_xlsx_upload_and_dry_run_write_nothing(client, world, login, db_session)
     response = _upload(client, xlsx_bytes(world.company_a.credit_code), "export.xlsx", dry_run=True)
     assert response.status_code == 200
     text = response.get_data(as_text=True)
-    assert "Dry run, nothing written" in text and "XXX1" in text
+    assert "Dry run, nothing written" in text and "QQQ1" in text
     assert _count(db_session, Segment) == segments
     assert _count(db_session, ImportBatch) == batches
 
