@@ -308,16 +308,27 @@ def test_self_service_query_count_does_not_grow(app, db_session, client):
     assert_same_count(small_statements, large_statements)
 
 
-def test_dossier_sections_timeline_audit_and_notifications_do_not_grow(app, db_session, client):
-    """The dossier with every section full, its timeline and audit pages, the handover page and
-    the manager's notifications: the same statements for 1 row of everything as for 10."""
+def test_dossier_tabs_and_notifications_do_not_grow(app, db_session, client):
+    """The dossier's overview and every tab with everything full, the handover page and the
+    manager's notifications: the same statements for 1 row of everything as for 10."""
     small = company_with(db_session, 1)
     small_admin = dossier_history(db_session, small, 1)
     large = company_with(db_session, 10)
     large_admin = dossier_history(db_session, large, 10)
     fresh_request_state(db_session)
 
-    pages = ("/companies/{id}", "/companies/{id}/timeline", "/companies/{id}/audit", "/notifications/")
+    tabs = (
+        "travellers",
+        "score",
+        "timeline",
+        "documents",
+        "agreements",
+        "quotas",
+        "travel",
+        "reviews",
+        "audit",
+    )
+    pages = ("/companies/{id}", *(f"/companies/{{id}}/{tab}" for tab in tabs), "/notifications/")
     counts = {}
     for name, world in (("small", small), ("large", large)):
         client = app.test_client()

@@ -1,4 +1,4 @@
-"""The dossier's documents: upload a new document or a new version, download a version through
+"""The dossier's documents tab: list, upload a new document or a new version, download a version through
 this authorised route only, and delete (soft) a document."""
 
 import logging
@@ -14,6 +14,7 @@ from blueprints.companies import bp
 from blueprints.companies.common import load_company, load_row
 from blueprints.companies.document_forms import DocumentForm, VersionForm
 from blueprints.companies.forms import ActionForm
+from blueprints.companies.tabs import render_tab
 from portal import files
 from portal.auth.policy import STAFF, allow
 from portal.companies import documents
@@ -34,7 +35,21 @@ def _dossier_document(document_id: int, company) -> Document:
 
 
 def _to_documents(company_id: int):
-    return redirect(url_for(".detail", company_id=company_id, _anchor="documents"))
+    return redirect(url_for(".documents", company_id=company_id))
+
+
+@bp.route("/<int:company_id>/documents", endpoint="documents")
+@allow(*STAFF)
+def documents_tab(company_id: int):
+    """The dossier's documents tab: live documents with their versions."""
+    company = load_company(company_id)
+    return render_tab(
+        "documents",
+        "companies/tab.html",
+        company,
+        partial="companies/_documents.html",
+        documents=documents.company_documents(company.id),
+    )
 
 
 def _record(upload, form, record):
@@ -126,7 +141,7 @@ def delete_document(company_id: int, document_id: int):
         form=form,
         company=company,
         what=document.title,
-        back=url_for(".detail", company_id=company.id, _anchor="documents"),
+        back=url_for(".documents", company_id=company.id),
         warning=None,
     )
 

@@ -49,7 +49,7 @@ def new_interaction(company_id: int):
                 else _("The interaction has been recorded."),
                 "success",
             )
-            return redirect(url_for(".detail", company_id=company.id, _anchor="timeline"))
+            return redirect(url_for(".timeline_page", company_id=company.id))
     return render_template("companies/interaction_form.html", form=form, company=company)
 
 

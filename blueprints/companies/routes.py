@@ -1,20 +1,21 @@
-"""Company list, the dossier with its sections, the full timeline and the audit trail."""
+"""Company list and the dossier's tabs: overview, score, timeline, agreements, quotas,
+reviews and the audit trail (documents and travel have their own modules)."""
 
 from flask import abort, current_app, render_template, request
 from flask_login import current_user
 
-from blueprints.companies import bp, sections
+from blueprints.companies import bp
 from blueprints.companies.common import load_company
+from blueprints.companies.tabs import render_tab
 from portal.auth.policy import STAFF, allow, refuse
 from portal.companies import dossier, operations, queries, timeline
-from portal.companies.access import may_change, sees_in_full
+from portal.companies.access import sees_in_full
 from portal.companies.models import COMPANY_STATUSES, TIERS
 from portal.db import utcnow
 from portal.extensions import db
 from portal.scoring import explain
 from portal.timeutil import local_today
 
-DOSSIER_TIMELINE = 15  # newest entries on the dossier; the timeline page has the rest
 TIMELINE_PAGE = 30
 
 
@@ -45,6 +46,7 @@ def index():
 @bp.route("/<int:company_id>")
 @allow(*STAFF)
 def detail(company_id: int):
+    """The dossier's overview tab."""
     company = db.session.scalar(queries.dossier_query(company_id))
     if company is None:
         abort(404)
@@ -53,48 +55,111 @@ def detail(company_id: int):
             # Other managers' companies: name and owner only (DESIGN §5).
             return render_template("companies/limited.html", company=company)
         refuse("company outside the user's scope", company_id=company.id)
-    now = utcnow()
     today = local_today()
-    month = dossier.first_of_month(today)
-    months = (month, dossier.next_month(month))
+    travellers, more_travellers = dossier.first_travellers(company.id)
     active = next((a for a in company.agreements if a.status == "active"), None)
-    audit_lines, audit_more = dossier.latest_audit(company.id)
-    shown = sections.available()
-    return render_template(
+    return render_tab(
+        "overview",
         "companies/detail.html",
-        company=company,
-        sections=shown,
+        company,
         agreement=queries.current_agreement(company),
         active_agreement=active,
-        can_change=may_change(current_user, company),
+        travellers=travellers,
+        more_travellers=more_travellers,
         can_reveal=operations.may_reveal(current_user, company),
         can_reassign=operations.may_reassign(current_user, company),
-        score=explain.score_section(company.id),
-        quota_summary=dossier.quota_summary(active.id, month) if active else None,
-        quotas=dossier.quota_table(company.id, months),
-        months=months,
+        quota_summary=dossier.quota_summary(active.id, dossier.first_of_month(today)) if active else None,
         today=today,
-        requests=dossier.recent_requests(company.id),
         next_revisit=dossier.next_revisit(company.id),
-        complaints=dossier.open_complaints(company.id, now),
+        complaints=dossier.open_complaints(company.id, utcnow()),
         managers=dossier.manager_history(company.id),
-        reviews=dossier.reviews(company.id),
-        timeline=timeline.timeline(
-            company.id, type=request.args.get("type", "", type=str), limit=DOSSIER_TIMELINE, now=now
-        ),
-        timeline_types=timeline.TYPES,
-        audit_lines=audit_lines,
-        audit_more=audit_more,
+    )
+
+
+@bp.route("/<int:company_id>/travellers")
+@allow(*STAFF)
+def travellers(company_id: int):
+    """Every key traveller, a page at a time."""
+    company = load_company(company_id)
+    page = db.paginate(
+        dossier.travellers_query(company.id),
+        per_page=current_app.config["PAGE_SIZE"],
+        max_per_page=100,
+        error_out=False,
+    )
+    return render_tab(
+        "travellers",
+        "companies/travellers.html",
+        company,
+        page=page,
+        travellers=page.items,
+        can_reveal=operations.may_reveal(current_user, company),
+    )
+
+
+@bp.route("/<int:company_id>/score")
+@allow(*STAFF)
+def score(company_id: int):
+    """Why the company has its score, and how score, rank and tier moved."""
+    company = load_company(company_id)
+    return render_tab(
+        "score",
+        "companies/tab.html",
+        company,
+        partial="companies/_score.html",
+        score=explain.score_section(company.id),
+    )
+
+
+@bp.route("/<int:company_id>/agreements")
+@allow(*STAFF)
+def agreements(company_id: int):
+    company = load_company(company_id)
+    return render_tab(
+        "agreements",
+        "companies/tab.html",
+        company,
+        partial="companies/_agreements.html",
         agreement_links="agreements.detail" in current_app.view_functions,
         agreement_new="agreements.new" in current_app.view_functions,
-        **sections.extra_context(shown, company),
+    )
+
+
+@bp.route("/<int:company_id>/quotas")
+@allow(*STAFF)
+def quotas(company_id: int):
+    """This and next month's quotas, and the latest priority requests."""
+    company = load_company(company_id)
+    month = dossier.first_of_month(local_today())
+    months = (month, dossier.next_month(month))
+    return render_tab(
+        "quotas",
+        "companies/tab.html",
+        company,
+        partial="companies/_quotas.html",
+        quotas=dossier.quota_table(company.id, months),
+        months=months,
+        requests=dossier.recent_requests(company.id),
+    )
+
+
+@bp.route("/<int:company_id>/reviews")
+@allow(*STAFF)
+def reviews(company_id: int):
+    company = load_company(company_id)
+    return render_tab(
+        "reviews",
+        "companies/tab.html",
+        company,
+        partial="companies/_reviews.html",
+        reviews=dossier.reviews(company.id),
     )
 
 
 @bp.route("/<int:company_id>/timeline")
 @allow(*STAFF)
 def timeline_page(company_id: int):
-    """The whole timeline, a page at a time (the dossier shows its newest entries)."""
+    """The timeline tab, a page at a time, newest first."""
     company = load_company(company_id)
     page = timeline.timeline(
         company.id,
@@ -102,12 +167,12 @@ def timeline_page(company_id: int):
         before=request.args.get("before", type=str),
         limit=TIMELINE_PAGE,
     )
-    return render_template(
+    return render_tab(
+        "timeline",
         "companies/timeline.html",
-        company=company,
+        company,
         timeline=page,
         timeline_types=timeline.TYPES,
-        can_change=may_change(current_user, company),
         agreement_links="agreements.detail" in current_app.view_functions,
     )
 
@@ -120,9 +185,10 @@ def audit(company_id: int):
     page = db.paginate(
         dossier.audit_query(company.id), per_page=dossier.AUDIT_PAGE_SIZE, max_per_page=100, error_out=False
     )
-    return render_template(
+    return render_tab(
+        "audit",
         "companies/audit.html",
-        company=company,
+        company,
         page=page,
         lines=[dossier.audit_line(e) for e in page.items],
     )

@@ -1,7 +1,6 @@
-"""The company's travel history: the dossier section (last 12 months) and the full page with
-filters, totals, monthly charts, paginated rows and a CSV export."""
+"""The dossier's travel tab: filters, totals, monthly charts, paginated rows and a CSV export."""
 
-from flask import current_app, render_template, request
+from flask import current_app, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField, StringField
@@ -10,6 +9,7 @@ from wtforms.validators import Length, Optional, Regexp
 from blueprints.companies import bp
 from blueprints.companies.common import load_company
 from blueprints.companies.forms import TEXT
+from blueprints.companies.tabs import render_tab
 from blueprints.forms import PortalForm
 from blueprints.rankings.export import table_csv
 from portal import charts
@@ -17,7 +17,6 @@ from portal.auth.policy import STAFF, allow
 from portal.extensions import db
 from portal.labels import choices, label
 from portal.segments import travel
-from portal.timeutil import local_today
 
 FILTER_FIELDS = ("date_from", "date_to", "origin", "destination", "cabin", "traveller")
 AIRPORT = Regexp(r"^[A-Za-z]{3}$", message=_l("Use a three-letter airport code, e.g. PEK."))
@@ -73,23 +72,6 @@ def _charts(months: list[travel.Month], *, height: int = 260) -> dict:
     return {"revenue_chart": charts.data_uri(revenue), "segments_chart": charts.data_uri(segments)}
 
 
-def section(company) -> dict:
-    """The dossier section's data (sections.py loader): last 12 months' totals and a chart."""
-    history = travel.summary(company.id, local_today())
-    chart = None
-    if history.totals.segments:
-        labels = [m.month.strftime("%m") for m in history.months]
-        chart = charts.data_uri(
-            charts.bar_chart(
-                labels,
-                {_("Revenue (CNY)"): [round(m.revenue_fen / 100) for m in history.months]},
-                height=180,
-                show_y_labels=False,
-            )
-        )
-    return {"travel_summary": history, "travel_chart": chart}
-
-
 def _filtered(company_id: int):
     form = TravelFilterForm(request.args)
     form.validate()
@@ -107,9 +89,10 @@ def travel_page(company_id: int):
     page = db.paginate(
         travel.rows(where), per_page=current_app.config["PAGE_SIZE"], max_per_page=100, error_out=False
     )
-    return render_template(
+    return render_tab(
+        "travel",
         "companies/travel.html",
-        company=company,
+        company,
         form=form,
         totals=totals,
         months=months,

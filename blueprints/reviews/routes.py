@@ -76,7 +76,7 @@ def generate():
     if not form.validate_on_submit() or form.kind.data not in ("account", "portfolio"):
         flash(_("The review could not be generated: give a period such as 2026Q3 or 2026."), "danger")
         if form.kind.data == "account" and form.company_id.data:
-            return redirect(url_for("companies.detail", company_id=form.company_id.data, _anchor="reviews"))
+            return redirect(url_for("companies.reviews", company_id=form.company_id.data))
         return redirect(url_for(".index"))
     company_id = branch_id = None
     if form.kind.data == "account":

@@ -143,8 +143,3 @@ def company_documents(company_id: int) -> list[Document]:
     for document in docs:
         set_committed_value(document, "versions", by_document[document.id])
     return docs
-
-
-def section(company: Company) -> dict:
-    """The dossier section's data (sections.py loader)."""
-    return {"documents": company_documents(company.id)}

@@ -1,4 +1,4 @@
-"""Read helpers for the dossier's sections: quota summary, quotas and requests, next revisit,
+"""Read helpers for the dossier's tabs: key travellers, quota summary, quotas and requests, next revisit,
 open complaints, reviews, manager history and the audit trail. Each is one query, however many
 rows the company has, so the dossier loads in a fixed number of queries."""
 
@@ -12,7 +12,7 @@ from portal.agreements.models import Agreement
 from portal.audit.models import AuditEvent
 from portal.audit.trail import SECRET_COLUMNS
 from portal.auth.models import User
-from portal.companies.models import Interaction, ManagerAssignment
+from portal.companies.models import Interaction, ManagerAssignment, Traveller
 from portal.companies.timeline import is_overdue
 from portal.extensions import db
 from portal.quotas.models import PriorityRequest, Quota
@@ -20,9 +20,9 @@ from portal.reminders.models import Reminder
 from portal.reviews.models import Review
 
 REVISIT_KINDS = ("revisit", "reactivation")
+OVERVIEW_TRAVELLERS = 10
 RECENT_REQUESTS = 10
 REVIEWS_SHOWN = 20
-AUDIT_SHOWN = 20
 AUDIT_PAGE_SIZE = 50
 # Bookkeeping columns (and the row's own ids, shown beside the entity); the trail keeps them,
 # the page leaves them out.
@@ -49,6 +49,22 @@ class QuotaSummary:
     @property
     def left(self) -> int:
         return self.seats - self.used
+
+
+def travellers_query(company_id: int) -> Select:
+    """The company's live key travellers, by name."""
+    return (
+        select(Traveller)
+        .where(Traveller.company_id == company_id, Traveller.deleted_at.is_(None))
+        .order_by(Traveller.name, Traveller.id)
+    )
+
+
+def first_travellers(company_id: int, limit: int = OVERVIEW_TRAVELLERS) -> tuple[list[Traveller], bool]:
+    """The first `limit` key travellers, and whether the company has more (the overview shows
+    a few; the travellers tab lists them all)."""
+    rows = list(db.session.scalars(travellers_query(company_id).limit(limit + 1)))
+    return rows[:limit], len(rows) > limit
 
 
 def quota_summary(agreement_id: int, month: date) -> QuotaSummary:
@@ -193,9 +209,3 @@ def audit_query(company_id: int) -> Select:
         .where(AuditEvent.company_id == company_id)
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     )
-
-
-def latest_audit(company_id: int, limit: int = AUDIT_SHOWN) -> tuple[list[AuditLine], bool]:
-    """The newest `limit` audit lines, and whether there are more."""
-    events = list(db.session.scalars(audit_query(company_id).limit(limit + 1)))
-    return [audit_line(e) for e in events[:limit]], len(events) > limit

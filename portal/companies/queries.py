@@ -61,7 +61,7 @@ def company_list(user: User, q: str = "", sort: str = "name", tier: str = "", st
 
 
 def dossier_query(company_id: int) -> Select:
-    """The company with what its dossier page shows, loaded in a fixed number of queries."""
+    """The company with what its overview shows, loaded in a fixed number of queries."""
     return (
         select(Company)
         .where(Company.id == company_id)
@@ -71,7 +71,6 @@ def dossier_query(company_id: int) -> Select:
             joinedload(Company.parent),
             selectinload(Company.children),
             selectinload(Company.contacts),
-            selectinload(Company.travellers),
             selectinload(Company.agreements).selectinload(Agreement.discounts),
         )
     )

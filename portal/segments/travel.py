@@ -1,7 +1,7 @@
 """A company's travel history: filtered segments, their totals and monthly figures, all
 aggregated in SQL (GROUP BY month) with a fixed number of queries whatever the history holds."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -69,12 +69,6 @@ class Month:
     revenue_fen: int = 0
 
 
-@dataclass
-class History:
-    totals: Totals
-    months: list[Month] = field(default_factory=list)
-
-
 def totals(where: list) -> Totals:
     """Segments, revenue and premium revenue of the filtered segments (one query)."""
     premium = func.coalesce(
@@ -112,19 +106,6 @@ def monthly(where: list, *, first: date | None = None, last: date | None = None)
         result.append(found.get((cursor.year, cursor.month), Month(cursor)))
         cursor = date(cursor.year + cursor.month // 12, cursor.month % 12 + 1, 1)
     return result
-
-
-def add_months(day: date, months: int) -> date:
-    """The first of the month `months` after (or before) the month of `day`."""
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def summary(company_id: int, today: date) -> History:
-    """The last 12 months (this month and the 11 before): totals and every month's figures."""
-    first = add_months(today, -11)
-    where = TravelFilter(date_from=first, date_to=today).conditions(company_id)
-    return History(totals(where), monthly(where, first=first, last=date(today.year, today.month, 1)))
 
 
 def rows(where: list):

@@ -125,6 +125,6 @@ def send_feedback(actor: User, summary: str | None, *, now: datetime | None = No
             company.manager_id,
             "feedback_received",
             _("%(booker)s of %(company)s sent feedback.", booker=actor.name, company=company.name_zh),
-            f"/companies/{company_id}#timeline",
+            f"/companies/{company_id}/timeline",
         )
     return interaction

@@ -16,6 +16,8 @@ def test_manager_uploads_a_document_and_sees_it_listed(page, live_server, page_l
     dossier = f"{live_server.url}/companies/{w.company_a.id}"
     sign_in(page, live_server.url, w.manager_a1.email)
     page.goto(dossier)
+    with page.expect_navigation():
+        page.get_by_test_id("dossier-nav").locator("[data-tab=documents]").click()
     page.get_by_test_id("add-document").click()
     form = page.get_by_test_id("document-form")
     form.locator("select[name=kind]").select_option("minutes")
@@ -25,7 +27,7 @@ def test_manager_uploads_a_document_and_sees_it_listed(page, live_server, page_l
     )
     with page.expect_navigation():
         form.get_by_test_id("upload-document").click()
-    expect(page).to_have_url(f"{dossier}#documents")
+    expect(page).to_have_url(f"{dossier}/documents")
     row = page.locator("[data-testid=documents] tr", has_text="季度会谈纪要")
     expect(row).to_have_count(1)
     expect(row).to_contain_text("v1 · 会谈纪要.pdf")

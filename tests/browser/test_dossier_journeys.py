@@ -1,5 +1,5 @@
 """Dossier journeys in a real browser: recording a visit and finding it on the timeline, the
-sticky section nav, and adding a key traveller whose document number is masked and revealed."""
+tab bar, and adding a key traveller whose document number is masked and revealed."""
 
 import os
 import re
@@ -11,20 +11,6 @@ from playwright.sync_api import expect
 from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def settled_top(page, selector: str) -> float:
-    """The element's top in the viewport once scrolling has stopped (Bootstrap scrolls smoothly;
-    page.wait_for_function would need eval, which the CSP forbids)."""
-    script = f"document.querySelector({selector!r}).getBoundingClientRect().top"
-    last = None
-    for _ in range(40):
-        top = page.evaluate(script)
-        if top == last:
-            return top
-        last = top
-        page.wait_for_timeout(100)
-    return last
 
 
 def test_manager_records_a_visit_and_sees_it_on_the_timeline(page, live_server):
@@ -46,7 +32,10 @@ def test_manager_records_a_visit_and_sees_it_on_the_timeline(page, live_server):
     with page.expect_navigation():
         form.locator("button[type=submit]").click()
 
-    expect(page).to_have_url(f"{dossier}#timeline")
+    expect(page).to_have_url(f"{dossier}/timeline")
+    expect(page.locator("[data-testid=dossier-nav] [aria-current=page]")).to_have_attribute(
+        "data-tab", "timeline"
+    )
     entry = page.locator("#timeline .timeline-entry", has_text="拜访差旅负责人")
     expect(entry).to_have_count(1)
     expect(entry).to_contain_text("<b>不是粗体</b>")  # shown as text, not markup
@@ -62,19 +51,28 @@ def test_manager_records_a_visit_and_sees_it_on_the_timeline(page, live_server):
     expect(page.locator("#timeline")).not_to_contain_text("拜访差旅负责人")
 
 
-def test_section_nav_stays_in_view_and_jumps_to_sections(page, live_server, tmp_path):
+def test_tab_bar_opens_each_tab_and_fits_a_tablet(page, live_server, tmp_path):
     w = live_server.world
+    dossier = f"{live_server.url}/companies/{w.company_a.id}"
     sign_in(page, live_server.url, w.manager_a1.email)
-    page.goto(f"{live_server.url}/companies/{w.company_a.id}")
+    page.goto(dossier)
     nav = page.get_by_test_id("dossier-nav")
-    nav.get_by_role("link", name=re.compile("Audit|审计")).click()
-    expect(page).to_have_url(re.compile(r"#audit$"))
-    # Sticky: once the (smooth) scroll ends the nav is at the top of the viewport, and the
-    # section's heading just below it, not hidden under it.
-    assert settled_top(page, "[data-testid=dossier-nav]") == pytest.approx(0, abs=2)
-    heading = page.locator("#audit h2").bounding_box()
-    assert heading["y"] >= nav.bounding_box()["height"] - 2
+    expect(nav.locator("[aria-current=page]")).to_have_attribute("data-tab", "overview")
+    with page.expect_navigation():
+        nav.get_by_role("link", name=re.compile("Audit|审计")).click()
+    expect(page).to_have_url(f"{dossier}/audit")
+    expect(nav.locator("[aria-current=page]")).to_have_attribute("data-tab", "audit")
+    expect(page.get_by_test_id("company-name")).to_have_text(w.company_a.name_zh)
+    with page.expect_navigation():
+        nav.locator("[data-tab=score]").click()
+    expect(page).to_have_url(f"{dossier}/score")
+    expect(page.get_by_test_id("score-section")).to_be_visible()
+    # On a tablet the tabs wrap instead of pushing the page sideways.
+    page.set_viewport_size({"width": 768, "height": 1024})
+    page.goto(dossier)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    last = nav.locator("[data-tab=audit]").bounding_box()
+    assert last["x"] + last["width"] <= 768
     target = Path(os.environ.get("PORTAL_SCREENSHOT_DIR") or tmp_path) / "dossier.png"
     page.goto(f"{live_server.url}/companies/{w.company_a.id}")
     page.screenshot(path=str(target), full_page=True)

@@ -81,5 +81,5 @@ def test_manager_moves_an_opportunity_to_won(page, live_server):
     expect(page.get_by_test_id("agreement-opportunity")).to_contain_text(title)
 
     # The stage changes are on the company's timeline.
-    page.goto(f"{base}/companies/{w.company_a2.id}?type=opportunity")
+    page.goto(f"{base}/companies/{w.company_a2.id}/timeline?type=opportunity")
     expect(page.locator("#timeline .timeline-entry[data-kind=opportunity]")).to_have_count(5)

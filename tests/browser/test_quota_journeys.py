@@ -153,6 +153,8 @@ def test_manager_finds_the_quotas_from_the_agreement(page, live_server, seats, t
     base, w = live_server.url, live_server.world
     sign_in(page, base, w.manager_a1.email)
     page.goto(f"{base}/companies/{w.company_a.id}")
+    with page.expect_navigation():
+        page.get_by_test_id("dossier-nav").locator("[data-tab=agreements]").click()
     page.get_by_role("link", name=w.agreement_a_number).first.click()
     page.get_by_test_id("agreement-quotas").click()
     table = page.get_by_test_id("quota-table")
@@ -160,5 +162,7 @@ def test_manager_finds_the_quotas_from_the_agreement(page, live_server, seats, t
     expect(page.get_by_test_id("copy-month")).to_be_visible()
     _shot(page, tmp_path, "quotas-agreement")
     table.locator("a", has_text=re.compile("Requests|请求|申请")).first.click()
-    expect(page.get_by_test_id("quota-requests")).to_be_visible()
+    # The quota's own page (its requests, if other journeys made some, are listed there).
+    expect(page).to_have_url(re.compile(r"/quotas/\d+$"))
+    expect(page.get_by_test_id("quota-figures")).to_be_visible()
     _shot(page, tmp_path, "quotas-detail")

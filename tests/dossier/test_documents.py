@@ -62,6 +62,7 @@ def test_upload_lists_and_downloads_a_document(app, client, world, login, db_ses
     login(world.manager_a1)
     response = upload(client, new_url(world.company_a), PDF, "合同扫描件.pdf", kind="minutes", title="")
     assert response.status_code == 302, html(response)[:2000]
+    assert response.location.endswith(f"/companies/{world.company_a.id}/documents")
     document = db_session.scalars(
         select(Document).where(Document.company_id == world.company_a.id, Document.kind == "minutes")
     ).one()
@@ -70,7 +71,7 @@ def test_upload_lists_and_downloads_a_document(app, client, world, login, db_ses
     assert (version.version, version.filename) == (1, "合同扫描件.pdf")
     assert version.content_type == "application/pdf"
     assert version.size_bytes == len(PDF)
-    page = html(client.get(f"/companies/{world.company_a.id}"))
+    page = html(client.get(f"/companies/{world.company_a.id}/documents"))
     assert 'id="documents"' in page and "合同扫描件.pdf" in page
     url = f"/companies/{world.company_a.id}/documents/{document.id}/versions/{version.id}"
     assert url in page
@@ -102,6 +103,7 @@ def test_allowed_types_by_content(client, world, login, db_session, content, nam
     login(world.manager_a1)
     response = upload(client, new_url(world.company_a), content, name, kind="other", title="文件")
     assert response.status_code == 302, html(response)[:2000]
+    assert response.location.endswith(f"/companies/{world.company_a.id}/documents")
     version = db_session.scalars(select(DocumentVersion).order_by(DocumentVersion.id.desc())).first()
     assert version.content_type == content_type
 
@@ -169,6 +171,7 @@ def test_file_names_are_sanitised(app, client, world, login, db_session, name, e
     login(world.manager_a1)
     response = upload(client, new_url(world.company_a), PDF, name, kind="other", title="t")
     assert response.status_code == 302, html(response)[:2000]
+    assert response.location.endswith(f"/companies/{world.company_a.id}/documents")
     version = db_session.scalars(select(DocumentVersion).order_by(DocumentVersion.id.desc())).first()
     assert version.filename == expected
     with app.app_context():
@@ -202,7 +205,7 @@ def test_new_versions_are_listed_newest_first(client, world, login, db_session):
         select(DocumentVersion).where(DocumentVersion.document_id == world.document_a.id)
     ).all()
     assert sorted(v.version for v in versions) == [1, 2, 3]
-    page = html(client.get(f"/companies/{world.company_a.id}"))
+    page = html(client.get(f"/companies/{world.company_a.id}/documents"))
     assert page.index("v3.pdf") < page.index("v2.png") < page.index("v1.pdf")
     # A refused version leaves the document as it was.
     assert upload(client, url, ELF, "v4.pdf").status_code == 200
@@ -226,7 +229,7 @@ def test_deleted_document_disappears_and_its_download_is_404(client, world, logi
     assert world.document_a.deleted_at is not None
     assert client.get(download).status_code == 404
     assert client.get(url).status_code == 404
-    assert "licence.pdf" not in html(client.get(f"/companies/{world.company_a.id}"))
+    assert "licence.pdf" not in html(client.get(f"/companies/{world.company_a.id}/documents"))
 
 
 def test_other_manager_and_management_may_not_upload(client, world, login, db_session):

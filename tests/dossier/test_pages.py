@@ -1,10 +1,11 @@
-"""The dossier's pages through HTTP on SQLite and PostgreSQL: sections and empty states, the
+"""The dossier's pages through HTTP on SQLite and PostgreSQL: tabs and empty states, the
 forms with good and bad input, escaping, access (403 for staff, 404 for bookers), soft delete,
 revealing a document number after a fresh sign-in, handover and notifications."""
 
 import re
 import time
 from datetime import date, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
@@ -72,67 +73,100 @@ def doc_traveller(app, db_session, world):
         return with_document(db_session, world.company_a)
 
 
-# --- the dossier's sections -------------------------------------------------------------------
+# --- the dossier's tabs ----------------------------------------------------------------------
+
+TAB_IDS = [
+    "overview",
+    "travellers",
+    "score",
+    "timeline",
+    "documents",
+    "agreements",
+    "quotas",
+    "travel",
+    "reviews",
+    "audit",
+]
 
 
-def test_dossier_has_every_section_in_the_nav(client, world, login):
+def tab_url(company, tab: str) -> str:
+    return f"/companies/{company.id}" + ("" if tab == "overview" else f"/{tab}")
+
+
+def test_every_tab_has_its_page_with_the_tab_bar(client, world, login):
     login(world.manager_a1)
-    page = html(client.get(f"/companies/{world.company_a.id}"))
-    nav = re.search(r'data-testid="dossier-nav">(.*?)</nav>', page, re.S).group(1)
-    anchors = re.findall(r'href="#(\w+)"', nav)
-    assert anchors[:5] == ["overview", "score", "timeline", "contacts", "travellers"]
-    assert {"agreements", "quotas", "reviews", "audit"} <= set(anchors)
-    for anchor in anchors:
-        assert f'id="{anchor}"' in page
-    # The documents and travel sections (issue 4) come with their templates and loaders.
-    assert "documents" in anchors and "travel" in anchors
+    for tab in TAB_IDS:
+        response = client.get(tab_url(world.company_a, tab))
+        assert response.status_code == 200, tab
+        page = html(response)
+        nav = re.search(r'data-testid="dossier-nav">(.*?)</nav>', page, re.S).group(1)
+        assert re.findall(r'data-tab="(\w+)"', nav) == TAB_IDS
+        links = dict(re.findall(r'data-tab="(\w+)"\s+href="([^"]+)"', nav))
+        assert links == {t: tab_url(world.company_a, t) for t in TAB_IDS}
+        # The open tab is marked, for the eye and for screen readers; only it.
+        assert re.findall(r'data-tab="(\w+)"\s+href="[^"]+" aria-current="page"', nav) == [tab]
+        assert 'data-testid="company-name"' in page and world.company_a.name_zh in page
 
 
-def probe_loader(company) -> dict:
-    """A section loader for the test below."""
-    return {"documents_probe": f"documents of {company.id}"}
-
-
-def test_a_section_appears_with_its_template_and_loader(app, client, world, login, monkeypatch):
-    """Another area adds a section by providing its partial template (and a loader)."""
-    from dataclasses import replace
-
-    from jinja2 import ChoiceLoader, DictLoader
-
-    from blueprints.companies import sections
-
-    partial = '<section class="dossier-section" id="documents">{{ documents_probe }}</section>'
-    monkeypatch.setattr(
-        app.jinja_env,
-        "loader",
-        ChoiceLoader([DictLoader({"companies/_documents.html": partial}), app.jinja_env.loader]),
-    )
-    patched = tuple(
-        replace(s, loader="tests.dossier.test_pages:probe_loader") if s.id == "documents" else s
-        for s in sections.SECTIONS
-    )
-    monkeypatch.setattr(sections, "SECTIONS", patched)
+def test_tabs_of_an_unknown_company_are_404(client, world, login):
     login(world.manager_a1)
-    page = html(client.get(f"/companies/{world.company_a.id}"))
-    assert 'href="#documents"' in page and f"documents of {world.company_a.id}" in page
-    assert page.index('id="travellers"') < page.index('id="documents"') < page.index('id="agreements"')
+    for tab in TAB_IDS:
+        assert client.get(tab_url(SimpleNamespace(id=987654), tab)).status_code == 404, tab
+
+
+def test_the_overview_shows_the_first_key_travellers_and_links_to_all(client, db_session, world, login):
+    from portal.companies.dossier import OVERVIEW_TRAVELLERS
+
+    for i in range(OVERVIEW_TRAVELLERS + 5):
+        factories.traveller(db_session, world.company_a2, name=f"旅客{i:02d}")
+    login(world.manager_a1)
+    page = html(client.get(f"/companies/{world.company_a2.id}"))
+    rows = re.findall(r'data-testid="traveller-\d+"', page)
+    assert len(rows) == OVERVIEW_TRAVELLERS
+    assert "旅客00" in page and f"旅客{OVERVIEW_TRAVELLERS:02d}" not in page  # by name
+    assert f'href="/companies/{world.company_a2.id}/travellers" data-testid="all-travellers"' in page
+    everyone = html(client.get(f"/companies/{world.company_a2.id}/travellers"))
+    assert len(re.findall(r'data-testid="traveller-\d+"', everyone)) == OVERVIEW_TRAVELLERS + 5
+    assert 'data-testid="all-travellers"' not in everyone
+    # A company with few travellers has no "all" link on its overview.
+    assert 'data-testid="all-travellers"' not in html(client.get(f"/companies/{world.company_a.id}"))
+
+
+def test_the_travellers_tab_is_paginated(app, client, db_session, world, login):
+    size = app.config["PAGE_SIZE"]
+    for i in range(size + 3):
+        factories.traveller(db_session, world.company_a2, name=f"旅客{i:03d}")
+    login(world.manager_a1)
+    first = html(client.get(f"/companies/{world.company_a2.id}/travellers"))
+    assert len(re.findall(r'data-testid="traveller-\d+"', first)) == size and "page=2" in first
+    second = html(client.get(f"/companies/{world.company_a2.id}/travellers?page=2"))
+    assert len(re.findall(r'data-testid="traveller-\d+"', second)) == 3
+    for bad in ("page=abc", "page=-1", "page=999"):
+        assert client.get(f"/companies/{world.company_a2.id}/travellers?{bad}").status_code == 200
 
 
 def test_empty_sections_say_what_to_do_next(client, world, login):
     login(world.manager_a1)
-    page = html(client.get(f"/companies/{world.company_a2.id}"))
-    for text in (
-        "No contacts recorded.",
-        "No key travellers recorded.",
-        "No agreement yet.",
-        "No quotas for this or next month.",
-        "No priority requests yet.",
-        "No reviews generated yet",
-        "No revisit is scheduled.",
-        "No open complaints.",
-        "Quotas come with an active agreement.",
-    ):
-        assert text in page, text
+    expected = {
+        "overview": (
+            "No contacts recorded.",
+            "No key travellers recorded.",
+            "No agreement yet.",
+            "No revisit is scheduled.",
+            "No open complaints.",
+            "Quotas come with an active agreement.",
+        ),
+        "travellers": ("No key travellers recorded.",),
+        "agreements": ("No agreement yet.",),
+        "quotas": ("No quotas for this or next month.", "No priority requests yet."),
+        "reviews": ("No reviews generated yet",),
+        "documents": ("No documents yet",),
+        "travel": ("No flights recorded yet.",),
+    }
+    for tab, texts in expected.items():
+        page = html(client.get(tab_url(world.company_a2, tab)))
+        for text in texts:
+            assert text in page, (tab, text)
 
 
 def test_overview_quotas_revisit_and_overdue_complaint(client, db_session, world, login, today):
@@ -180,7 +214,9 @@ def test_overview_quotas_revisit_and_overdue_complaint(client, db_session, world
     row = re.search(rf'<tr class="([^"]*)" data-testid="complaint-{world.complaint_a.id}"', page)
     assert row and "table-danger" in row.group(1)
     assert 'data-testid="overdue"' in page
-    # The quota table shows this month's quotas only, not 2020's.
+    # The quota tab shows this and next month's quotas only, not 2020's.
+    assert f'<a class="small" href="/companies/{world.company_a.id}/quotas">' in page
+    page = html(client.get(f"/companies/{world.company_a.id}/quotas"))
     quotas = re.search(r'data-testid="quotas">(.*?)</table>', page, re.S).group(1)
     assert "PEK–CAN" in quotas and "PEK–CTU" not in quotas
 
@@ -211,32 +247,32 @@ def test_requests_reviews_and_agreements_sections(client, db_session, world, log
     db_session.add(Review(kind="account", company_id=world.company_a.id, period="2026Q1", status="done"))
     db_session.flush()
     login(world.manager_a1)
-    page = html(client.get(f"/companies/{world.company_a.id}"))
+    page = html(client.get(f"/companies/{world.company_a.id}/quotas"))
     requests = re.search(r'data-testid="requests">(.*?)</table>', page, re.S).group(1)
     assert requests.count("<tr>") == 11  # header and the latest 10
     assert "CA1500" in requests and "CA1511" not in requests
-    assert "2026Q1" in page and "No reviews generated yet" not in page
-    assert f'href="/agreements/{world.agreement_a.id}"' in page
+    reviews = html(client.get(f"/companies/{world.company_a.id}/reviews"))
+    assert "2026Q1" in reviews and "No reviews generated yet" not in reviews
+    agreements = html(client.get(f"/companies/{world.company_a.id}/agreements"))
+    assert f'href="/agreements/{world.agreement_a.id}"' in agreements
 
 
 def test_audit_section_shows_changes_and_never_secrets(client, db_session, world, login, doc_traveller):
     login(world.manager_a1)
-    page = html(client.get(f"/companies/{world.company_a.id}"))
-    audit = re.search(r'<section class="dossier-section mb-4" id="audit">(.*?)</section>', page, re.S).group(
-        1
-    )
+    page = html(client.get(f"/companies/{world.company_a.id}/audit"))
+    audit = re.search(r'id="audit" data-testid="audit">(.*?)</section>', page, re.S).group(1)
     assert "traveller" in audit and "***" in audit
-    assert doc_traveller.id_document_encrypted not in page
-    assert "E12345678" not in page
-    assert "E1*****78" in page  # masked in the travellers table
+    overview = html(client.get(f"/companies/{world.company_a.id}"))
+    for shown in (page, overview):
+        assert doc_traveller.id_document_encrypted not in shown
+        assert "E12345678" not in shown
+    assert "E1*****78" in overview  # masked in the travellers table
 
 
 def test_audit_page_is_paginated(client, db_session, world, login):
     for i in range(60):
         factories.contact(db_session, world.company_a, name=f"联系人{i}")
     login(world.manager_a1)
-    page = html(client.get(f"/companies/{world.company_a.id}"))
-    assert 'data-testid="audit-more"' in page
     first = html(client.get(f"/companies/{world.company_a.id}/audit"))
     assert first.count('data-action="create"') == 50 and "page=2" in first
     second = client.get(f"/companies/{world.company_a.id}/audit?page=2")
@@ -257,11 +293,13 @@ def test_record_a_visit_in_local_time_and_see_it_on_the_timeline(client, db_sess
         {"kind": "visit", "occurred_at": "2026-01-10T09:30", "summary": "拜访王总", "next_step": "发送报价"},
         url,
     )
-    assert response.status_code == 302 and response.location.endswith("#timeline")
+    assert response.status_code == 302 and response.location.endswith(
+        f"/companies/{world.company_a.id}/timeline"
+    )
     visit = db_session.scalars(select(Interaction).where(Interaction.summary == "拜访王总")).one()
     assert visit.occurred_at == datetime(2026, 1, 10, 1, 30)  # Beijing 09:30 is 01:30 UTC
     assert visit.author_id == world.manager_a1.id
-    page = html(client.get(f"/companies/{world.company_a.id}"))
+    page = html(client.get(f"/companies/{world.company_a.id}/timeline"))
     timeline = re.search(r'id="timeline"(.*?)</section>', page, re.S).group(1)
     assert "拜访王总" in timeline and "发送报价" in timeline
     visits = html(client.get(f"/companies/{world.company_a.id}/timeline?type=visit"))

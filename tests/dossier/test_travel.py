@@ -4,6 +4,7 @@ access, and a fixed number of queries however many segments there are."""
 
 import csv
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -121,25 +122,25 @@ def test_csv_export(client, world, login, flown):
     assert body[1][9] == "1000.00"
 
 
-def test_dossier_section_summarises_the_last_12_months(app, client, world, login, db_session):
+def test_the_travel_tab_without_filters_totals_every_flight(app, client, world, login, db_session):
     with app.app_context():
         today = local_today()
     factories.segment(db_session, world.company_a, today - timedelta(days=3), 120_000, "C")
     factories.segment(db_session, world.company_a, today - timedelta(days=400), 999_000, "Y")
     db_session.flush()
     login(world.manager_a1)
-    page = html(client.get(f"/companies/{world.company_a.id}"))
-    assert 'id="travel"' in page and 'data-testid="travel-summary"' in page
-    assert "1,200" in page
-    assert "9,990" not in page
-    assert f"/companies/{world.company_a.id}/travel" in page
+    page = html(client.get(f"/companies/{world.company_a.id}/travel"))
+    assert re.search(r'data-testid="total-segments">2<', page)
+    assert "11,190.00" in page  # 1,200 + 9,990 CNY
+    assert 'data-testid="revenue-chart"' in page
 
 
 def test_empty_history(client, world, login):
     login(world.manager_a1)
-    assert "No flights in the last 12 months" in html(client.get(f"/companies/{world.company_a.id}"))
     page = html(client.get(f"/companies/{world.company_a.id}/travel"))
-    assert "No flights match" in page
+    assert "No flights recorded yet." in page and "Segments arrive with the bookings import." in page
+    filtered = html(client.get(f"/companies/{world.company_a.id}/travel?origin=PEK"))
+    assert "No flights match these filters." in filtered
 
 
 def test_access(client, world, login, flown):

@@ -229,7 +229,7 @@ def test_won_links_the_agreement_both_ways_and_shows_on_the_timeline(client, log
     assert agreement.number in detail
     agreement_page = client.get(f"/agreements/{agreement.id}").get_data(as_text=True)
     assert world.opportunity_a.title in agreement_page
-    timeline = client.get(f"/companies/{world.company_a.id}?type=opportunity").get_data(as_text=True)
+    timeline = client.get(f"/companies/{world.company_a.id}/timeline?type=opportunity").get_data(as_text=True)
     assert "Lead → Won" in timeline
 
 

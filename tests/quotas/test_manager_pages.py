@@ -52,7 +52,7 @@ def test_agreement_and_dossier_link_to_the_quota_pages(client, db_session, world
     assert f'href="/quotas/agreement/{world.agreement_a.id}"' in _html(
         client.get(f"/agreements/{world.agreement_a.id}")
     )
-    dossier = _html(client.get(f"/companies/{world.company_a.id}"))
+    dossier = _html(client.get(f"/companies/{world.company_a.id}/quotas"))
     assert f'href="/quotas/{q.id}"' in dossier
 
 

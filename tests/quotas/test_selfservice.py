@@ -317,11 +317,11 @@ def test_feedback_lands_on_the_timeline(app, client, db_session, world, login):
             Notification.user_id == world.manager_a1.id, Notification.kind == "feedback_received"
         )
     ).one()
-    assert note.link == f"/companies/{world.company_a.id}#timeline"
+    assert note.link == f"/companies/{world.company_a.id}/timeline"
     # The manager finds it on the company's timeline.
     staff = app.test_client()
     assert sign_in(staff, world.manager_a1.email).status_code == 302
-    assert "候补确认很快" in _html(staff.get(f"/companies/{world.company_a.id}"))
+    assert "候补确认很快" in _html(staff.get(note.link))
 
 
 def test_month_text_and_pages_in_chinese(client, db_session, world, login):

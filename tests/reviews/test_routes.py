@@ -91,7 +91,7 @@ def test_generate_account_review_and_download(app, client, world, db_session, mo
     monkeypatch.setitem(app.config, "REVIEWS_INLINE", True)
     known_company(db_session, world)
     sign_in(client, world.manager_a1.email)
-    dossier = client.get(f"/companies/{world.company_a.id}")
+    dossier = client.get(f"/companies/{world.company_a.id}/reviews")
     assert b'data-testid="generate-review"' in dossier.data
     data = {
         "csrf_token": factories.csrf_from(dossier),
@@ -102,7 +102,10 @@ def test_generate_account_review_and_download(app, client, world, db_session, mo
     assert client.post("/reviews/generate", data=data).status_code == 302
     review = db_session.scalars(select(Review)).one()
     assert (review.status, review.progress, review.author_id) == ("done", 100, world.manager_a1.id)
-    assert f"/reviews/{review.id}/download".encode() in client.get(f"/companies/{world.company_a.id}").data
+    assert (
+        f"/reviews/{review.id}/download".encode()
+        in client.get(f"/companies/{world.company_a.id}/reviews").data
+    )
     response = client.get(f"/reviews/{review.id}/download")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
     assert len(response.data) == review.size_bytes

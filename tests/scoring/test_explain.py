@@ -1,4 +1,4 @@
-"""The score explanation and history on the dossier, on SQLite and PostgreSQL."""
+"""The score explanation and history on the dossier's score tab, on SQLite and PostgreSQL."""
 
 import base64
 import re
@@ -135,8 +135,8 @@ def test_dossier_shows_the_score_section(client, db_session, login):
         recompute(score_date, Rules.defaults())
     login(w.manager_a1)
     client.get("/lang/en")
-    html = client.get(f"/companies/{big.id}").get_data(as_text=True)
-    assert 'href="#score"' in html
+    html = client.get(f"/companies/{big.id}/score").get_data(as_text=True)
+    assert f'href="/companies/{big.id}/score" aria-current="page"' in html
     section = _section(html)
     assert 'data-testid="score-total">70.00<' in section
     assert "Rank 1 of 4" in section
@@ -153,7 +153,7 @@ def test_dossier_shows_the_score_section(client, db_session, login):
     assert 'style="' not in section  # the Content-Security-Policy forbids inline styles
     assert "<script" not in section
 
-    quiet_html = _section(client.get(f"/companies/{quiet.id}").get_data(as_text=True))
+    quiet_html = _section(client.get(f"/companies/{quiet.id}/score").get_data(as_text=True))
     assert "never flown" in quiet_html
 
 
@@ -161,7 +161,7 @@ def test_dossier_empty_state_without_a_snapshot(client, db_session, login):
     w = factories.small_world(db_session)
     login(w.manager_a1)
     client.get("/lang/en")
-    section = _section(client.get(f"/companies/{w.company_a.id}").get_data(as_text=True))
+    section = _section(client.get(f"/companies/{w.company_a.id}/score").get_data(as_text=True))
     assert "Not scored yet: scores are recomputed monthly." in section
     assert "data:image" not in section
 
@@ -171,7 +171,7 @@ def test_single_date_has_no_rank_chart(client, db_session, login):
     recompute(AS_OF, Rules.defaults())
     login(w.management)
     client.get("/lang/en")
-    section = _section(client.get(f"/companies/{big.id}").get_data(as_text=True))
+    section = _section(client.get(f"/companies/{big.id}/score").get_data(as_text=True))
     assert 'data-testid="points-chart"' in section and 'data-testid="history-chart"' not in section
     assert "The rank chart appears after the next score date." in section
 
@@ -183,3 +183,4 @@ def test_other_managers_do_not_see_the_score(client, db_session, login):
     login(w.manager_a2)
     html = client.get(f"/companies/{big.id}").get_data(as_text=True)
     assert 'id="score"' not in html and "70.00" not in html
+    assert client.get(f"/companies/{big.id}/score").status_code == 403

@@ -1,0 +1,42 @@
+"""The dossier's tabs, in order: each its own page under /companies/<id>, sharing the header
+(name, tier, status, actions) and the tab bar. The overview is the dossier's front page;
+the other tabs load only what they show, so opening a company stays quick however much
+history it has."""
+
+from dataclasses import dataclass
+
+from flask import render_template
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from portal.companies.access import may_change
+from portal.companies.models import Company
+
+
+@dataclass(frozen=True)
+class Tab:
+    id: str
+    label: str
+    endpoint: str
+
+
+TABS = (
+    Tab("overview", _l("Overview"), "companies.detail"),
+    Tab("travellers", _l("Key travellers"), "companies.travellers"),
+    Tab("score", _l("Score"), "companies.score"),
+    Tab("timeline", _l("Timeline"), "companies.timeline_page"),
+    Tab("documents", _l("Documents"), "companies.documents"),
+    Tab("agreements", _l("Agreements"), "companies.agreements"),
+    Tab("quotas", _l("Quotas and requests"), "companies.quotas"),
+    Tab("travel", _l("Travel history"), "companies.travel_page"),
+    Tab("reviews", _l("Reviews"), "companies.reviews"),
+    Tab("audit", _l("Audit trail"), "companies.audit"),
+)
+TAB_BY_ID = {tab.id: tab for tab in TABS}
+
+
+def render_tab(tab_id: str, template: str, company: Company, **context) -> str:
+    """A dossier tab's page: `template` extends companies/_dossier.html, which draws the
+    header and the tab bar with this tab marked."""
+    context.setdefault("can_change", may_change(current_user, company))
+    return render_template(template, company=company, tabs=TABS, tab=TAB_BY_ID[tab_id], **context)
