@@ -88,8 +88,10 @@ def register_extensions(app: Flask) -> None:
     sessions.init_login_manager(login_manager)
     login_manager.init_app(app)
     from portal.audit import trail
+    from portal.segments import rollup
 
     trail.install(db)
+    rollup.install()
 
 
 def register_blueprints(app: Flask) -> None:

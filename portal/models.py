@@ -22,7 +22,7 @@ from portal.quotas.models import PriorityRequest, Quota
 from portal.reminders.models import Reminder
 from portal.reviews.models import Review
 from portal.scoring.models import ScoreSnapshot, ScoringConfig
-from portal.segments.models import Segment
+from portal.segments.models import Segment, SegmentMonth
 
 __all__ = [
     "Agreement",
@@ -53,6 +53,7 @@ __all__ = [
     "ScoreSnapshot",
     "ScoringConfig",
     "Segment",
+    "SegmentMonth",
     "Traveller",
     "User",
 ]

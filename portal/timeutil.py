@@ -6,6 +6,16 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 
 
+def first_of_month(day: date) -> date:
+    """The first day of `day`'s month."""
+    return day.replace(day=1)
+
+
+def next_month(day: date) -> date:
+    """The first day of the month after `day`'s."""
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
 def portal_zone() -> ZoneInfo:
     """The portal's time zone."""
     return ZoneInfo(current_app.config["PORTAL_TIMEZONE"])

@@ -1,13 +1,19 @@
 """The migrations build the schema on both databases, and agree with the models."""
 
+from datetime import date
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
+from sqlalchemy import insert
 
 from portal.extensions import db
 from portal.search import ddl as search_ddl
+from portal.segments.models import Segment
+from tests import factories
 from tests.conftest import drop_pg_database, make_app, make_database_url
+from tests.segments.reference import assert_rollup_is_fresh, stored
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -44,3 +50,31 @@ def test_downgrade_to_base_and_upgrade_again(fresh_app):
         downgrade(revision="base")
         upgrade()
     assert _differences(fresh_app) == []
+
+
+def test_segment_month_upgrade_sums_the_existing_segments(fresh_app):
+    with fresh_app.app_context():
+        downgrade(revision="3b8d5f1a9c27")
+        w = factories.small_world(db.session)
+        rows = [
+            (w.company_a.id, date(2024, 2, 29), "F", 1_000_00),
+            (w.company_a.id, date(2024, 2, 1), "Y", 200_00),
+            (w.company_a.id, date(2024, 3, 1), "C", 300_00),
+            (w.company_b.id, date(2025, 12, 31), "W", 400_00),
+            (None, date(2024, 2, 10), "Y", 500_00),
+        ]
+        db.session.execute(
+            insert(Segment.__table__),
+            [
+                dict(ticket_number=f"999000000000{i}", coupon_number=1, company_id=company_id,
+                     traveller_name="张三", flight_number="CA1501", flight_date=day, origin="PEK",
+                     destination="SHA", cabin=cabin, fare_class=cabin, net_revenue_fen=revenue,
+                     distance_km=1088)
+                for i, (company_id, day, cabin, revenue) in enumerate(rows)
+            ],
+        )  # fmt: skip
+        db.session.commit()
+        upgrade()
+        assert_rollup_is_fresh(db.session)
+        assert len(stored(db.session)) == 3
+        db.session.rollback()

@@ -317,17 +317,9 @@ def test_dossier_tabs_and_notifications_do_not_grow(app, db_session, client):
     large_admin = dossier_history(db_session, large, 10)
     fresh_request_state(db_session)
 
-    tabs = (
-        "travellers",
-        "score",
-        "timeline",
-        "documents",
-        "agreements",
-        "quotas",
-        "travel",
-        "reviews",
-        "audit",
-    )
+    from blueprints.companies.tabs import TABS
+
+    tabs = [tab.id for tab in TABS if tab.id != "overview"]
     pages = ("/companies/{id}", *(f"/companies/{{id}}/{tab}" for tab in tabs), "/notifications/")
     counts = {}
     for name, world in (("small", small), ("large", large)):

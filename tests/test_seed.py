@@ -26,6 +26,7 @@ from portal.quotas.models import PriorityRequest, Quota
 from portal.reminders.models import Reminder
 from portal.segments.models import Segment
 from tests.conftest import drop_pg_database, make_app, make_database_url
+from tests.segments.reference import assert_rollup_is_fresh
 
 TODAY = date(2026, 6, 15)
 SIZE = dict(companies=40, years=1)
@@ -235,6 +236,10 @@ def test_segments_are_well_formed(session):
         cabins[row.cabin] += 1
     assert cabins["Y"] > 0.75 * total  # mostly economy
     assert cabins["C"] > 0.02 * total
+
+
+def test_monthly_rollup_sums_every_segment(session):
+    assert_rollup_is_fresh(session)
 
 
 def test_fares_are_plausible(session):

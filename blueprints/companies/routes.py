@@ -14,7 +14,7 @@ from portal.companies.models import COMPANY_STATUSES, TIERS
 from portal.db import utcnow
 from portal.extensions import db
 from portal.scoring import explain
-from portal.timeutil import local_today
+from portal.timeutil import first_of_month, local_today, next_month
 
 TIMELINE_PAGE = 30
 
@@ -68,7 +68,7 @@ def detail(company_id: int):
         more_travellers=more_travellers,
         can_reveal=operations.may_reveal(current_user, company),
         can_reassign=operations.may_reassign(current_user, company),
-        quota_summary=dossier.quota_summary(active.id, dossier.first_of_month(today)) if active else None,
+        quota_summary=dossier.quota_summary(active.id, first_of_month(today)) if active else None,
         today=today,
         next_revisit=dossier.next_revisit(company.id),
         complaints=dossier.open_complaints(company.id, utcnow()),
@@ -130,8 +130,8 @@ def agreements(company_id: int):
 def quotas(company_id: int):
     """This and next month's quotas, and the latest priority requests."""
     company = load_company(company_id)
-    month = dossier.first_of_month(local_today())
-    months = (month, dossier.next_month(month))
+    month = first_of_month(local_today())
+    months = (month, next_month(month))
     return render_tab(
         "quotas",
         "companies/tab.html",

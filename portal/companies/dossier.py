@@ -30,14 +30,6 @@ AUDIT_NOISE = {"id", "company_id", "created_at", "updated_at"}
 AUDIT_VALUE_CHARS = 120
 
 
-def first_of_month(day: date) -> date:
-    return day.replace(day=1)
-
-
-def next_month(day: date) -> date:
-    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
-
-
 @dataclass
 class QuotaSummary:
     """This month's quotas of an agreement: how many, seats protected, seats confirmed."""

@@ -30,6 +30,7 @@ from portal.quotas.models import PriorityRequest
 from portal.reminders.models import Reminder
 from portal.reviews.models import Review
 from portal.scoring.models import ScoreSnapshot
+from portal.segments import rollup
 from portal.segments.models import Segment
 
 # (table label, model, company column) moved to the survivor, in this order.
@@ -183,6 +184,8 @@ def merge_companies(survivor: Company, absorbed: Company) -> MergePlan:
             company_id=survivor.id,
             after={"from_company": absorbed.id, "to_company": survivor.id, "rows": plan.counts[label]},
         )
+    if plan.counts["segment"]:
+        rollup.refresh_companies([survivor.id, absorbed.id])  # the moved segments' monthly sums
     if plan.deleted["score_snapshot"]:
         session.execute(
             delete(ScoreSnapshot)

@@ -35,6 +35,7 @@ from portal.org.models import Branch, SalesOffice
 from portal.pipeline.models import Opportunity, OpportunityStageChange
 from portal.quotas.models import PriorityRequest, Quota
 from portal.reminders.models import Reminder
+from portal.segments import rollup
 from portal.segments.models import Segment
 
 # The demo logins of DESIGN §6, in the order they are printed.
@@ -315,6 +316,7 @@ class _World:
             self._contacts_and_assignments()
             with self._bulk_load("segment"):
                 self._travel(progress)
+            rollup.refresh_all()  # the monthly sums scoring reads
             self._agreements()
             self._quotas()
             self._interactions_and_reminders()

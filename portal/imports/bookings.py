@@ -21,6 +21,7 @@ from portal.companies.models import Company, Traveller
 from portal.demo import reference
 from portal.extensions import db
 from portal.imports.reading import BadValue, normalize_header, open_sheet, parse_date, parse_int, text
+from portal.segments import rollup
 from portal.segments.models import Segment
 
 CHUNK = 5_000  # rows per executemany
@@ -328,6 +329,7 @@ def import_rows(data: bytes, filename: str, outcome, batch, progress) -> None:
      i_revenue, i_distance) = index  # fmt: skip
     width = max(i for i in index if i is not None) + 1
     seen: dict[tuple[str, int], int] = {}
+    flown: set[date] = set()  # the rollup months to sum again
     chunk: list[tuple] = []
     total = rejected = 0
     delay = _test_delay()
@@ -399,6 +401,7 @@ def import_rows(data: bytes, filename: str, outcome, batch, progress) -> None:
             for field, reason, value in errors:
                 outcome.reject(line, label.get(field, field), reason, _display(value))
             continue
+        flown.add(day)
         chunk.append(
             (
                 ticket,
@@ -426,6 +429,7 @@ def import_rows(data: bytes, filename: str, outcome, batch, progress) -> None:
                 print("import: chunk written", file=sys.stderr, flush=True)
                 time.sleep(delay)
     writer.write(chunk)
+    rollup.refresh_months(flown)
     if progress:
         progress(total)
     imported = session.scalar(

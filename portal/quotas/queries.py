@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 from portal.agreements.models import Agreement
 from portal.extensions import db
 from portal.quotas.models import PriorityRequest, Quota
+from portal.timeutil import next_month
 
 # The order the waitlist is served in: company tier (0 = platinum first), then request time;
 # the id breaks ties between requests made in the same microsecond.
@@ -33,11 +34,6 @@ def parse_month(text: str | None) -> date | None:
 def month_text(month: date) -> str:
     """date(2026, 3, 1) -> '2026-03'."""
     return f"{month.year:04d}-{month.month:02d}"
-
-
-def next_month(month: date) -> date:
-    """The first day of the month after `month`'s."""
-    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
 def last_day(month: date) -> date:

@@ -1,8 +1,9 @@
 """The scoring engine (DESIGN §4): six components per company, percentile ranks, weighted
 total, rank, tier and activity status for a score date.
 
-Segments are aggregated in the database (a few GROUP BY queries over the window); what comes
-back is one row per company, and the rest is arithmetic on those rows in Python, so SQLite and
+Segments are aggregated in the database: whole months from the monthly rollup (SegmentMonth),
+the partial months at the window's edges from the segments themselves; what comes back is a
+few rows per company, and the rest is arithmetic on those rows in Python, so SQLite and
 PostgreSQL give identical results.
 """
 
@@ -17,11 +18,11 @@ from portal.agreements.models import Agreement
 from portal.companies.models import Company
 from portal.extensions import db
 from portal.scoring.models import ScoringConfig
-from portal.segments.models import Segment
+from portal.segments.models import PREMIUM_CABINS, Segment, SegmentMonth
+from portal.timeutil import first_of_month, next_month
 
 COMPONENTS = ("revenue", "frequency", "premium", "growth", "recency", "attainment")
 TIER_ORDER = ("platinum", "gold", "silver", "standard")
-PREMIUM_CABINS = ("F", "C")
 WINDOW_DAYS = 365
 GROWTH_CLIP = 2.0  # log ratio clipped to [-2, 2]: e^2 ≈ 7.4x either way
 GROWTH_SMOOTHING_FEN = 100_00  # 100 CNY added to both years so tiny bases don't explode
@@ -106,41 +107,85 @@ def scored_company_ids() -> list[int]:
     return list(db.session.scalars(select(Company.id).where(Company.status != "closed").order_by(Company.id)))
 
 
-def _window_sums(first: date, last: date, premium: bool) -> dict[int, tuple]:
-    """Per company, over first..last: revenue, segments, last flight date and, when asked,
-    premium-cabin revenue. One plain GROUP BY over the window's date range."""
-    columns = [
-        Segment.company_id,
-        func.sum(Segment.net_revenue_fen),
-        func.count(),
-        func.max(Segment.flight_date),
-    ]
-    if premium:
-        columns.append(func.sum(case((Segment.cabin.in_(PREMIUM_CABINS), Segment.net_revenue_fen), else_=0)))
-    stmt = (
-        select(*columns)
+def _range_sums(first: date, last: date) -> dict[int, list]:
+    """Per company, over first..last (both included): [revenue, segments, premium-cabin
+    revenue, last flight]. Whole months are read from the monthly rollup; only the partial
+    months at the edges from the segments (short ranges of the flight_date index)."""
+    full_from = first if first.day == 1 else next_month(first)
+    full_to = next_month(last) if (last + timedelta(days=1)).day == 1 else first_of_month(last)  # excluded
+    if full_from >= full_to:
+        return _add_up([_segment_sums(first, last)])
+    parts = [_month_sums(full_from, full_to)]
+    if first < full_from:
+        parts.append(_segment_sums(first, full_from - timedelta(days=1)))
+    if full_to <= last:
+        parts.append(_segment_sums(full_to, last))
+    return _add_up(parts)
+
+
+def _month_sums(first_month: date, end_month: date):
+    """Rollup rows summed per company over the months first_month up to, not including, end_month."""
+    return db.session.execute(
+        select(
+            SegmentMonth.company_id,
+            func.sum(SegmentMonth.revenue_fen),
+            func.sum(SegmentMonth.segments),
+            func.sum(SegmentMonth.premium_revenue_fen),
+            func.max(SegmentMonth.last_flight),
+        )
+        .where(SegmentMonth.month >= first_month, SegmentMonth.month < end_month)
+        .group_by(SegmentMonth.company_id)
+    )
+
+
+def _segment_sums(first: date, last: date):
+    """Segments summed per company over first..last (a part of a month)."""
+    premium = case((Segment.cabin.in_(PREMIUM_CABINS), Segment.net_revenue_fen), else_=0)
+    return db.session.execute(
+        select(
+            Segment.company_id,
+            func.sum(Segment.net_revenue_fen),
+            func.count(),
+            func.sum(premium),
+            func.max(Segment.flight_date),
+        )
         .where(Segment.flight_date >= first, Segment.flight_date <= last, Segment.company_id.is_not(None))
         .group_by(Segment.company_id)
     )
-    return {row[0]: tuple(row[1:]) for row in db.session.execute(stmt)}
+
+
+def _add_up(parts) -> dict[int, list]:
+    result: dict[int, list] = {}
+    for rows in parts:
+        for company_id, revenue, segments, premium, last in rows:
+            last = _as_date(last)
+            sums = result.get(company_id)
+            if sums is None:
+                result[company_id] = [int(revenue), int(segments), int(premium), last]
+            else:
+                sums[0] += int(revenue)
+                sums[1] += int(segments)
+                sums[2] += int(premium)
+                sums[3] = max(sums[3], last)
+    return result
 
 
 def _aggregates(as_of: date) -> dict[int, dict]:
     """Per company: window revenue, segments, premium revenue, previous-year revenue and the
-    last flight in the two years (two range scans: each year read once, no CASE per row)."""
+    last flight in the two years."""
     start = as_of - timedelta(days=WINDOW_DAYS)
-    window = _window_sums(start + timedelta(days=1), as_of, premium=True)
-    previous = _window_sums(start - timedelta(days=WINDOW_DAYS - 1), start, premium=False)
+    window = _range_sums(start + timedelta(days=1), as_of)
+    previous = _range_sums(start - timedelta(days=WINDOW_DAYS - 1), start)
     result = {}
     for company_id in window.keys() | previous.keys():
-        revenue, segments, last, premium_revenue = window.get(company_id, (0, 0, None, 0))
-        previous_revenue, _, previous_last = previous.get(company_id, (0, 0, None))
+        revenue, segments, premium_revenue, last = window.get(company_id, (0, 0, 0, None))
+        previous_revenue, _, _, previous_last = previous.get(company_id, (0, 0, 0, None))
         result[company_id] = {
-            "revenue": int(revenue or 0),
-            "segments": int(segments or 0),
-            "premium": int(premium_revenue or 0),
-            "previous": int(previous_revenue or 0),
-            "last": _as_date(last or previous_last),
+            "revenue": revenue,
+            "segments": segments,
+            "premium": premium_revenue,
+            "previous": previous_revenue,
+            "last": last or previous_last,
         }
     return result
 
@@ -151,13 +196,15 @@ def _as_date(value) -> date | None:
 
 
 def _last_flights(as_of: date, company_ids: list[int]) -> dict[int, date]:
-    """The last flight on or before the score date of companies that did not fly in two years."""
+    """The last flight on or before the score date of companies that did not fly in the two
+    years before it. From the rollup's months before the score date's month: that month lies
+    inside the two years, so such a company has no flight in it."""
     if not company_ids:
         return {}
     stmt = (
-        select(Segment.company_id, func.max(Segment.flight_date))
-        .where(Segment.flight_date <= as_of, Segment.company_id.in_(company_ids))
-        .group_by(Segment.company_id)
+        select(SegmentMonth.company_id, func.max(SegmentMonth.last_flight))
+        .where(SegmentMonth.month < first_of_month(as_of), SegmentMonth.company_id.in_(company_ids))
+        .group_by(SegmentMonth.company_id)
     )
     return {company_id: _as_date(last) for company_id, last in db.session.execute(stmt)}
 

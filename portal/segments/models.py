@@ -1,4 +1,4 @@
-"""Segment: one flown flight coupon."""
+"""Segment: one flown flight coupon; SegmentMonth: their sums per company and month."""
 
 from datetime import date
 
@@ -7,6 +7,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.agreements.models import CABINS
 from portal.db import Base, choice
+
+PREMIUM_CABINS = ("F", "C")  # first and business: the premium share of scoring
 
 
 class Segment(Base):
@@ -24,11 +26,12 @@ class Segment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_number: Mapped[str] = mapped_column(sa.String(14))
     coupon_number: Mapped[int] = mapped_column(sa.SmallInteger)
-    company_id: Mapped[int | None] = mapped_column(sa.ForeignKey("company.id"))
+    # active_history: a change must know the old company and date, whose month sums it leaves.
+    company_id: Mapped[int | None] = mapped_column(sa.ForeignKey("company.id"), active_history=True)
     traveller_id: Mapped[int | None] = mapped_column(sa.ForeignKey("traveller.id"), index=True)
     traveller_name: Mapped[str] = mapped_column(sa.String(100))
     flight_number: Mapped[str] = mapped_column(sa.String(8))
-    flight_date: Mapped[date]
+    flight_date: Mapped[date] = mapped_column(active_history=True)
     origin: Mapped[str] = mapped_column(sa.String(3))
     destination: Mapped[str] = mapped_column(sa.String(3))
     cabin: Mapped[str] = mapped_column(choice(*CABINS, name="cabin"))
@@ -36,3 +39,18 @@ class Segment(Base):
     net_revenue_fen: Mapped[int] = mapped_column(sa.BigInteger)
     distance_km: Mapped[int]
     import_batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_batch.id"))
+
+
+class SegmentMonth(Base):
+    """The sums of one company's flown segments in one month, so scoring reads a row per month
+    instead of every coupon. Kept equal to the segments by portal.segments.rollup; only
+    segments with a company count."""
+
+    __tablename__ = "segment_month"
+
+    company_id: Mapped[int] = mapped_column(sa.ForeignKey("company.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(primary_key=True)  # the first day of the month
+    revenue_fen: Mapped[int] = mapped_column(sa.BigInteger)
+    segments: Mapped[int]
+    premium_revenue_fen: Mapped[int] = mapped_column(sa.BigInteger)  # PREMIUM_CABINS
+    last_flight: Mapped[date]
