@@ -113,7 +113,7 @@ def active_agreement(company_id: int, today: date) -> Agreement | None:
     return db.session.scalars(
         select(Agreement)
         .where(Agreement.company_id == company_id, Agreement.status == "active", Agreement.valid_to >= today)
-        .options(selectinload(Agreement.discounts), selectinload(Agreement.incentive_tiers))
+        .options(joinedload(Agreement.discounts), joinedload(Agreement.incentive_tiers))
         .order_by(Agreement.valid_from)
         .limit(1)
-    ).first()
+    ).unique().first()
