@@ -57,12 +57,13 @@ def detail(company_id: int):
         refuse("company outside the user's scope", company_id=company.id)
     today = local_today()
     travellers, more_travellers = dossier.first_travellers(company.id)
-    active = next((a for a in company.agreements if a.status == "active"), None)
+    agreement = dossier.current_agreement(company.id)
+    active = agreement if agreement and agreement.status == "active" else None
     return render_tab(
         "overview",
         "companies/detail.html",
         company,
-        agreement=queries.current_agreement(company),
+        agreement=agreement,
         active_agreement=active,
         travellers=travellers,
         more_travellers=more_travellers,

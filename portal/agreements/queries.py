@@ -110,10 +110,16 @@ def renewals_of(agreement_id: int) -> list[Agreement]:
 def active_agreement(company_id: int, today: date) -> Agreement | None:
     """The company's active agreement: the one in force today, else the next to start
     (active agreements of one company never overlap)."""
-    return db.session.scalars(
-        select(Agreement)
-        .where(Agreement.company_id == company_id, Agreement.status == "active", Agreement.valid_to >= today)
-        .options(joinedload(Agreement.discounts), joinedload(Agreement.incentive_tiers))
-        .order_by(Agreement.valid_from)
-        .limit(1)
-    ).unique().first()
+    return (
+        db.session.scalars(
+            select(Agreement)
+            .where(
+                Agreement.company_id == company_id, Agreement.status == "active", Agreement.valid_to >= today
+            )
+            .options(joinedload(Agreement.discounts), joinedload(Agreement.incentive_tiers))
+            .order_by(Agreement.valid_from)
+            .limit(1)
+        )
+        .unique()
+        .first()
+    )

@@ -43,6 +43,22 @@ class QuotaSummary:
         return self.seats - self.used
 
 
+def current_agreement(company_id: int) -> Agreement | None:
+    """The active agreement (the latest to start), else the newest one in any status, with its
+    discounts and incentive tiers: one query."""
+    return (
+        db.session.scalars(
+            select(Agreement)
+            .where(Agreement.company_id == company_id)
+            .options(joinedload(Agreement.discounts), joinedload(Agreement.incentive_tiers))
+            .order_by((Agreement.status == "active").desc(), Agreement.valid_from.desc(), Agreement.id.desc())
+            .limit(1)
+        )
+        .unique()
+        .first()
+    )
+
+
 def travellers_query(company_id: int) -> Select:
     """The company's live key travellers, by name."""
     return (

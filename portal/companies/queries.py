@@ -5,7 +5,6 @@ import re
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal.agreements.models import Agreement
 from portal.auth.models import User
 from portal.companies.access import listed_condition
 from portal.companies.models import Company
@@ -71,17 +70,8 @@ def dossier_query(company_id: int) -> Select:
             joinedload(Company.parent),
             selectinload(Company.children),
             selectinload(Company.contacts),
-            selectinload(Company.agreements).selectinload(Agreement.discounts),
         )
     )
-
-
-def current_agreement(company: Company) -> Agreement | None:
-    """The active agreement, else the newest one in any status."""
-    active = [a for a in company.agreements if a.status == "active"]
-    if active:
-        return active[0]
-    return company.agreements[0] if company.agreements else None
 
 
 def with_manager_query(company_id: int) -> Select:
