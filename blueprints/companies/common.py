@@ -1,10 +1,14 @@
-"""Loading a company (and rows of its dossier) for a request, with the access checks."""
+"""Loading a company (and rows of its dossier) for a request, with the access checks, and the
+confirm-then-delete flow its rows share."""
 
-from flask import abort
+from collections.abc import Callable
+
+from flask import abort, flash, redirect, render_template
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from blueprints.companies.forms import ActionForm
 from portal.auth.policy import refuse
 from portal.companies.access import may_change, sees_in_full
 from portal.companies.models import Company
@@ -39,3 +43,25 @@ def load_row(model, row_id: int, company: Company, *, live: bool = True):
     if row is None:
         abort(404)
     return row
+
+
+def confirm_delete(
+    company: Company,
+    *,
+    what: str,
+    back: str,
+    delete: Callable[[], None],
+    done: str,
+    warning: str | None = None,
+):
+    """GET: the page that asks to confirm deleting `what`. POST (with a valid CSRF token): run
+    `delete`, commit once, flash `done` and go `back`."""
+    form = ActionForm()
+    if form.validate_on_submit():
+        delete()
+        db.session.commit()
+        flash(done, "success")
+        return redirect(back)
+    return render_template(
+        "companies/confirm_delete.html", form=form, company=company, what=what, back=back, warning=warning
+    )

@@ -11,9 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from blueprints.companies import bp
-from blueprints.companies.common import load_company, load_row
+from blueprints.companies.common import confirm_delete, load_company, load_row
 from blueprints.companies.document_forms import DocumentForm, VersionForm
-from blueprints.companies.forms import ActionForm
 from blueprints.companies.tabs import render_tab
 from portal import files
 from portal.auth.policy import STAFF, allow
@@ -130,19 +129,12 @@ def new_document_version(company_id: int, document_id: int):
 def delete_document(company_id: int, document_id: int):
     company = load_company(company_id, change=True)
     document = _dossier_document(document_id, company)
-    form = ActionForm()
-    if form.validate_on_submit():
-        documents.delete_document(current_user, company, document)
-        db.session.commit()
-        flash(_("The document has been deleted."), "success")
-        return _to_documents(company.id)
-    return render_template(
-        "companies/confirm_delete.html",
-        form=form,
-        company=company,
+    return confirm_delete(
+        company,
         what=document.title,
         back=url_for(".documents", company_id=company.id),
-        warning=None,
+        delete=lambda: documents.delete_document(current_user, company, document),
+        done=_("The document has been deleted."),
     )
 
 

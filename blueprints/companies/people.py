@@ -7,8 +7,8 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from blueprints.companies import bp
-from blueprints.companies.common import load_company, load_row
-from blueprints.companies.forms import ActionForm, ContactForm, TravellerForm
+from blueprints.companies.common import confirm_delete, load_company, load_row
+from blueprints.companies.forms import ContactForm, TravellerForm
 from portal.auth.fresh import recently_authenticated
 from portal.auth.policy import STAFF, allow, refuse
 from portal.companies import operations
@@ -75,18 +75,12 @@ def edit_contact(company_id: int, contact_id: int):
 def delete_contact(company_id: int, contact_id: int):
     company = load_company(company_id, change=True)
     contact = load_row(Contact, contact_id, company)
-    form = ActionForm()
-    if form.validate_on_submit():
-        operations.delete_contact(current_user, contact)
-        db.session.commit()
-        flash(_("The contact has been removed; the audit trail keeps its record."), "success")
-        return _to_section(company.id, "contacts")
-    return render_template(
-        "companies/confirm_delete.html",
-        form=form,
-        company=company,
+    return confirm_delete(
+        company,
         what=_("the contact %(name)s", name=contact.name),
         back=url_for(".detail", company_id=company.id, _anchor="contacts"),
+        delete=lambda: operations.delete_contact(current_user, contact),
+        done=_("The contact has been removed; the audit trail keeps its record."),
     )
 
 
@@ -159,21 +153,15 @@ def edit_traveller(company_id: int, traveller_id: int):
 def delete_traveller(company_id: int, traveller_id: int):
     company = load_company(company_id, change=True)
     traveller = load_row(Traveller, traveller_id, company)
-    form = ActionForm()
-    if form.validate_on_submit():
-        operations.delete_traveller(current_user, traveller)
-        db.session.commit()
-        flash(_("The traveller has been removed; the identity-document number was erased."), "success")
-        return _to_section(company.id, "travellers")
-    return render_template(
-        "companies/confirm_delete.html",
-        form=form,
-        company=company,
+    return confirm_delete(
+        company,
         what=_("the traveller %(name)s", name=traveller.name),
+        back=url_for(".detail", company_id=company.id, _anchor="travellers"),
+        delete=lambda: operations.delete_traveller(current_user, traveller),
+        done=_("The traveller has been removed; the identity-document number was erased."),
         warning=_("The identity-document number on file is erased with it.")
         if traveller.id_document_masked
         else None,
-        back=url_for(".detail", company_id=company.id, _anchor="travellers"),
     )
 
 
