@@ -46,9 +46,9 @@ def chromium_path() -> str | None:
 
 def skip_or_fail(reason: str) -> None:
     """Skip (or, when REQUIRE_BROWSER=1, fail) because the browser cannot run."""
-    if REQUIRE_BROWSER:
-        pytest.fail(f"REQUIRE_BROWSER=1 but {reason}")
-    pytest.skip(f"{reason} (set REQUIRE_BROWSER=1 to make this a failure)")
+    if not REQUIRE_BROWSER:
+        pytest.skip(f"{reason} (set REQUIRE_BROWSER=1 to make this a failure)")
+    pytest.fail(f"REQUIRE_BROWSER=1 but {reason}")
 
 
 @pytest.fixture(scope="session")
