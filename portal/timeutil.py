@@ -1,6 +1,6 @@
 """Dates and times in the portal's time zone (Asia/Shanghai by default)."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -14,6 +14,14 @@ def first_of_month(day: date) -> date:
 def next_month(day: date) -> date:
     """The first day of the month after `day`'s."""
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def whole_months(first: date, last: date) -> tuple[date, date]:
+    """The whole calendar months inside first..last (both included), as the first day of the
+    first whole month and the first day after the last one; equal or crossed when there is none."""
+    start = first if first.day == 1 else next_month(first)
+    end = next_month(last) if (last + timedelta(days=1)).day == 1 else first_of_month(last)
+    return start, end
 
 
 def portal_zone() -> ZoneInfo:

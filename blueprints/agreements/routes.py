@@ -35,7 +35,7 @@ def agreement_attainment(agreement):
     """Attainment of an active or expired agreement for pages that show its summary."""
     if agreement is None or agreement.status not in ("active", "expired"):
         return None
-    return attainment.for_agreement(db.session, agreement, local_today())
+    return attainment.for_agreement(agreement, local_today())
 
 
 def _load(agreement_id: int, *, for_change: bool = False) -> Agreement:

@@ -47,7 +47,7 @@ def index():
 @allow(*STAFF)
 def detail(company_id: int):
     """The dossier's overview tab."""
-    company = db.session.scalar(queries.dossier_query(company_id))
+    company = queries.dossier_company(company_id)
     if company is None:
         abort(404)
     if not sees_in_full(current_user, company):

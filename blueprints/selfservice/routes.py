@@ -28,7 +28,7 @@ def home():
         "selfservice/home.html",
         company=company,
         agreement=agreement,
-        attainment=attainment.for_agreement(db.session, agreement, today) if agreement else None,
+        attainment=attainment.for_agreement(agreement, today) if agreement else None,
         days_left=(agreement.valid_to - today).days if agreement else None,
         balances=quota_queries.company_balances(company.id, months, today=today),
         months=months,

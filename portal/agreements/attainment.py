@@ -1,6 +1,6 @@
 """Attainment of an agreement: to date, run-rate forecast and the rebate it would earn.
 
-Pure functions over dates and integers (fen, segments), and one aggregate query. The
+Pure functions over dates and integers (fen, segments), and one query for the year's totals. The
 agreement year runs from `valid_from` (or its anniversary) for one year, cut short by
 `valid_to`; both ends are inclusive days. Money stays in integer fen and Decimal: no float.
 """
@@ -9,9 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import func, select
-
-from portal.segments.models import Segment
+from portal.segments.totals import company_totals
 
 
 @dataclass(frozen=True)
@@ -161,24 +159,12 @@ def compute(
     )
 
 
-def year_totals(session, company_id: int, start: date, end: date) -> tuple[int, int]:
-    """Net revenue (fen) and flown segments of the company between two days (inclusive)."""
-    revenue, count = session.execute(
-        select(func.coalesce(func.sum(Segment.net_revenue_fen), 0), func.count(Segment.id)).where(
-            Segment.company_id == company_id,
-            Segment.flight_date >= start,
-            Segment.flight_date <= end,
-        )
-    ).one()
-    return int(revenue), int(count)
-
-
-def for_agreement(session, agreement, today: date) -> Attainment | None:
+def for_agreement(agreement, today: date) -> Attainment | None:
     """The agreement's attainment in its current year, with one aggregate query."""
     window = agreement_year(agreement.valid_from, agreement.valid_to, today)
     if window is None:
         return None
-    revenue, segments = year_totals(session, agreement.company_id, window.start, min(today, window.end))
+    revenue, segments = company_totals(agreement.company_id, window.start, min(today, window.end))
     return compute(
         valid_from=agreement.valid_from,
         valid_to=agreement.valid_to,

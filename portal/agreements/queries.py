@@ -2,7 +2,7 @@
 
 from datetime import date, timedelta
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from portal.agreements.models import AGREEMENT_STATUSES, Agreement, AgreementEvent
@@ -107,19 +107,23 @@ def renewals_of(agreement_id: int) -> list[Agreement]:
     )
 
 
+# Built once, with bound parameters: the booker's home runs it on every view, and putting it
+# together costs more than running it.
+_ACTIVE_AGREEMENT = (
+    select(Agreement)
+    .where(
+        Agreement.company_id == bindparam("company_id"),
+        Agreement.status == "active",
+        Agreement.valid_to >= bindparam("today"),
+    )
+    .options(joinedload(Agreement.discounts), joinedload(Agreement.incentive_tiers))
+    .order_by(Agreement.valid_from)
+    .limit(1)
+)
+
+
 def active_agreement(company_id: int, today: date) -> Agreement | None:
     """The company's active agreement: the one in force today, else the next to start
     (active agreements of one company never overlap)."""
-    return (
-        db.session.scalars(
-            select(Agreement)
-            .where(
-                Agreement.company_id == company_id, Agreement.status == "active", Agreement.valid_to >= today
-            )
-            .options(joinedload(Agreement.discounts), joinedload(Agreement.incentive_tiers))
-            .order_by(Agreement.valid_from)
-            .limit(1)
-        )
-        .unique()
-        .first()
-    )
+    params = {"company_id": company_id, "today": today}
+    return db.session.scalars(_ACTIVE_AGREEMENT, params).unique().first()

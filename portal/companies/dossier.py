@@ -1,11 +1,16 @@
 """Read helpers for the dossier's tabs: key travellers, quota summary, quotas and requests, next revisit,
 open complaints, reviews, manager history and the audit trail. Each is one query, however many
-rows the company has, so the dossier loads in a fixed number of queries."""
+rows the company has, so the dossier loads in a fixed number of queries.
+
+The overview runs its queries on every view, so they are built once, at import, with bound
+parameters: putting a statement together (options, aliases, aggregates) costs SQLAlchemy more
+than running it.
+"""
 
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import aliased, joinedload
 
 from portal.agreements.models import Agreement
@@ -43,20 +48,19 @@ class QuotaSummary:
         return self.seats - self.used
 
 
+_CURRENT_AGREEMENT = (
+    select(Agreement)
+    .where(Agreement.company_id == bindparam("company_id"))
+    .options(joinedload(Agreement.discounts), joinedload(Agreement.incentive_tiers))
+    .order_by((Agreement.status == "active").desc(), Agreement.valid_from.desc(), Agreement.id.desc())
+    .limit(1)
+)
+
+
 def current_agreement(company_id: int) -> Agreement | None:
     """The active agreement (the latest to start), else the newest one in any status, with its
     discounts and incentive tiers: one query."""
-    return (
-        db.session.scalars(
-            select(Agreement)
-            .where(Agreement.company_id == company_id)
-            .options(joinedload(Agreement.discounts), joinedload(Agreement.incentive_tiers))
-            .order_by((Agreement.status == "active").desc(), Agreement.valid_from.desc(), Agreement.id.desc())
-            .limit(1)
-        )
-        .unique()
-        .first()
-    )
+    return db.session.scalars(_CURRENT_AGREEMENT, {"company_id": company_id}).unique().first()
 
 
 def travellers_query(company_id: int) -> Select:
@@ -68,21 +72,27 @@ def travellers_query(company_id: int) -> Select:
     )
 
 
-def first_travellers(company_id: int, limit: int = OVERVIEW_TRAVELLERS) -> tuple[list[Traveller], bool]:
-    """The first `limit` key travellers, and whether the company has more (the overview shows
-    a few; the travellers tab lists them all)."""
-    rows = list(db.session.scalars(travellers_query(company_id).limit(limit + 1)))
-    return rows[:limit], len(rows) > limit
+_FIRST_TRAVELLERS = travellers_query(bindparam("company_id")).limit(OVERVIEW_TRAVELLERS + 1)
+
+
+def first_travellers(company_id: int) -> tuple[list[Traveller], bool]:
+    """The first OVERVIEW_TRAVELLERS key travellers, and whether the company has more (the
+    overview shows a few; the travellers tab lists them all)."""
+    rows = list(db.session.scalars(_FIRST_TRAVELLERS, {"company_id": company_id}))
+    return rows[:OVERVIEW_TRAVELLERS], len(rows) > OVERVIEW_TRAVELLERS
+
+
+_QUOTA_SUMMARY = select(
+    func.count(Quota.id),
+    func.coalesce(func.sum(Quota.seats), 0),
+    func.coalesce(func.sum(Quota.used), 0),
+).where(Quota.agreement_id == bindparam("agreement_id"), Quota.month == bindparam("month"))
 
 
 def quota_summary(agreement_id: int, month: date) -> QuotaSummary:
     """The agreement's quotas for `month` (its first day), counted and summed in one query."""
     count, seats, used = db.session.execute(
-        select(
-            func.count(Quota.id),
-            func.coalesce(func.sum(Quota.seats), 0),
-            func.coalesce(func.sum(Quota.used), 0),
-        ).where(Quota.agreement_id == agreement_id, Quota.month == month)
+        _QUOTA_SUMMARY, {"agreement_id": agreement_id, "month": month}
     ).one()
     return QuotaSummary(int(count), int(seats), int(used))
 
@@ -112,19 +122,22 @@ def recent_requests(company_id: int, limit: int = RECENT_REQUESTS) -> list[Prior
     )
 
 
+_NEXT_REVISIT = (
+    select(Reminder)
+    .where(
+        Reminder.company_id == bindparam("company_id"),
+        Reminder.kind.in_(REVISIT_KINDS),
+        Reminder.status == "open",
+    )
+    .options(joinedload(Reminder.assignee))
+    .order_by(Reminder.due_on, Reminder.id)
+    .limit(1)
+)
+
+
 def next_revisit(company_id: int) -> Reminder | None:
     """The earliest open revisit or reactivation reminder of the company."""
-    return db.session.scalar(
-        select(Reminder)
-        .where(
-            Reminder.company_id == company_id,
-            Reminder.kind.in_(REVISIT_KINDS),
-            Reminder.status == "open",
-        )
-        .options(joinedload(Reminder.assignee))
-        .order_by(Reminder.due_on, Reminder.id)
-        .limit(1)
-    )
+    return db.session.scalar(_NEXT_REVISIT, {"company_id": company_id})
 
 
 @dataclass
@@ -133,18 +146,21 @@ class OpenComplaint:
     overdue: bool
 
 
+_OPEN_COMPLAINTS = (
+    select(Interaction)
+    .where(
+        Interaction.company_id == bindparam("company_id"),
+        Interaction.kind == "complaint",
+        Interaction.complaint_status != "resolved",
+    )
+    .options(joinedload(Interaction.author))
+    .order_by(Interaction.due_at, Interaction.id)
+)
+
+
 def open_complaints(company_id: int, now: datetime) -> list[OpenComplaint]:
     """Complaints not resolved yet, the most urgent first."""
-    rows = db.session.scalars(
-        select(Interaction)
-        .where(
-            Interaction.company_id == company_id,
-            Interaction.kind == "complaint",
-            Interaction.complaint_status != "resolved",
-        )
-        .options(joinedload(Interaction.author))
-        .order_by(Interaction.due_at, Interaction.id)
-    )
+    rows = db.session.scalars(_OPEN_COMPLAINTS, {"company_id": company_id})
     return [OpenComplaint(i, is_overdue(i, now)) for i in rows]
 
 
@@ -161,18 +177,19 @@ def reviews(company_id: int, limit: int = REVIEWS_SHOWN) -> list:
     )
 
 
+_assigned_by = aliased(User)
+_MANAGER_HISTORY = (
+    select(ManagerAssignment, _assigned_by)
+    .outerjoin(_assigned_by, _assigned_by.id == ManagerAssignment.assigned_by_id)
+    .where(ManagerAssignment.company_id == bindparam("company_id"))
+    .options(joinedload(ManagerAssignment.manager))
+    .order_by(ManagerAssignment.started_at.desc(), ManagerAssignment.id.desc())
+)
+
+
 def manager_history(company_id: int) -> list:
     """(ManagerAssignment, assigned by) of the company, newest first."""
-    assigned_by = aliased(User)
-    return list(
-        db.session.execute(
-            select(ManagerAssignment, assigned_by)
-            .outerjoin(assigned_by, assigned_by.id == ManagerAssignment.assigned_by_id)
-            .where(ManagerAssignment.company_id == company_id)
-            .options(joinedload(ManagerAssignment.manager))
-            .order_by(ManagerAssignment.started_at.desc(), ManagerAssignment.id.desc())
-        )
-    )
+    return list(db.session.execute(_MANAGER_HISTORY, {"company_id": company_id}))
 
 
 # --- audit trail --------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from portal.agreements.models import Agreement
@@ -80,19 +80,19 @@ class QuotaUse:
         return self.quota.used == 0 and self.today > self.quota.month.replace(day=MID_MONTH_DAY)
 
 
-def _waitlist_counts():
-    return (
-        select(PriorityRequest.quota_id, func.count(PriorityRequest.id).label("n"))
-        .where(PriorityRequest.status == "waitlisted")
-        .group_by(PriorityRequest.quota_id)
-        .subquery()
-    )
+# Each quota's waitlist counted where it stands (an index range per quota), not every
+# waitlisted request grouped first.
+_WAITLISTED = (
+    select(func.count(PriorityRequest.id))
+    .where(PriorityRequest.quota_id == Quota.id, PriorityRequest.status == "waitlisted")
+    .correlate(Quota)
+    .scalar_subquery()
+)
 
 
-def _uses(stmt: Select, today: date) -> list[QuotaUse]:
-    counts = _waitlist_counts()
-    stmt = stmt.add_columns(func.coalesce(counts.c.n, 0)).outerjoin(counts, counts.c.quota_id == Quota.id)
-    return [QuotaUse(quota, int(n), today) for quota, n in db.session.execute(stmt)]
+def _uses(stmt: Select, today: date, params: dict | None = None) -> list[QuotaUse]:
+    rows = db.session.execute(stmt.add_columns(_WAITLISTED), params)
+    return [QuotaUse(quota, int(n), today) for quota, n in rows]
 
 
 def agreement_quotas(agreement_id: int, *, today: date, month: date | None = None) -> list[QuotaUse]:
@@ -113,15 +113,23 @@ def agreement_months(agreement_id: int) -> list[date]:
     )
 
 
+# Built once, with bound parameters: the booker's home runs it on every view, and putting it
+# together costs more than running it.
+_COMPANY_BALANCES = (
+    select(Quota)
+    .join(Agreement, Agreement.id == Quota.agreement_id)
+    .where(
+        Agreement.company_id == bindparam("company_id"),
+        Agreement.status == "active",
+        Quota.month.in_(bindparam("months", expanding=True)),
+    )
+    .order_by(Quota.month, Quota.origin, Quota.destination, Quota.cabin, Quota.id)
+)
+
+
 def company_balances(company_id: int, months: tuple[date, ...], *, today: date) -> list[QuotaUse]:
     """The quotas of the company's active agreements for `months`: what a booker may request."""
-    stmt = (
-        select(Quota)
-        .join(Agreement, Agreement.id == Quota.agreement_id)
-        .where(Agreement.company_id == company_id, Agreement.status == "active", Quota.month.in_(months))
-        .order_by(Quota.month, Quota.origin, Quota.destination, Quota.cabin, Quota.id)
-    )
-    return _uses(stmt, today)
+    return _uses(_COMPANY_BALANCES, today, {"company_id": company_id, "months": list(months)})
 
 
 def company_requests(company_id: int, *, status: str | None = None) -> Select:

@@ -184,7 +184,7 @@ def _agreement(company_id: int, as_of: date) -> dict | None:
     )
     if agreement is None:
         return None
-    att = attainment.for_agreement(db.session, agreement, as_of)
+    att = attainment.for_agreement(agreement, as_of)
     if att is None:
         return {
             "number": agreement.number,

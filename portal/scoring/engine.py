@@ -19,7 +19,7 @@ from portal.companies.models import Company
 from portal.extensions import db
 from portal.scoring.models import ScoringConfig
 from portal.segments.models import PREMIUM_CABINS, Segment, SegmentMonth
-from portal.timeutil import first_of_month, next_month
+from portal.timeutil import first_of_month, whole_months
 
 COMPONENTS = ("revenue", "frequency", "premium", "growth", "recency", "attainment")
 TIER_ORDER = ("platinum", "gold", "silver", "standard")
@@ -111,8 +111,7 @@ def _range_sums(first: date, last: date) -> dict[int, list]:
     """Per company, over first..last (both included): [revenue, segments, premium-cabin
     revenue, last flight]. Whole months are read from the monthly rollup; only the partial
     months at the edges from the segments (short ranges of the flight_date index)."""
-    full_from = first if first.day == 1 else next_month(first)
-    full_to = next_month(last) if (last + timedelta(days=1)).day == 1 else first_of_month(last)  # excluded
+    full_from, full_to = whole_months(first, last)  # full_to excluded
     if full_from >= full_to:
         return _add_up([_segment_sums(first, last)])
     parts = [_month_sums(full_from, full_to)]

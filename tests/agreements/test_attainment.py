@@ -131,7 +131,7 @@ def test_for_agreement_counts_the_year_in_one_query(app, db_session, world):
         engine = db.engine
     event.listen(engine, "before_cursor_execute", count)
     try:
-        result = attainment.for_agreement(db_session, agreement, today)
+        result = attainment.for_agreement(agreement, today)
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert len(statements) == 1

@@ -6,38 +6,7 @@ from datetime import date, timedelta
 
 from portal.scoring import engine
 from portal.scoring.engine import Rules, compute
-from tests import factories
-from tests.segments.reference import raw_aggregates
-
-CABINS = ("F", "C", "W", "Y")
-
-
-def _edge_world(session):
-    """Segments on the first and last day of every month, on leap days, every ninth day, and
-    some without a company; one company that flew only long ago, one that never flew."""
-    w = factories.small_world(session)
-    edges, steady, old = w.company_a, w.company_a2, w.company_b
-    factories.company(session, w.office_a, w.manager_a1, name_zh="从未飞行有限公司")
-    n = 0
-    month = date(2022, 11, 1)
-    while month < date(2026, 4, 1):
-        following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
-        for day in (month, following - timedelta(days=1)):
-            n += 1
-            factories.segment(session, edges, day, 1_000_00 + n * 37, cabin=CABINS[n % 4])
-            factories.segment(session, None, day, 5_000_00)
-        month = following
-    for day in (date(2024, 2, 29), date(2024, 2, 28), date(2024, 3, 1), date(2025, 2, 28)):
-        factories.segment(session, edges, day, 2_345_00, cabin="F")
-    day = date(2022, 12, 3)
-    while day < date(2026, 3, 1):
-        n += 1
-        factories.segment(session, steady, day, 500_00 + n, cabin=CABINS[n % 3])
-        day += timedelta(days=9)
-    factories.segment(session, old, date(2022, 12, 31), 800_00)
-    factories.segment(session, old, date(2023, 1, 1), 900_00, cabin="C")
-    session.flush()
-    return w
+from tests.segments.reference import edge_world, raw_aggregates
 
 
 def _engine_aggregates(as_of: date) -> dict[int, dict]:
@@ -77,7 +46,7 @@ SCORE_DATES = [
 
 
 def test_engine_sums_equal_the_segments_for_any_score_date(db_session):
-    _edge_world(db_session)
+    edge_world(db_session)
     ids = engine.scored_company_ids()
     dates = SCORE_DATES + [date(2023, 12, 20) + timedelta(days=23 * i) for i in range(40)]
     for as_of in dates:
@@ -85,7 +54,7 @@ def test_engine_sums_equal_the_segments_for_any_score_date(db_session):
 
 
 def test_compute_matches_the_reference_sums(db_session):
-    _edge_world(db_session)
+    edge_world(db_session)
     as_of = date(2025, 8, 17)
     reference = raw_aggregates(db_session, as_of, engine.scored_company_ids())
     for score in compute(as_of, Rules.defaults()):
