@@ -1,6 +1,9 @@
 """Locale and time zone selection: Simplified Chinese by default, English on request."""
 
 from flask import current_app, has_request_context, session
+from flask_babel import get_translations
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 
 def select_locale() -> str:
@@ -15,3 +18,26 @@ def select_locale() -> str:
 def select_timezone() -> str:
     """Everyone sees times in the portal's time zone (Asia/Shanghai)."""
     return current_app.config["PORTAL_TIMEZONE"]
+
+
+def template_gettext() -> dict:
+    """gettext and ngettext for one template render, bound to this request's translations.
+
+    Flask-Babel's own template callables look the locale and the catalogue up again for every
+    string (a page has a hundred or more); these do it once per render, which still follows
+    force_locale (a render inside it gets its catalogue). Same newstyle behaviour as Jinja's:
+    Markup under autoescape, variables always %-formatted."""
+    translations = get_translations()
+
+    @pass_eval_context
+    def gettext(eval_ctx, string: str, **variables) -> str:
+        text = translations.ugettext(string)
+        return (Markup(text) if eval_ctx.autoescape else text) % variables
+
+    @pass_eval_context
+    def ngettext(eval_ctx, singular: str, plural: str, num: int, **variables) -> str:
+        variables.setdefault("num", num)
+        text = translations.ungettext(singular, plural, num)
+        return (Markup(text) if eval_ctx.autoescape else text) % variables
+
+    return {"gettext": gettext, "_": gettext, "ngettext": ngettext}

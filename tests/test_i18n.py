@@ -60,3 +60,23 @@ def test_every_coded_value_has_a_chinese_label(app):
             and any(c.isalpha() for c in label(value, kind))
         ]
     assert not english, english[:10]
+
+
+def test_templates_translate_once_per_render_and_follow_force_locale(app):
+    """portal.i18n.template_gettext binds a render to its catalogue: the language of the request,
+    or the forced one; variables are escaped under autoescape, and plurals pick their form."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    page = (
+        "{{ _('Assigned to %(name)s', name=who) }}|{{ ngettext('%(num)s version', '%(num)s versions', n) }}"
+    )
+    with app.test_request_context():
+        with force_locale("zh"):
+            assert (
+                render_template_string(page, who="<b>王</b>", n=2) == "负责人：&lt;b&gt;王&lt;/b&gt;|共 2 版"
+            )
+            with force_locale("en"):
+                assert render_template_string(page, who="Li", n=1) == "Assigned to Li|1 version"
+                assert render_template_string(page, who="Li", n=3) == "Assigned to Li|3 versions"
+            assert render_template_string("{{ _('Sign in') }}") == "登录"

@@ -63,6 +63,8 @@ def detail(company_id: int):
         "overview",
         "companies/detail.html",
         company,
+        contacts=dossier.contacts(company.id),
+        subsidiaries=dossier.subsidiaries(company.id),
         agreement=agreement,
         active_agreement=active,
         travellers=travellers,

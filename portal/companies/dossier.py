@@ -17,7 +17,7 @@ from portal.agreements.models import Agreement
 from portal.audit.models import AuditEvent
 from portal.audit.trail import SECRET_COLUMNS
 from portal.auth.models import User
-from portal.companies.models import Interaction, ManagerAssignment, Traveller
+from portal.companies.models import Company, Contact, Interaction, ManagerAssignment, Traveller
 from portal.companies.timeline import is_overdue
 from portal.extensions import db
 from portal.quotas.models import PriorityRequest, Quota
@@ -61,6 +61,30 @@ def current_agreement(company_id: int) -> Agreement | None:
     """The active agreement (the latest to start), else the newest one in any status, with its
     discounts and incentive tiers: one query."""
     return db.session.scalars(_CURRENT_AGREEMENT, {"company_id": company_id}).unique().first()
+
+
+_CONTACTS = (
+    select(Contact)
+    .where(Contact.company_id == bindparam("company_id"), Contact.deleted_at.is_(None))
+    .order_by(Contact.name, Contact.id)
+)
+
+
+def contacts(company_id: int) -> list[Contact]:
+    """The company's live contacts, by name."""
+    return list(db.session.scalars(_CONTACTS, {"company_id": company_id}))
+
+
+_SUBSIDIARIES = (
+    select(Company.id, Company.name_zh)
+    .where(Company.parent_id == bindparam("company_id"))
+    .order_by(Company.name_zh, Company.id)
+)
+
+
+def subsidiaries(company_id: int) -> list:
+    """(id, name_zh) of the companies whose parent the company is, by name."""
+    return list(db.session.execute(_SUBSIDIARIES, {"company_id": company_id}))
 
 
 def travellers_query(company_id: int) -> Select:

@@ -3,7 +3,7 @@
 import re
 
 from sqlalchemy import Select, bindparam, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from portal.auth.models import User
 from portal.companies.access import listed_condition
@@ -69,14 +69,12 @@ _DOSSIER_COMPANY = (
         joinedload(Company.manager),
         joinedload(Company.office).joinedload(SalesOffice.branch),
         joinedload(Company.parent),
-        selectinload(Company.children),
-        selectinload(Company.contacts),
     )
 )
 
 
 def dossier_company(company_id: int) -> Company | None:
-    """The company with what its overview shows, loaded in a fixed number of queries."""
+    """The company with its manager, office, branch and parent company, in one query."""
     return db.session.scalar(_DOSSIER_COMPANY, {"company_id": company_id})
 
 
