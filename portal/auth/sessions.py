@@ -3,7 +3,6 @@
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, user_logged_in
-from sqlalchemy import select
 
 from portal.auth import fresh
 from portal.auth.models import User
@@ -25,7 +24,7 @@ def load_user(token: str) -> User | None:
     user_id, _, version = token.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = db.session.scalar(select(User).where(User.id == int(user_id)))
+    user = db.session.get(User, int(user_id))
     if user is None or user.session_version != int(version) or not user.is_enabled:
         return None
     return user
