@@ -1,13 +1,14 @@
 """Declarative base with a naming convention, shared column helpers and SQLite tuning."""
 
 import contextvars
+import re
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -85,10 +86,37 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
 
 
 @event.listens_for(Engine, "begin")
-def _sqlite_on_begin(connection):
+def _on_begin(connection):
+    connection.info["wrote"] = False
     if connection.dialect.name != "sqlite":
         return
     # An AUTOCOMMIT connection must not get a BEGIN: nothing would ever commit it.
     if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
         return
     connection.exec_driver_sql(_sqlite_begin.get())
+
+
+# A read-only transaction may end in COMMIT as well as ROLLBACK, and on PostgreSQL that
+# matters: psycopg forgets its prepared statements on every ROLLBACK, so pages whose reads
+# were rolled back had every statement parsed and planned again on the next request.
+# Anything but a SELECT (or our own BEGIN) counts as a write, so a transaction that wrote
+# anything, even by mistake on a GET, is never committed by `commit_if_only_read`.
+_READ = re.compile(r"\s*(SELECT|BEGIN)\b", re.IGNORECASE).match
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _note_writes(conn, cursor, statement, parameters, context, executemany):
+    if not _READ(statement):
+        conn.info["wrote"] = True
+
+
+def commit_if_only_read(session: Session) -> bool:
+    """End the session's transaction with COMMIT if it ran only SELECTs and holds no pending
+    change (the same outcome as a rollback, but PostgreSQL keeps its prepared statements).
+    Returns whether it committed."""
+    if session.get_transaction() is None or session.new or session.dirty or session.deleted:
+        return False
+    if session.connection().info.get("wrote", True):
+        return False
+    session.commit()
+    return True

@@ -1,9 +1,14 @@
-"""Hooks around every request: SQLite transaction mode, access policy, security headers."""
+"""Hooks around every request: SQLite transaction mode, access policy, security headers,
+and the end of read-only transactions."""
+
+import logging
 
 from flask import Flask, request
+from sqlalchemy.exc import SQLAlchemyError
 
 from portal.auth import policy
-from portal.db import set_sqlite_begin
+from portal.db import commit_if_only_read, set_sqlite_begin
+from portal.extensions import db
 
 # No inline script anywhere; styles only from our own files.
 CONTENT_SECURITY_POLICY = (
@@ -13,6 +18,8 @@ CONTENT_SECURITY_POLICY = (
 )
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+log = logging.getLogger(__name__)
 
 
 def register(app: Flask) -> None:
@@ -24,6 +31,19 @@ def register(app: Flask) -> None:
         set_sqlite_begin("BEGIN" if request.method in SAFE_METHODS else "BEGIN IMMEDIATE")
 
     app.before_request(policy.enforce)
+
+    @app.teardown_request
+    def _end_reads(exc):
+        # A page that only read ends in COMMIT, which keeps PostgreSQL's prepared statements
+        # for the next request (see portal.db); anything else is rolled back as before.
+        if exc is None and request.method in SAFE_METHODS:
+            session = db.session()
+            try:
+                commit_if_only_read(session)
+            except SQLAlchemyError:
+                # The answer has been made; a lost connection must not turn it into an error.
+                log.warning("ending a read-only transaction failed", exc_info=True)
+                session.rollback()
 
     @app.after_request
     def _security_headers(response):
