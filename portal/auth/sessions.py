@@ -3,10 +3,16 @@
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, user_logged_in
+from sqlalchemy import bindparam, select
 
 from portal.auth import fresh
 from portal.auth.models import User
 from portal.extensions import db
+from portal.notifications.queries import remember_unread, unread_of
+
+# Every signed-in request loads its user, and every page's navbar shows the unread count:
+# one statement for both, built once.
+_USER_WITH_UNREAD = select(User, unread_of(User.id)).where(User.id == bindparam("user_id"))
 
 
 def init_login_manager(login_manager: LoginManager) -> None:
@@ -24,9 +30,13 @@ def load_user(token: str) -> User | None:
     user_id, _, version = token.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_version != int(version) or not user.is_enabled:
+    row = db.session.execute(_USER_WITH_UNREAD, {"user_id": int(user_id)}).first()
+    if row is None:
         return None
+    user, unread = row
+    if user.session_version != int(version) or not user.is_enabled:
+        return None
+    remember_unread(unread)
     return user
 
 
