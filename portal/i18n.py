@@ -1,7 +1,7 @@
 """Locale and time zone selection: Simplified Chinese by default, English on request."""
 
-from flask import current_app, has_request_context, session
-from flask_babel import get_translations
+from flask import current_app, g, has_app_context, has_request_context, session
+from flask_babel import get_locale, get_translations
 from jinja2 import pass_eval_context
 from markupsafe import Markup
 
@@ -13,6 +13,19 @@ def select_locale() -> str:
     if lang in current_app.config["LANGUAGES"]:
         return lang
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_language() -> str | None:
+    """The language of this request, or of the `force_locale` block around the caller ("zh" or
+    "en"); None outside an app context.
+
+    Labels ask for it hundreds of times a page and `get_locale()` looks the context up through
+    several proxies each time, so this reads Flask-Babel's per-context locale (which
+    force_locale also sets) directly, and falls back to get_locale() when it is not there yet."""
+    if not has_app_context():
+        return None
+    locale = getattr(g.get("_flask_babel"), "babel_locale", None) or get_locale()
+    return locale.language if locale is not None else None
 
 
 def select_timezone() -> str:

@@ -2,9 +2,10 @@
 
 from functools import lru_cache
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _p
+
+from portal.i18n import current_language
 
 LABELS = {
     "role": {
@@ -204,12 +205,12 @@ def label(value, kind: str) -> str:
     """The translated label of a coded value; the value itself when it has none."""
     if value is None:
         return "–"
-    return _translated(str(get_locale()), kind, value)
+    return _translated(current_language(), kind, value)
 
 
 @lru_cache(maxsize=4096)
-def _translated(locale: str, kind: str, value) -> str:
-    # Pages show hundreds of labels; the catalogue lookup per label is worth caching by locale.
+def _translated(language: str | None, kind: str, value) -> str:
+    # Pages show hundreds of labels; the catalogue lookup per label is worth caching by language.
     return str(LABELS.get(kind, {}).get(value, value))
 
 

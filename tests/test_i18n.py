@@ -80,3 +80,29 @@ def test_templates_translate_once_per_render_and_follow_force_locale(app):
                 assert render_template_string(page, who="Li", n=1) == "Assigned to Li|1 version"
                 assert render_template_string(page, who="Li", n=3) == "Assigned to Li|3 versions"
             assert render_template_string("{{ _('Sign in') }}") == "登录"
+
+
+def test_labels_follow_the_request_language_and_force_locale(client, world):
+    """Labels read the language cheaply (portal.i18n.current_language) but still follow the
+    visitor's choice and a force_locale block, in either direction."""
+    from flask import session
+    from flask_babel import force_locale
+
+    from portal.i18n import current_language
+    from portal.labels import label
+
+    app = client.application
+    with app.test_request_context():
+        assert current_language() == "zh" and label("gold", "tier") == "金"
+        with force_locale("en"):
+            assert current_language() == "en" and label("gold", "tier") == "Gold"
+        assert label("gold", "tier") == "金"
+    with app.test_request_context():
+        session["lang"] = "en"
+        assert label("gold", "tier") == "Gold"
+        with force_locale("zh"):
+            assert label("gold", "tier") == "金"
+        assert label("gold", "tier") == "Gold"
+    with app.app_context():
+        assert current_language() == "zh"  # a job or command: the default language
+    assert current_language() is None and label(None, "tier") == "–"
