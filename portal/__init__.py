@@ -79,13 +79,13 @@ def register_extensions(app: Flask) -> None:
     from portal import models  # noqa: F401  (the whole metadata, for migrations)
     from portal.auth import sessions
     from portal.extensions import babel, csrf, db, login_manager, migrate
-    from portal.i18n import select_locale, select_timezone, template_gettext
+    from portal.i18n import install_template_gettext, select_locale, select_timezone
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
-    app.context_processor(template_gettext)
+    install_template_gettext(app)
     sessions.init_login_manager(login_manager)
     login_manager.init_app(app)
     from portal.audit import trail

@@ -106,3 +106,37 @@ def test_labels_follow_the_request_language_and_force_locale(client, world):
     with app.app_context():
         assert current_language() == "zh"  # a job or command: the default language
     assert current_language() is None and label(None, "tier") == "–"
+
+
+def test_navbar_and_dossier_tabs_follow_the_language_and_the_role(client, world, login):
+    """The navbar's links and the dossier's tab labels are built once per language (and role):
+    switching language or user still shows the right ones."""
+    import re
+
+    from tests.conftest import sign_in
+
+    def navbar(page: str) -> list[str]:
+        menu = re.search(r'<ul class="navbar-nav me-auto">(.*?)</ul>', page, re.S).group(1)
+        return re.findall(r">([^<>]+)</a>", menu)
+
+    def tabs(page: str) -> list[str]:
+        bar = re.search(r'data-testid="dossier-nav">(.*?)</nav>', page, re.S).group(1)
+        return re.findall(r">([^<>]+)</a>", bar)
+
+    dossier = f"/companies/{world.company_a.id}"
+    login(world.manager_a1)
+    page = client.get(dossier).get_data(as_text=True)
+    assert "企业" in navbar(page) and "系统管理" not in navbar(page)
+    assert tabs(page)[:2] == ["概览", "重点旅客"] and "<title>北京" in page
+    travellers = client.get(f"{dossier}/travellers").get_data(as_text=True)
+    assert "<title>重点旅客 · 北京" in travellers
+    client.get("/lang/en")
+    page = client.get(dossier).get_data(as_text=True)
+    assert "Companies" in navbar(page) and "Administration" not in navbar(page)
+    assert tabs(page)[:2] == ["Overview", "Key travellers"]
+    client.get("/lang/zh")
+    assert "企业" in navbar(client.get(dossier).get_data(as_text=True))
+    admin = client.application.test_client()
+    sign_in(admin, world.admin.email)
+    assert "系统管理" in navbar(admin.get("/companies/").get_data(as_text=True))
+    assert "系统管理" not in navbar(client.get("/companies/").get_data(as_text=True))

@@ -3,7 +3,7 @@
 the other tabs load only what they show, so opening a company stays quick however much
 history it has."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import render_template
 from flask_babel import lazy_gettext as _l
@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from portal.companies.access import may_change
 from portal.companies.models import Company
+from portal.i18n import current_language
 
 
 @dataclass(frozen=True)
@@ -32,11 +33,25 @@ TABS = (
     Tab("reviews", _l("Reviews"), "companies.reviews"),
     Tab("audit", _l("Audit trail"), "companies.audit"),
 )
-TAB_BY_ID = {tab.id: tab for tab in TABS}
+TAB_INDEX = {tab.id: i for i, tab in enumerate(TABS)}
 
 
 def render_tab(tab_id: str, template: str, company: Company, **context) -> str:
     """A dossier tab's page: `template` extends companies/_dossier.html, which draws the
     header and the tab bar with this tab marked."""
     context.setdefault("can_change", may_change(current_user, company))
-    return render_template(template, company=company, tabs=TABS, tab=TAB_BY_ID[tab_id], **context)
+    tabs = translated_tabs()
+    return render_template(template, company=company, tabs=tabs, tab=tabs[TAB_INDEX[tab_id]], **context)
+
+
+_TABS_BY_LANGUAGE: dict[str | None, tuple[Tab, ...]] = {}
+
+
+def translated_tabs() -> tuple[Tab, ...]:
+    """The tabs with their labels in the current language, translated once per language
+    rather than on every page."""
+    language = current_language()
+    tabs = _TABS_BY_LANGUAGE.get(language)
+    if tabs is None:
+        tabs = _TABS_BY_LANGUAGE[language] = tuple(replace(t, label=str(t.label)) for t in TABS)
+    return tabs

@@ -4,6 +4,7 @@ from flask import current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from portal.auth.policy import access_of
+from portal.i18n import current_language
 
 # (endpoint, label) in display order; areas that do not exist yet are simply absent.
 NAV = (
@@ -21,18 +22,27 @@ NAV = (
 
 
 def items_for(user) -> list[dict]:
-    """Links the user may follow, in order."""
+    """Links the user may follow, in order, the current page's marked active."""
     if user is None:
         return []
-    items = []
-    for endpoint, text in NAV:
-        if endpoint not in current_app.view_functions:
-            continue
-        access = access_of(endpoint) or frozenset()
-        if user.role in access:
-            items.append({"endpoint": endpoint, "url": url_for(endpoint), "label": text, "active": False})
+    items = [dict(link, active=False) for link in _links(user.role)]
     _mark_active(items, request.endpoint or "")
     return items
+
+
+def _links(role: str) -> list[dict]:
+    """The role's links, built once per app, language and mount point: every signed-in page
+    shows them, and the access rules, URLs and labels they come from do not change."""
+    key = (role, current_language(), request.script_root)
+    cache = current_app.extensions.setdefault("portal.navigation", {})
+    links = cache.get(key)
+    if links is None:
+        links = cache[key] = [
+            {"endpoint": endpoint, "url": url_for(endpoint), "label": str(text)}
+            for endpoint, text in NAV
+            if endpoint in current_app.view_functions and role in (access_of(endpoint) or ())
+        ]
+    return links
 
 
 def _mark_active(items: list[dict], current: str) -> None:
