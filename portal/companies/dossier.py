@@ -14,6 +14,7 @@ from sqlalchemy import Row, Select, bindparam, func, select
 from sqlalchemy.orm import aliased, joinedload
 
 from portal.agreements.models import Agreement
+from portal.agreements.queries import with_terms
 from portal.audit.models import AuditEvent
 from portal.audit.trail import SECRET_COLUMNS
 from portal.auth.models import User
@@ -51,7 +52,6 @@ class QuotaSummary:
 _CURRENT_AGREEMENT = (
     select(Agreement)
     .where(Agreement.company_id == bindparam("company_id"))
-    .options(joinedload(Agreement.discounts), joinedload(Agreement.incentive_tiers))
     .order_by((Agreement.status == "active").desc(), Agreement.valid_from.desc(), Agreement.id.desc())
     .limit(1)
 )
@@ -59,8 +59,8 @@ _CURRENT_AGREEMENT = (
 
 def current_agreement(company_id: int) -> Agreement | None:
     """The active agreement (the latest to start), else the newest one in any status, with its
-    discounts and incentive tiers: one query."""
-    return db.session.scalars(_CURRENT_AGREEMENT, {"company_id": company_id}).unique().first()
+    discounts and incentive tiers."""
+    return with_terms(db.session.scalars(_CURRENT_AGREEMENT, {"company_id": company_id}).first())
 
 
 # The overview only shows these lists, so it reads the shown columns as plain rows (same
