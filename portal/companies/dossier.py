@@ -165,21 +165,22 @@ def recent_requests(company_id: int, limit: int = RECENT_REQUESTS) -> list[Prior
 
 
 _NEXT_REVISIT = (
-    select(Reminder)
+    select(Reminder.due_on, Reminder.kind, Reminder.title, User.name.label("assignee_name"))
+    .outerjoin(User, User.id == Reminder.assignee_id)
     .where(
         Reminder.company_id == bindparam("company_id"),
         Reminder.kind.in_(REVISIT_KINDS),
         Reminder.status == "open",
     )
-    .options(joinedload(Reminder.assignee))
     .order_by(Reminder.due_on, Reminder.id)
     .limit(1)
 )
 
 
-def next_revisit(company_id: int) -> Reminder | None:
-    """The earliest open revisit or reactivation reminder of the company."""
-    return db.session.scalar(_NEXT_REVISIT, {"company_id": company_id})
+def next_revisit(company_id: int) -> Row | None:
+    """The earliest open revisit or reactivation reminder of the company: its due date, kind,
+    title and assignee's name (a row: the overview only shows it)."""
+    return db.session.execute(_NEXT_REVISIT, {"company_id": company_id}).first()
 
 
 @dataclass
