@@ -26,7 +26,7 @@ from portal.reminders.models import Reminder
 from portal.reviews.models import Review
 
 REVISIT_KINDS = ("revisit", "reactivation")
-OVERVIEW_TRAVELLERS = 10
+OVERVIEW_TRAVELLERS = 5
 RECENT_REQUESTS = 10
 REVIEWS_SHOWN = 20
 AUDIT_PAGE_SIZE = 50
