@@ -102,11 +102,10 @@ def whole_money(fen) -> str:
 
 
 def percent(value) -> str:
-    """A percentage without needless zeros: Decimal('12.50') -> 12.5."""
+    """A percentage to two decimals at most, without needless zeros: Decimal('12.50') -> 12.5."""
     if value is None:
         return "–"
-    text = f"{_decimal(value):f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def cn_date(value) -> str:

@@ -1,39 +1,16 @@
 """Filters and globals for templates: money, times in the portal's zone, labels, URLs."""
 
 from datetime import date, datetime
-from decimal import Decimal
 
-from babel.numbers import parse_pattern
 from flask import Flask, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
 from portal import labels
 
-# Parsed once: format_decimal(format=...) parses its pattern again on every call.
-_MONEY = parse_pattern("#,##0.00")
-_WHOLE_MONEY = parse_pattern("#,##0")
-
-
-def money(fen: int | None) -> str:
-    """Fen as yuan with thousands separators: 1234567 -> 12,345.67."""
-    if fen is None:
-        return "–"
-    return _MONEY.apply(Decimal(fen) / 100, get_locale())
-
-
-def whole_money(fen: int | None) -> str:
-    """Fen as whole yuan: 1234567 -> 12,346."""
-    if fen is None:
-        return "–"
-    return _WHOLE_MONEY.apply(round(Decimal(fen) / 100), get_locale())
-
-
-def percent(value: Decimal | float | None) -> str:
-    """A percentage without trailing zeros (12.50 -> 12.5, 15.00 -> 15); "–" for none."""
-    if value is None:
-        return "–"
-    return f"{value:.2f}".rstrip("0").rstrip(".")
+# One formatting of money and percentages for pages and PDFs alike (the portal's two languages
+# both write 12,345.67).
+from portal.pdf import money, percent, whole_money
 
 
 def local_datetime(value: datetime | None, fmt: str = "medium") -> str:
