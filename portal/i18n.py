@@ -1,10 +1,15 @@
 """Locale and time zone selection: Simplified Chinese by default, English on request."""
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, g, has_app_context, has_request_context, session
 from flask_babel import get_locale, get_translations
 from jinja2 import pass_eval_context
 from markupsafe import Markup
+
+T = TypeVar("T")
 
 
 def select_locale() -> str:
@@ -34,17 +39,28 @@ def select_timezone() -> str:
     return current_app.config["PORTAL_TIMEZONE"]
 
 
-def translations() -> Translations | NullTranslations:
-    """The catalogue of the current language (see current_language): Flask-Babel's, looked up
-    once per app and language instead of through its context proxies on every string."""
+def once_per_language(key, build: Callable[[], T]) -> T:
+    """`build()` in the current language, made once per app, language and `key` and kept: for
+    what every page shows in translation and that does not change while the app runs (the
+    catalogue itself, the navbar, the dossier's tabs). Outside an app context it is built
+    each time."""
     language = current_language()
     if language is None:
-        return get_translations()  # no app context: Flask-Babel's empty catalogue
-    catalogues = current_app.extensions.setdefault("portal.catalogues", {})
-    catalogue = catalogues.get(language)
-    if catalogue is None:
-        catalogue = catalogues[language] = get_translations()
-    return catalogue
+        return build()
+    cache = current_app.extensions.setdefault("portal.per_language", {})
+    value = cache.get((key, language), _MISSING)
+    if value is _MISSING:
+        value = cache[key, language] = build()
+    return value
+
+
+_MISSING = object()
+
+
+def translations() -> Translations | NullTranslations:
+    """The catalogue of the current language: Flask-Babel's, looked up once per app and
+    language instead of through its context proxies on every string."""
+    return once_per_language("catalogue", get_translations)
 
 
 def install_template_gettext(app: Flask) -> None:

@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from portal.companies.access import may_change
 from portal.companies.models import Company
-from portal.i18n import current_language
+from portal.i18n import once_per_language
 
 
 @dataclass(frozen=True)
@@ -33,25 +33,12 @@ TABS = (
     Tab("reviews", _l("Reviews"), "companies.reviews"),
     Tab("audit", _l("Audit trail"), "companies.audit"),
 )
-TAB_INDEX = {tab.id: i for i, tab in enumerate(TABS)}
 
 
 def render_tab(tab_id: str, template: str, company: Company, **context) -> str:
     """A dossier tab's page: `template` extends companies/_dossier.html, which draws the
-    header and the tab bar with this tab marked."""
+    header and the tab bar with this tab marked. The labels are translated once per language."""
     context.setdefault("can_change", may_change(current_user, company))
-    tabs = translated_tabs()
-    return render_template(template, company=company, tabs=tabs, tab=tabs[TAB_INDEX[tab_id]], **context)
-
-
-_TABS_BY_LANGUAGE: dict[str | None, tuple[Tab, ...]] = {}
-
-
-def translated_tabs() -> tuple[Tab, ...]:
-    """The tabs with their labels in the current language, translated once per language
-    rather than on every page."""
-    language = current_language()
-    tabs = _TABS_BY_LANGUAGE.get(language)
-    if tabs is None:
-        tabs = _TABS_BY_LANGUAGE[language] = tuple(replace(t, label=str(t.label)) for t in TABS)
-    return tabs
+    tabs = once_per_language("dossier-tabs", lambda: tuple(replace(t, label=str(t.label)) for t in TABS))
+    tab = next(t for t in tabs if t.id == tab_id)
+    return render_template(template, company=company, tabs=tabs, tab=tab, **context)

@@ -4,7 +4,7 @@ from flask import current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from portal.auth.policy import access_of
-from portal.i18n import current_language
+from portal.i18n import once_per_language
 
 # (endpoint, label) in display order; areas that do not exist yet are simply absent.
 NAV = (
@@ -33,16 +33,14 @@ def items_for(user) -> list[dict]:
 def _links(role: str) -> list[dict]:
     """The role's links, built once per app, language and mount point: every signed-in page
     shows them, and the access rules, URLs and labels they come from do not change."""
-    key = (role, current_language(), request.script_root)
-    cache = current_app.extensions.setdefault("portal.navigation", {})
-    links = cache.get(key)
-    if links is None:
-        links = cache[key] = [
+    return once_per_language(
+        ("navigation", role, request.script_root),
+        lambda: [
             {"endpoint": endpoint, "url": url_for(endpoint), "label": str(text)}
             for endpoint, text in NAV
             if endpoint in current_app.view_functions and role in (access_of(endpoint) or ())
-        ]
-    return links
+        ],
+    )
 
 
 def _mark_active(items: list[dict], current: str) -> None:
