@@ -49,6 +49,11 @@ def with_document(db_session, company, number="E12345678", kind="passport") -> T
     return traveller
 
 
+def section(page: str, section_id: str) -> str:
+    """The dossier section `<section ... id="section_id">` of a page, whole."""
+    return re.search(rf'<section[^>]* id="{section_id}">(.*?)</section>', page, re.S).group(1)
+
+
 def with_app_key(traveller, number):
     traveller.id_document_encrypted = secrets.encrypt(number)
     traveller.id_document_masked = secrets.mask(number)
@@ -130,6 +135,79 @@ def test_the_overview_shows_the_first_key_travellers_and_links_to_all(client, db
     assert 'data-testid="all-travellers"' not in everyone
     # A company with few travellers has no "all" link on its overview.
     assert 'data-testid="all-travellers"' not in html(client.get(f"/companies/{world.company_a.id}"))
+
+
+def test_the_overview_lists_only_the_companys_live_people(client, db_session, world, login, doc_traveller):
+    """The overview reads contacts and travellers as plain rows: still only this company's,
+    never deleted ones, the masked number shown and the encrypted one never in the page."""
+    gone = factories.traveller(db_session, world.company_a, name="已删旅客")
+    gone.deleted_at = utcnow()
+    factories.traveller(db_session, world.company_b, name="别家旅客")
+    factories.contact(db_session, world.company_b, name="别家联系人")
+    removed = factories.contact(db_session, world.company_a, name="已删联系人")
+    removed.deleted_at = utcnow()
+    db_session.flush()
+    login(world.manager_a1)
+    page = html(client.get(f"/companies/{world.company_a.id}"))
+    travellers, contacts = section(page, "travellers"), section(page, "contacts")
+    assert doc_traveller.name in travellers and "E1*****78" in travellers
+    assert "已删旅客" not in travellers and "别家旅客" not in travellers
+    assert doc_traveller.id_document_encrypted not in page and "E12345678" not in page
+    assert world.contact_a.name in contacts
+    assert "已删联系人" not in contacts and "别家联系人" not in contacts
+
+
+def test_the_next_revisit_names_its_assignee(client, db_session, world, login, today):
+    db_session.add(
+        Reminder(
+            company_id=world.company_a.id,
+            assignee_id=world.manager_a1.id,
+            kind="revisit",
+            title="季度回访",
+            due_on=today + timedelta(days=5),
+        )
+    )
+    db_session.add(
+        Reminder(
+            company_id=world.company_a2.id, kind="revisit", title="无人回访", due_on=today + timedelta(days=5)
+        )
+    )
+    db_session.flush()
+    login(world.manager_a1)
+    card = re.compile(r'data-testid="next-revisit">(.*?)</div>\s*</div>', re.S)
+    assigned = card.search(html(client.get(f"/companies/{world.company_a.id}"))).group(1)
+    assert "季度回访" in assigned and "Assigned to 李经理" in assigned
+    unassigned = card.search(html(client.get(f"/companies/{world.company_a2.id}"))).group(1)
+    assert "无人回访" in unassigned and "Assigned to" not in unassigned
+
+
+def test_the_agreement_summary_shows_its_terms_or_none(client, db_session, world, login, today):
+    """Discounts and incentive tiers load beside the agreement (two statements): shown when the
+    agreement has them, absent when it has none."""
+    from decimal import Decimal
+
+    from portal.agreements.models import AgreementDiscount, IncentiveTier
+
+    world.agreement_a.discounts.append(
+        AgreementDiscount(
+            scope="city_pair", origin="PEK", destination="SHA", cabin="C", percent=Decimal("12.25")
+        )
+    )
+    world.agreement_a.incentive_tiers.append(
+        IncentiveTier(threshold_percent=Decimal(1), rebate_percent=Decimal(2))
+    )
+    factories.segment(db_session, world.company_a, today - timedelta(days=10), 50_000_00)  # past 1%
+    bare = factories.agreement(db_session, world.company_a2)
+    bare.discounts.clear()
+    db_session.flush()
+    login(world.manager_a1)
+    summary = re.compile(r'data-testid="agreement-summary">(.*?)<div class="card-footer', re.S)
+    full = summary.search(html(client.get(f"/companies/{world.company_a.id}"))).group(1)
+    assert "PEK–SHA" in full and "12.25%" in full and "12.5%" in full
+    rebate = re.search(r'data-testid="rebate">(.*?)</dd>', full, re.S).group(1)
+    assert "¥" in rebate and "2% for reaching 1%" in rebate  # the tier is loaded and reached
+    plain = summary.search(html(client.get(f"/companies/{world.company_a2.id}"))).group(1)
+    assert bare.number in plain and "<table" not in plain
 
 
 def test_the_travellers_tab_is_paginated(app, client, db_session, world, login):
@@ -383,12 +461,10 @@ def test_contact_create_edit_delete_through_the_forms(client, db_session, world,
     db_session.expire_all()
     row = db_session.get(Contact, contact.id)
     assert row.deleted_at is not None and row.title == "财务总监"
-    assert (
-        "赵敏"
-        not in html(client.get(f"/companies/{world.company_a.id}#contacts"))
-        .split('id="contacts"')[1]
-        .split("</section>")[0]
-    )
+    # The whole contacts section (splitting at 'id="contacts"' stopped at the table's data-testid).
+    contacts = section(html(client.get(f"/companies/{world.company_a.id}")), "contacts")
+    assert 'data-testid="contacts"' in contacts or "No contacts recorded." in contacts
+    assert "赵敏" not in contacts
     assert client.get(edit).status_code == 404  # a deleted contact is gone from the pages
     actions = db_session.scalars(
         select(AuditEvent.action).where(AuditEvent.entity == "contact", AuditEvent.entity_id == contact.id)
