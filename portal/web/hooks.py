@@ -36,7 +36,8 @@ def register(app: Flask) -> None:
     def _end_reads(exc):
         # A page that only read ends in COMMIT, which keeps PostgreSQL's prepared statements
         # for the next request (see portal.db); anything else is rolled back as before.
-        if exc is None and request.method in SAFE_METHODS:
+        # Requests that never used the database (static files, the baseline) make no session.
+        if exc is None and request.method in SAFE_METHODS and db.session.registry.has():
             session = db.session()
             try:
                 commit_if_only_read(session)
