@@ -35,12 +35,14 @@ class MemoryPagination(Pagination):
 
 
 def _rows(n: int) -> list[SimpleNamespace]:
-    """n company-like rows with offices and managers, the same every time."""
+    """n rows like the company list's (office and manager names beside the company's columns),
+    the same every time."""
     rng = random.Random(42)
-    offices = [SimpleNamespace(name_zh=f"第{i}营业部", name_en=f"Office {i}") for i in range(1, 41)]
-    managers = [SimpleNamespace(name=f"客户经理{i}") for i in range(1, 121)]
+    offices = [(f"第{i}营业部", f"Office {i}") for i in range(1, 41)]
+    managers = [f"客户经理{i}" for i in range(1, 121)]
     rows = []
     for i in range(1, n + 1):
+        office_name_zh, office_name_en = rng.choice(offices)
         rows.append(
             SimpleNamespace(
                 id=i,
@@ -48,8 +50,9 @@ def _rows(n: int) -> list[SimpleNamespace]:
                 name_en=f"Beijing Galaxy Aerospace Technology Co., Ltd. {i:04d}",
                 credit_code=f"91110000{i:09d}X",
                 city=rng.choice(["北京", "上海", "广州", "成都", "深圳"]),
-                office=rng.choice(offices),
-                manager=rng.choice(managers) if i % 10 else None,
+                office_name_zh=office_name_zh,
+                office_name_en=office_name_en,
+                manager_name=rng.choice(managers) if i % 10 else None,
                 tier=rng.choice(TIERS),
                 score=Decimal(rng.randrange(0, 10000)) / 100,
                 status=rng.choice(COMPANY_STATUSES),

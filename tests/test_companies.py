@@ -127,3 +127,65 @@ def test_server_error_page_hides_the_trace(app):
     assert response.status_code == 500
     assert b"secret detail" not in response.data
     assert b"Traceback" not in response.data
+
+
+def _list_row(html: str, name_zh: str) -> str:
+    """The list's table row of the company named `name_zh`."""
+    at = html.index(name_zh)
+    return html[html.rindex("<tr>", 0, at) : html.index("</tr>", at)]
+
+
+def test_list_shows_others_companies_by_name_only(client, world, login, db_session):
+    world.company_a.tier, world.company_a.score = "gold", 81.5
+    world.company_b.tier, world.company_b.score = "platinum", 93.25
+    db_session.flush()
+    login(world.manager_a1)
+    html = _names(client.get("/companies/"))
+    assert "共 3 条" in html
+
+    mine = _list_row(html, world.company_a.name_zh)
+    assert world.company_a.credit_code in mine
+    assert "81.5" in mine and "tier-gold" in mine
+    assert "朝阳营业部" in mine and "李经理" in mine
+
+    theirs = _list_row(html, world.company_b.name_zh)
+    assert "浦东营业部" in theirs and world.manager_b1.name in theirs
+    assert world.company_b.credit_code not in theirs
+    assert "93.25" not in theirs and "tier-platinum" not in theirs
+
+
+def test_list_names_the_office_in_the_visitors_language_and_unassigned_companies(
+    client, world, login, db_session
+):
+    factories.company(db_session, world.office_b, None, name_zh="无主贸易有限公司")
+    login(world.admin)
+    html = _names(client.get("/companies/"))
+    assert "未分配" in _list_row(html, "无主贸易有限公司")
+    client.get("/lang/en")
+    html = _names(client.get("/companies/"))
+    row = _list_row(html, "无主贸易有限公司")
+    assert world.office_b.name_en in row and "Unassigned" in row
+    assert "4 in all" in html
+
+
+@pytest.mark.parametrize(
+    ("who", "query", "total"),
+    [
+        ("admin", "", 3),
+        ("admin", "q=浦江", 1),
+        ("admin", "status=active", 3),
+        ("admin", "status=closed", 0),
+        ("head_a", "", 2),
+        ("head_b", "q=星河", 0),
+        ("manager_b1", "q=京", 2),
+    ],
+)
+def test_list_total_counts_what_the_search_lists(client, world, login, who, query, total):
+    login(getattr(world, who))
+    html = _names(client.get("/companies/?" + query))
+    listed = html.count('<td><a href="/companies/')
+    assert listed == total
+    if total:
+        assert f"共 {total} 条" in html
+    else:
+        assert "没有" in html or "No company" in html

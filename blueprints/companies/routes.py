@@ -11,7 +11,7 @@ from portal.auth.policy import STAFF, allow, refuse
 from portal.companies import dossier, operations, queries, timeline
 from portal.companies.access import sees_in_full
 from portal.companies.models import COMPANY_STATUSES, TIERS
-from portal.db import utcnow
+from portal.db import paginate_rows, utcnow
 from portal.extensions import db
 from portal.scoring import explain
 from portal.timeutil import first_of_month, local_today, next_month
@@ -28,8 +28,12 @@ def index():
     status = request.args.get("status", "", type=str)
     tier = tier if tier in TIERS else ""
     status = status if status in COMPANY_STATUSES else ""
-    stmt = queries.company_list(current_user, q=q, sort=sort, tier=tier, status=status)
-    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], max_per_page=100, error_out=False)
+    page = paginate_rows(
+        db.session,
+        queries.company_list(current_user, q=q, sort=sort, tier=tier, status=status),
+        queries.company_count(current_user, q=q, tier=tier, status=status),
+        per_page=current_app.config["PAGE_SIZE"],
+    )
     return render_template(
         "companies/index.html",
         page=page,
@@ -39,7 +43,6 @@ def index():
         status=status,
         tiers=TIERS,
         statuses=COMPANY_STATUSES,
-        sees_in_full=sees_in_full,
     )
 
 

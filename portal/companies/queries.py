@@ -2,11 +2,11 @@
 
 import re
 
-from sqlalchemy import Select, bindparam, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select, true
 from sqlalchemy.orm import joinedload
 
 from portal.auth.models import User
-from portal.companies.access import listed_condition
+from portal.companies.access import full_view_condition, listed_condition
 from portal.companies.models import Company
 from portal.extensions import db
 from portal.org.models import SalesOffice
@@ -38,19 +38,42 @@ def search_condition(q: str):
     return or_(*conditions)
 
 
-def company_list(user: User, q: str = "", sort: str = "name", tier: str = "", status: str = "") -> Select:
-    """The statement behind /companies/: what the user may list, searched and sorted."""
-    stmt = (
-        select(Company)
-        .where(listed_condition(user))
-        .options(joinedload(Company.manager), joinedload(Company.office).joinedload(SalesOffice.branch))
-    )
+def _list_conditions(user: User, q: str, tier: str, status: str) -> list:
+    """What the user may list, searched and filtered (no condition at all when a manager may
+    list every name: SQLite cannot count a table's rows by its index under `WHERE 1 = 1`)."""
+    listed = listed_condition(user)
+    conditions = [] if listed is true() else [listed]
     if q.strip():
-        stmt = stmt.where(search_condition(q))
+        conditions.append(search_condition(q))
     if tier:
-        stmt = stmt.where(Company.tier == tier)
+        conditions.append(Company.tier == tier)
     if status:
-        stmt = stmt.where(Company.status == status)
+        conditions.append(Company.status == status)
+    return conditions
+
+
+def company_list(user: User, q: str = "", sort: str = "name", tier: str = "", status: str = "") -> Select:
+    """The rows behind /companies/: what the user may list, searched and sorted, as the
+    columns the list shows; `full` says whether the user sees the company in full."""
+    stmt = (
+        select(
+            Company.id,
+            Company.name_zh,
+            Company.name_en,
+            Company.credit_code,
+            Company.city,
+            Company.tier,
+            Company.score,
+            Company.status,
+            SalesOffice.name_zh.label("office_name_zh"),
+            SalesOffice.name_en.label("office_name_en"),
+            User.name.label("manager_name"),
+            full_view_condition(user).label("full"),
+        )
+        .join(SalesOffice, SalesOffice.id == Company.office_id)
+        .outerjoin(User, User.id == Company.manager_id)
+        .where(*_list_conditions(user, q, tier, status))
+    )
     key = sort.lstrip("-")
     column = SORTS.get(key, Company.name_zh)
     descending = sort.startswith("-")
@@ -58,6 +81,11 @@ def company_list(user: User, q: str = "", sort: str = "name", tier: str = "", st
         descending = not descending  # best first by default
     order = column.desc().nulls_last() if descending else column.asc().nulls_last()
     return stmt.order_by(order, Company.id)
+
+
+def company_count(user: User, q: str = "", tier: str = "", status: str = "") -> Select:
+    """How many companies `company_list` has for the same search."""
+    return select(func.count()).select_from(Company).where(*_list_conditions(user, q, tier, status))
 
 
 # Built once, with a bound parameter: the overview runs it on every view, and putting it
