@@ -82,11 +82,19 @@ def template_gettext() -> dict:
 
     A page has a hundred strings or more; these look the catalogue up once per render, which
     still follows force_locale (a render inside it gets its catalogue). Same newstyle
-    behaviour as Jinja's: Markup under autoescape, variables always %-formatted."""
+    behaviour as Jinja's: Markup under autoescape, variables always %-formatted. A string
+    without variables comes out the same every time, so its escaped translation is kept per
+    language (templates pass literals: the number of such strings is bounded by the code)."""
     catalogue = translations()
+    plain = once_per_language("template-strings", dict)
 
     @pass_eval_context
     def gettext(eval_ctx, string: str, **variables) -> str:
+        if eval_ctx.autoescape and not variables:
+            text = plain.get(string)
+            if text is None:
+                text = plain[string] = Markup(catalogue.ugettext(string)) % variables
+            return text
         text = catalogue.ugettext(string)
         return (Markup(text) if eval_ctx.autoescape else text) % variables
 

@@ -82,6 +82,26 @@ def test_templates_translate_once_per_render_and_follow_force_locale(app):
             assert render_template_string("{{ _('Sign in') }}") == "登录"
 
 
+def test_strings_without_variables_keep_their_language_and_format(app):
+    """Strings without variables are kept translated per language: a switch of language, and
+    back, still gets each language's text, and `%%` still formats to `%`."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    page = "{{ _('Sign in') }}|{{ _('100%% sure') }}|{{ _('Sign in') }}"
+    with app.test_request_context():
+        for _round in range(2):
+            with force_locale("zh"):
+                assert render_template_string(page) == "登录|100% sure|登录"
+            with force_locale("en"):
+                assert render_template_string(page) == "Sign in|100% sure|Sign in"
+            with force_locale("zh"):
+                # Outside autoescape the text is formatted the same way.
+                assert render_template_string(
+                    "{% autoescape false %}{{ _('100%% sure') }}{% endautoescape %}"
+                ) == ("100% sure")
+
+
 def test_labels_follow_the_request_language_and_force_locale(client, world):
     """Labels read the language cheaply (portal.i18n.current_language) but still follow the
     visitor's choice and a force_locale block, in either direction."""
