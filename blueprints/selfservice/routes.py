@@ -8,7 +8,6 @@ from portal.agreements import attainment
 from portal.agreements.queries import active_agreement
 from portal.auth.policy import allow
 from portal.companies import queries
-from portal.extensions import db
 from portal.quotas import queries as quota_queries
 from portal.timeutil import local_today
 
@@ -17,7 +16,7 @@ from portal.timeutil import local_today
 @allow("booker")
 def home():
     # Only ever the booker's own company: the id comes from the account, never the request.
-    company = db.session.scalar(queries.with_manager_query(current_user.company_id))
+    company = queries.with_manager(current_user.company_id)
     if company is None:
         abort(404)
     # The booker sees the agreement in force only: never drafts, pending or past agreements.

@@ -106,10 +106,14 @@ def dossier_company(company_id: int) -> Company | None:
     return db.session.scalar(_DOSSIER_COMPANY, {"company_id": company_id})
 
 
-def with_manager_query(company_id: int) -> Select:
-    """The company with its account manager and the manager's office: what a card needs."""
-    return (
-        select(Company)
-        .where(Company.id == company_id)
-        .options(joinedload(Company.manager).joinedload(User.office))
-    )
+_WITH_MANAGER = (
+    select(Company)
+    .where(Company.id == bindparam("company_id"))
+    .options(joinedload(Company.manager).joinedload(User.office))
+)
+
+
+def with_manager(company_id: int) -> Company | None:
+    """The company with its account manager and the manager's office: what a card needs (the
+    booker's home, on every view; built once like the dossier's)."""
+    return db.session.scalar(_WITH_MANAGER, {"company_id": company_id})
