@@ -123,6 +123,16 @@ def commit_if_only_read(session: Session) -> bool:
     return True
 
 
+def read_rows(session: Session, statement: sa.Executable, params: dict | None = None) -> sa.CursorResult:
+    """Run a select of columns (no ORM objects) on the session's connection: the rows
+    session.execute would give, without the ORM's work around each statement (about 25 µs),
+    for the reads every page view makes. Pending changes are flushed first, as
+    session.execute would."""
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(statement, params)
+
+
 class RowPagination(Pagination):
     """A page of a statement's rows (lists that show columns, not ORM objects), counted by a
     lean statement of its own: Flask-SQLAlchemy's pagination loads ORM objects and counts a

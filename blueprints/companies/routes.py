@@ -78,7 +78,7 @@ def detail(company_id: int):
         today=today,
         next_revisit=dossier.next_revisit(company.id),
         complaints=dossier.open_complaints(company.id, utcnow()),
-        managers=dossier.manager_history(company.id),
+        managers=dossier.recent_managers(company.id),
     )
 
 

@@ -20,6 +20,7 @@ from portal.audit.trail import SECRET_COLUMNS
 from portal.auth.models import User
 from portal.companies.models import Company, Contact, Interaction, ManagerAssignment, Traveller
 from portal.companies.timeline import is_overdue
+from portal.db import read_rows
 from portal.extensions import db
 from portal.quotas.models import PriorityRequest, Quota
 from portal.reminders.models import Reminder
@@ -75,7 +76,7 @@ _CONTACTS = (
 
 def contacts(company_id: int) -> list[Row]:
     """The company's live contacts, by name, as rows of the columns the dossier shows."""
-    return list(db.session.execute(_CONTACTS, {"company_id": company_id}))
+    return list(read_rows(db.session, _CONTACTS, {"company_id": company_id}))
 
 
 _SUBSIDIARIES = (
@@ -87,7 +88,7 @@ _SUBSIDIARIES = (
 
 def subsidiaries(company_id: int) -> list:
     """(id, name_zh) of the companies whose parent the company is, by name."""
-    return list(db.session.execute(_SUBSIDIARIES, {"company_id": company_id}))
+    return list(read_rows(db.session, _SUBSIDIARIES, {"company_id": company_id}))
 
 
 def travellers_query(company_id: int) -> Select:
@@ -120,7 +121,7 @@ _FIRST_TRAVELLERS = (
 def first_travellers(company_id: int) -> tuple[list[Row], bool]:
     """The first OVERVIEW_TRAVELLERS key travellers (rows of the shown columns), and whether the
     company has more (the overview shows a few; the travellers tab lists them all)."""
-    rows = list(db.session.execute(_FIRST_TRAVELLERS, {"company_id": company_id}))
+    rows = list(read_rows(db.session, _FIRST_TRAVELLERS, {"company_id": company_id}))
     return rows[:OVERVIEW_TRAVELLERS], len(rows) > OVERVIEW_TRAVELLERS
 
 
@@ -133,9 +134,8 @@ _QUOTA_SUMMARY = select(
 
 def quota_summary(agreement_id: int, month: date) -> QuotaSummary:
     """The agreement's quotas for `month` (its first day), counted and summed in one query."""
-    count, seats, used = db.session.execute(
-        _QUOTA_SUMMARY, {"agreement_id": agreement_id, "month": month}
-    ).one()
+    params = {"agreement_id": agreement_id, "month": month}
+    count, seats, used = read_rows(db.session, _QUOTA_SUMMARY, params).one()
     return QuotaSummary(int(count), int(seats), int(used))
 
 
@@ -180,30 +180,38 @@ _NEXT_REVISIT = (
 def next_revisit(company_id: int) -> Row | None:
     """The earliest open revisit or reactivation reminder of the company: its due date, kind,
     title and assignee's name (a row: the overview only shows it)."""
-    return db.session.execute(_NEXT_REVISIT, {"company_id": company_id}).first()
+    return read_rows(db.session, _NEXT_REVISIT, {"company_id": company_id}).first()
 
 
 @dataclass
 class OpenComplaint:
-    interaction: Interaction
+    interaction: Row  # the columns the overview shows, with the author's name
     overdue: bool
 
 
 _OPEN_COMPLAINTS = (
-    select(Interaction)
+    select(
+        Interaction.id,
+        Interaction.kind,
+        Interaction.occurred_at,
+        Interaction.summary,
+        Interaction.complaint_status,
+        Interaction.due_at,
+        User.name.label("author_name"),
+    )
+    .outerjoin(User, User.id == Interaction.author_id)
     .where(
         Interaction.company_id == bindparam("company_id"),
         Interaction.kind == "complaint",
         Interaction.complaint_status != "resolved",
     )
-    .options(joinedload(Interaction.author))
     .order_by(Interaction.due_at, Interaction.id)
 )
 
 
 def open_complaints(company_id: int, now: datetime) -> list[OpenComplaint]:
-    """Complaints not resolved yet, the most urgent first."""
-    rows = db.session.scalars(_OPEN_COMPLAINTS, {"company_id": company_id})
+    """Complaints not resolved yet, the most urgent first (rows: the overview only shows them)."""
+    rows = read_rows(db.session, _OPEN_COMPLAINTS, {"company_id": company_id})
     return [OpenComplaint(i, is_overdue(i, now)) for i in rows]
 
 
@@ -233,6 +241,28 @@ _MANAGER_HISTORY = (
 def manager_history(company_id: int) -> list:
     """(ManagerAssignment, assigned by) of the company, newest first."""
     return list(db.session.execute(_MANAGER_HISTORY, {"company_id": company_id}))
+
+
+OVERVIEW_MANAGERS = 4
+_RECENT_MANAGERS = (
+    select(
+        User.name.label("manager_name"),
+        ManagerAssignment.started_at,
+        ManagerAssignment.ended_at,
+        func.count().over().label("total"),
+    )
+    .join(User, User.id == ManagerAssignment.manager_id)
+    .where(ManagerAssignment.company_id == bindparam("company_id"))
+    .order_by(ManagerAssignment.started_at.desc(), ManagerAssignment.id.desc())
+    .limit(OVERVIEW_MANAGERS)
+)
+
+
+def recent_managers(company_id: int) -> list[Row]:
+    """The company's latest OVERVIEW_MANAGERS manager assignments, newest first, as rows of the
+    manager's name, start and end, each with the `total` number of assignments (the overview
+    shows a few and links to all of them)."""
+    return list(read_rows(db.session, _RECENT_MANAGERS, {"company_id": company_id}))
 
 
 # --- audit trail --------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import bindparam, func, select, union_all
 
+from portal.db import read_rows
 from portal.extensions import db
 from portal.segments.models import Segment, SegmentMonth
 from portal.timeutil import whole_months
@@ -39,7 +40,8 @@ def company_totals(company_id: int, first: date, last: date) -> tuple[int, int]:
         head_to, tail_from = last, last + timedelta(days=1)
     else:
         head_to, tail_from = months_from - timedelta(days=1), months_to
-    revenue, segments = db.session.execute(
+    revenue, segments = read_rows(
+        db.session,
         _TOTALS,
         {
             "company_id": company_id,

@@ -891,3 +891,78 @@ def test_notification_links_only_stay_on_this_site(client, db_session, world, lo
     db_session.flush()
     login(world.manager_a1)
     assert "evil.example" not in html(client.get("/notifications/"))
+
+
+def _manager_card(page: str) -> str:
+    start = page.index('data-testid="manager-history"')
+    return page[start : page.index("</div>\n  </div>", start)]
+
+
+def test_overview_shows_the_latest_managers_and_links_to_all(client, world, login, db_session):
+    login(world.manager_a1)
+    card = _manager_card(html(client.get(f"/companies/{world.company_a.id}")))
+    assert "No handover recorded yet." in card
+
+    now = utcnow()
+    names = ["甲经理", "乙经理", "丙经理", "丁经理", "戊经理", "己经理"]  # oldest first
+    for i, name in enumerate(names):
+        manager = factories.user(db_session, "account_manager", world.office_a, name=name)
+        db_session.add(
+            ManagerAssignment(
+                company_id=world.company_a.id,
+                manager_id=manager.id,
+                started_at=now - timedelta(days=600 - 100 * i),
+                ended_at=None if i == len(names) - 1 else now - timedelta(days=500 - 100 * i),
+            )
+        )
+    db_session.flush()
+
+    card = _manager_card(html(client.get(f"/companies/{world.company_a.id}")))
+    shown = [name for name in names if name in card]
+    assert shown == names[2:]  # the latest four
+    assert [card.index(n) for n in reversed(shown)] == sorted(card.index(n) for n in shown)  # newest first
+    assert card.count("today") == 1  # only the current assignment is open
+    assert "All 6 managers" in card and "type=manager" in card
+
+
+def test_overview_lists_every_manager_when_there_are_few(client, world, login, db_session):
+    login(world.manager_a1)
+    db_session.add(
+        ManagerAssignment(
+            company_id=world.company_a.id,
+            manager_id=world.manager_a1.id,
+            started_at=utcnow() - timedelta(days=30),
+        )
+    )
+    db_session.flush()
+    card = _manager_card(html(client.get(f"/companies/{world.company_a.id}")))
+    assert world.manager_a1.name in card and "today" in card
+    assert "All " not in card
+
+
+def test_overview_lists_open_complaints_with_their_authors(client, world, login, db_session):
+    later = factories.interaction(
+        db_session,
+        world.company_a,
+        kind="complaint",
+        complaint_status="in_progress",
+        summary="升舱承诺未兑现",
+        due_at=utcnow() + timedelta(days=5),
+    )  # no author: recorded by an import
+    factories.interaction(
+        db_session, world.company_a, kind="complaint", complaint_status="resolved", summary="已解决的投诉"
+    )
+    factories.interaction(db_session, world.company_b, kind="complaint", summary="别家公司的投诉")
+    factories.interaction(db_session, world.company_a, summary="普通拜访")
+    login(world.manager_a1)
+    page = html(client.get(f"/companies/{world.company_a.id}"))
+    table = re.search(r'data-testid="open-complaints">(.*?)</table>', page, re.S).group(1)
+
+    first = table.index(f'data-testid="complaint-{world.complaint_a.id}"')
+    second = table.index(f'data-testid="complaint-{later.id}"')
+    assert first < second  # the one due first comes first
+    assert world.manager_a1.name in table[first:second]
+    assert "升舱承诺未兑现" in table[second:] and "In progress" in table[second:]
+    assert world.manager_a1.name not in table[second:]
+    for hidden in ("已解决的投诉", "别家公司的投诉", "普通拜访"):
+        assert hidden not in table
