@@ -91,13 +91,14 @@ _WAITLISTED = (
 
 
 def _uses(stmt: Select, today: date, params: dict | None = None) -> list[QuotaUse]:
-    rows = db.session.execute(stmt.add_columns(_WAITLISTED), params)
+    """QuotaUses of the (Quota, waitlisted) rows of `stmt`, a select(Quota, _WAITLISTED)."""
+    rows = db.session.execute(stmt, params)
     return [QuotaUse(quota, int(n), today) for quota, n in rows]
 
 
 def agreement_quotas(agreement_id: int, *, today: date, month: date | None = None) -> list[QuotaUse]:
     """The agreement's quotas (of one month, or all) with their utilisation, in one query."""
-    stmt = select(Quota).where(Quota.agreement_id == agreement_id)
+    stmt = select(Quota, _WAITLISTED).where(Quota.agreement_id == agreement_id)
     if month is not None:
         stmt = stmt.where(Quota.month == month)
     stmt = stmt.order_by(Quota.month, Quota.origin, Quota.destination, Quota.cabin, Quota.id)
@@ -116,7 +117,7 @@ def agreement_months(agreement_id: int) -> list[date]:
 # Built once, with bound parameters: the booker's home runs it on every view, and putting it
 # together costs more than running it.
 _COMPANY_BALANCES = (
-    select(Quota)
+    select(Quota, _WAITLISTED)
     .join(Agreement, Agreement.id == Quota.agreement_id)
     .where(
         Agreement.company_id == bindparam("company_id"),
