@@ -53,3 +53,19 @@ def test_dates_in_the_visitor_language_and_the_portal_time_zone(app):
         with force_locale("zh"):
             assert local_date(date(2026, 3, 9)) == "2026年3月9日"
         assert local_date(None) == "–" and local_datetime(None) == "–"
+
+
+def test_dates_shown_again_keep_their_language_zone_and_format(app):
+    """Formatted dates are kept per language: showing them again, in either language, in
+    another format, or as the datetime of the same day, gives each its own text."""
+    day, evening = date(2026, 3, 9), datetime(2026, 3, 9, 20, 0)  # 20:00 UTC is the 10th in Shanghai
+    with app.test_request_context():
+        for _round in range(2):
+            with force_locale("en"):
+                assert local_date(day) == "Mar 9, 2026"
+                assert local_date(day, "short") == "3/9/26"
+                assert local_date(evening) == "Mar 10, 2026"
+                assert local_datetime(evening, "short") == "3/10/26, 4:00\u202fAM"
+            with force_locale("zh"):
+                assert local_date(day) == "2026年3月9日"
+                assert local_date(evening) == "2026年3月10日"

@@ -1,12 +1,13 @@
 """Filters and globals for templates: money, times in the portal's zone, labels, URLs."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from flask import Flask, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
 from portal import labels
+from portal.i18n import once_per_language
 
 # One formatting of money and percentages for pages and PDFs alike (the portal's two languages
 # both write 12,345.67).
@@ -17,16 +18,32 @@ def local_datetime(value: datetime | None, fmt: str = "medium") -> str:
     """A naive-UTC datetime from the database, shown in the portal's time zone."""
     if value is None:
         return "–"
-    from datetime import UTC
-
-    return format_datetime(value.replace(tzinfo=UTC), fmt)
+    return _formatted(format_datetime, value.replace(tzinfo=UTC), fmt)
 
 
 def local_date(value: date | None, fmt: str = "medium") -> str:
     """A date in the user's language."""
     if value is None:
         return "–"
-    return format_date(value, fmt)
+    return _formatted(format_date, value, fmt)
+
+
+FORMATTED_KEPT = 10_000
+
+
+def _formatted(format_with, value: date, fmt: str) -> str:
+    """Babel's text for `value` in the current language and the portal's zone, kept per app
+    and language: Babel spends about 20 µs on each, and pages show the same dates again and
+    again (due dates, agreement years, the days of a month). The zone is the app's own
+    (select_timezone), so the language is the only thing that varies."""
+    kept = once_per_language("formatted-dates", dict)
+    key = (format_with, value, fmt)
+    text = kept.get(key)
+    if text is None:
+        if len(kept) >= FORMATTED_KEPT:
+            kept.clear()  # a bound, not a policy: it fills again with what pages show
+        text = kept[key] = format_with(value, fmt)
+    return text
 
 
 def url_with(**changes) -> str:
