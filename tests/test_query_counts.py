@@ -7,6 +7,7 @@ session, as each request does under gunicorn, so a row the factories or an earli
 left in the session's identity map cannot hide a lazy load.
 """
 
+import re
 from contextlib import contextmanager
 from decimal import Decimal
 
@@ -150,7 +151,7 @@ def dossier_history(session, company: dict, n: int) -> str:
     now = datetime(2026, 1, 15, 8, 0)
     month = date.today().replace(day=1)
     for i in range(n):
-        kind = "complaint" if i % 2 else "visit"
+        kind = "complaint" if i % 2 == 0 else "visit"  # n = 1 has one complaint too
         # Every row by a different person: a lazy load per row cannot hide in the identity map.
         other = factories.user(session, "account_manager", active.company.office)
         session.add(
@@ -335,3 +336,32 @@ def test_dossier_tabs_and_notifications_do_not_grow(app, db_session, client):
         signed_in_as(app, client, admin)
         handover.append(get_counted(app, client, f"/companies/{world['id']}/manager"))
     assert_same_count(*handover)
+
+
+def test_overview_skips_the_subsidiaries_and_complaints_a_company_does_not_have(app, db_session, client):
+    """Most companies have no subsidiary and no open complaint: the company's own statement
+    says so, and their overview runs two statements fewer."""
+    from portal.companies.models import Company
+
+    world = company_with(db_session, 1)  # it has a subsidiary
+    company = db_session.get(Company, world["id"])
+    factories.interaction(db_session, company, kind="complaint")
+    plain = factories.company(db_session, company.office, company.manager)
+    factories.agreement(db_session, plain)  # active, like the other's
+    plain_id = plain.id
+    fresh_request_state(db_session)
+    signed_in_as(app, client, world["manager"])
+
+    full = get_counted(app, client, f"/companies/{world['id']}")
+    plain = get_counted(app, client, f"/companies/{plain_id}")
+
+    assert len(plain) == len(full) - 2
+
+    def complaints(statements):
+        return [s for s in statements if s.startswith("SELECT interaction.")]
+
+    def subsidiaries(statements):
+        return [s for s in statements if re.match(r"SELECT company\.id, company\.name_zh\s+FROM", s)]
+
+    assert complaints(full) and subsidiaries(full)
+    assert not complaints(plain) and not subsidiaries(plain)

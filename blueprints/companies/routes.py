@@ -50,9 +50,10 @@ def index():
 @allow(*STAFF)
 def detail(company_id: int):
     """The dossier's overview tab."""
-    company = queries.dossier_company(company_id)
-    if company is None:
+    found = queries.dossier_company(company_id)
+    if found is None:
         abort(404)
+    company = found.Company
     if not sees_in_full(current_user, company):
         if current_user.role == "account_manager":
             # Other managers' companies: name and owner only (DESIGN §5).
@@ -67,7 +68,7 @@ def detail(company_id: int):
         "companies/detail.html",
         company,
         contacts=dossier.contacts(company.id),
-        subsidiaries=dossier.subsidiaries(company.id),
+        subsidiaries=dossier.subsidiaries(company.id) if found.has_subsidiaries else [],
         agreement=agreement,
         active_agreement=active,
         travellers=travellers,
@@ -77,7 +78,7 @@ def detail(company_id: int):
         quota_summary=dossier.quota_summary(active.id, first_of_month(today)) if active else None,
         today=today,
         next_revisit=dossier.next_revisit(company.id),
-        complaints=dossier.open_complaints(company.id, utcnow()),
+        complaints=dossier.open_complaints(company.id, utcnow()) if found.has_open_complaints else [],
         managers=dossier.recent_managers(company.id),
     )
 

@@ -10,7 +10,7 @@ than running it.
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Row, Select, bindparam, func, select
+from sqlalchemy import Row, Select, and_, bindparam, func, select
 from sqlalchemy.orm import aliased, joinedload
 
 from portal.agreements.models import Agreement
@@ -183,6 +183,9 @@ def next_revisit(company_id: int) -> Row | None:
     return read_rows(db.session, _NEXT_REVISIT, {"company_id": company_id}).first()
 
 
+OPEN_COMPLAINT = and_(Interaction.kind == "complaint", Interaction.complaint_status != "resolved")
+
+
 @dataclass
 class OpenComplaint:
     interaction: Row  # the columns the overview shows, with the author's name
@@ -200,11 +203,7 @@ _OPEN_COMPLAINTS = (
         User.name.label("author_name"),
     )
     .outerjoin(User, User.id == Interaction.author_id)
-    .where(
-        Interaction.company_id == bindparam("company_id"),
-        Interaction.kind == "complaint",
-        Interaction.complaint_status != "resolved",
-    )
+    .where(Interaction.company_id == bindparam("company_id"), OPEN_COMPLAINT)
     .order_by(Interaction.due_at, Interaction.id)
 )
 

@@ -2,12 +2,13 @@
 
 import re
 
-from sqlalchemy import Select, bindparam, func, or_, select, true
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Row, Select, bindparam, func, or_, select, true
+from sqlalchemy.orm import aliased, joinedload
 
 from portal.auth.models import User
 from portal.companies.access import full_view_condition, listed_condition
-from portal.companies.models import Company
+from portal.companies.dossier import OPEN_COMPLAINT
+from portal.companies.models import Company, Interaction
 from portal.extensions import db
 from portal.org.models import SalesOffice
 
@@ -88,10 +89,19 @@ def company_count(user: User, q: str = "", tier: str = "", status: str = "") -> 
     return select(func.count()).select_from(Company).where(*_list_conditions(user, q, tier, status))
 
 
+_subsidiary = aliased(Company)
 # Built once, with a bound parameter: the overview runs it on every view, and putting it
-# together costs more than running it.
+# together costs more than running it. The two flags let the overview skip the statements
+# for subsidiaries and open complaints, which most companies do not have.
 _DOSSIER_COMPANY = (
-    select(Company)
+    select(
+        Company,
+        select(_subsidiary.id).where(_subsidiary.parent_id == Company.id).exists().label("has_subsidiaries"),
+        select(Interaction.id)
+        .where(Interaction.company_id == Company.id, OPEN_COMPLAINT)
+        .exists()
+        .label("has_open_complaints"),
+    )
     .where(Company.id == bindparam("company_id"))
     .options(
         joinedload(Company.manager),
@@ -101,9 +111,11 @@ _DOSSIER_COMPANY = (
 )
 
 
-def dossier_company(company_id: int) -> Company | None:
-    """The company with its manager, office, branch and parent company, in one query."""
-    return db.session.scalar(_DOSSIER_COMPANY, {"company_id": company_id})
+def dossier_company(company_id: int) -> Row | None:
+    """(Company, has_subsidiaries, has_open_complaints) in one query: the company with its
+    manager, office, branch and parent company, and whether it has subsidiaries and open
+    complaints."""
+    return db.session.execute(_DOSSIER_COMPANY, {"company_id": company_id}).first()
 
 
 _WITH_MANAGER = (

@@ -966,3 +966,20 @@ def test_overview_lists_open_complaints_with_their_authors(client, world, login,
     assert world.manager_a1.name not in table[second:]
     for hidden in ("已解决的投诉", "别家公司的投诉", "普通拜访"):
         assert hidden not in table
+
+
+def test_overview_links_parent_and_subsidiaries(client, world, login, db_session):
+    child = factories.company(
+        db_session,
+        world.office_a,
+        world.manager_a1,
+        name_zh="星河航天（西安）有限公司",
+        parent_id=world.company_a.id,
+    )
+    login(world.manager_a1)
+    page = html(client.get(f"/companies/{world.company_a.id}"))
+    assert "Subsidiaries" in page and f'href="/companies/{child.id}">星河航天（西安）有限公司</a>' in page
+    page = html(client.get(f"/companies/{child.id}"))
+    assert "Parent company" in page and f'href="/companies/{world.company_a.id}">' in page
+    assert "Subsidiaries" not in page
+    assert 'data-testid="no-open-complaints"' in page
