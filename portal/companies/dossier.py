@@ -14,7 +14,7 @@ from sqlalchemy import Row, Select, and_, bindparam, func, select
 from sqlalchemy.orm import aliased, joinedload
 
 from portal.agreements.models import Agreement
-from portal.agreements.queries import with_terms
+from portal.agreements.queries import WITH_DISCOUNTS, first_with_terms
 from portal.audit.models import AuditEvent
 from portal.audit.trail import SECRET_COLUMNS
 from portal.auth.models import User
@@ -55,13 +55,14 @@ _CURRENT_AGREEMENT = (
     .where(Agreement.company_id == bindparam("company_id"))
     .order_by((Agreement.status == "active").desc(), Agreement.valid_from.desc(), Agreement.id.desc())
     .limit(1)
+    .options(WITH_DISCOUNTS)
 )
 
 
 def current_agreement(company_id: int) -> Agreement | None:
     """The active agreement (the latest to start), else the newest one in any status, with its
     discounts and incentive tiers."""
-    return with_terms(db.session.scalars(_CURRENT_AGREEMENT, {"company_id": company_id}).first())
+    return first_with_terms(_CURRENT_AGREEMENT, {"company_id": company_id})
 
 
 # The overview only shows these lists, so it reads the shown columns as plain rows (same
