@@ -189,3 +189,22 @@ def test_list_total_counts_what_the_search_lists(client, world, login, who, quer
         assert f"共 {total} 条" in html
     else:
         assert "没有" in html or "No company" in html
+
+
+@pytest.mark.parametrize(
+    ("who", "listed"),
+    [
+        ("admin", ("company_a", "company_a2", "company_b")),
+        ("management", ("company_a", "company_a2", "company_b")),
+        ("head_a", ("company_a", "company_a2")),
+        ("head_b", ("company_b",)),
+    ],
+)
+def test_list_shows_in_full_what_the_role_sees_in_full(client, world, login, who, listed):
+    """Admins and management see every company in full, a branch head its branch's: the list's
+    `full` column comes from the same access condition as the dossier."""
+    login(getattr(world, who))
+    html = _names(client.get("/companies/"))
+    for attr in listed:
+        company = getattr(world, attr)
+        assert company.credit_code in _list_row(html, company.name_zh)
