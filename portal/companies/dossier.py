@@ -239,7 +239,8 @@ _MANAGER_HISTORY = (
 
 
 def manager_history(company_id: int) -> list:
-    """(ManagerAssignment, assigned by) of the company, newest first."""
+    """(ManagerAssignment, assigned by) of the company, newest first: the whole history, for the
+    handover page (the overview shows `recent_managers`)."""
     return list(db.session.execute(_MANAGER_HISTORY, {"company_id": company_id}))
 
 
