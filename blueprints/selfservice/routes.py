@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from blueprints.selfservice import bp
 from portal.agreements import attainment
-from portal.agreements.queries import active_agreement
+from portal.agreements.queries import active_summary
 from portal.auth.policy import allow
 from portal.companies import queries
 from portal.quotas import queries as quota_queries
@@ -21,7 +21,7 @@ def home():
         abort(404)
     # The booker sees the agreement in force only: never drafts, pending or past agreements.
     today = local_today()
-    agreement = active_agreement(company.id, today)
+    agreement = active_summary(company.id, today)
     months = (today.replace(day=1), quota_queries.next_month(today.replace(day=1)))
     return render_template(
         "selfservice/home.html",

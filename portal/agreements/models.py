@@ -78,7 +78,12 @@ class Agreement(TimestampMixin, Base):
 
     @property
     def entitlements(self) -> list[str]:
-        return [name for name in ENTITLEMENTS if getattr(self, name)]
+        return entitlements_of(self)
+
+
+def entitlements_of(terms) -> list[str]:
+    """The entitlements `terms` grant (an agreement, or a row with its columns), in ENTITLEMENTS order."""
+    return [name for name in ENTITLEMENTS if getattr(terms, name)]
 
 
 class AgreementDiscount(Base):

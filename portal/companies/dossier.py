@@ -14,7 +14,7 @@ from sqlalchemy import Row, Select, and_, bindparam, func, select
 from sqlalchemy.orm import aliased, joinedload
 
 from portal.agreements.models import Agreement
-from portal.agreements.queries import WITH_DISCOUNTS, first_with_terms
+from portal.agreements.queries import AgreementSummary, first_summary, summary_statement
 from portal.audit.models import AuditEvent
 from portal.audit.trail import SECRET_COLUMNS
 from portal.auth.models import User
@@ -50,19 +50,16 @@ class QuotaSummary:
         return self.seats - self.used
 
 
-_CURRENT_AGREEMENT = (
-    select(Agreement)
-    .where(Agreement.company_id == bindparam("company_id"))
-    .order_by((Agreement.status == "active").desc(), Agreement.valid_from.desc(), Agreement.id.desc())
-    .limit(1)
-    .options(WITH_DISCOUNTS)
+_CURRENT_AGREEMENT = summary_statement(
+    Agreement.company_id == bindparam("company_id"),
+    order_by=((Agreement.status == "active").desc(), Agreement.valid_from.desc(), Agreement.id.desc()),
 )
 
 
-def current_agreement(company_id: int) -> Agreement | None:
-    """The active agreement (the latest to start), else the newest one in any status, with its
-    discounts and incentive tiers."""
-    return first_with_terms(_CURRENT_AGREEMENT, {"company_id": company_id})
+def current_agreement(company_id: int) -> AgreementSummary | None:
+    """The summary of the active agreement (the latest to start), else of the newest one in
+    any status."""
+    return first_summary(_CURRENT_AGREEMENT, {"company_id": company_id})
 
 
 # The overview only shows these lists, so it reads the shown columns as plain rows (same
