@@ -68,6 +68,7 @@ def detail(company_id: int):
         "companies/detail.html",
         company,
         contacts=dossier.contacts(company.id),
+        parent_name_zh=found.parent_name_zh,
         subsidiaries=dossier.subsidiaries(company.id) if found.has_subsidiaries else [],
         agreement=agreement,
         active_agreement=active,

@@ -90,9 +90,11 @@ def company_count(user: User, q: str = "", tier: str = "", status: str = "") -> 
 
 
 _subsidiary = aliased(Company)
+_parent = aliased(Company)
 # Built once, with a bound parameter: the overview runs it on every view, and putting it
 # together costs more than running it. The two flags let the overview skip the statements
-# for subsidiaries and open complaints, which most companies do not have.
+# for subsidiaries and open complaints, which most companies do not have. Of the parent
+# company the overview shows only the name: its whole row would double the columns read.
 _DOSSIER_COMPANY = (
     select(
         Company,
@@ -101,20 +103,21 @@ _DOSSIER_COMPANY = (
         .where(Interaction.company_id == Company.id, OPEN_COMPLAINT)
         .exists()
         .label("has_open_complaints"),
+        _parent.name_zh.label("parent_name_zh"),
     )
+    .outerjoin(_parent, _parent.id == Company.parent_id)
     .where(Company.id == bindparam("company_id"))
     .options(
         joinedload(Company.manager),
         joinedload(Company.office).joinedload(SalesOffice.branch),
-        joinedload(Company.parent),
     )
 )
 
 
 def dossier_company(company_id: int) -> Row | None:
-    """(Company, has_subsidiaries, has_open_complaints) in one query: the company with its
-    manager, office, branch and parent company, and whether it has subsidiaries and open
-    complaints."""
+    """(Company, has_subsidiaries, has_open_complaints, parent_name_zh) in one query: the
+    company with its manager, office and branch, whether it has subsidiaries and open
+    complaints, and its parent company's name (None without a parent)."""
     return db.session.execute(_DOSSIER_COMPANY, {"company_id": company_id}).first()
 
 

@@ -980,6 +980,7 @@ def test_overview_links_parent_and_subsidiaries(client, world, login, db_session
     page = html(client.get(f"/companies/{world.company_a.id}"))
     assert "Subsidiaries" in page and f'href="/companies/{child.id}">星河航天（西安）有限公司</a>' in page
     page = html(client.get(f"/companies/{child.id}"))
-    assert "Parent company" in page and f'href="/companies/{world.company_a.id}">' in page
+    assert "Parent company" in page
+    assert f'href="/companies/{world.company_a.id}">{world.company_a.name_zh}</a>' in page
     assert "Subsidiaries" not in page
     assert 'data-testid="no-open-complaints"' in page
