@@ -78,7 +78,7 @@ def detail(company_id: int):
         can_reassign=operations.may_reassign(current_user, company),
         quota_summary=dossier.quota_summary(active.id, first_of_month(today)) if active else None,
         today=today,
-        next_revisit=dossier.next_revisit(company.id),
+        next_revisit=found if found.due_on is not None else None,
         complaints=dossier.open_complaints(company.id, utcnow()) if found.has_open_complaints else [],
         managers=dossier.recent_managers(company.id),
     )

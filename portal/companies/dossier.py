@@ -10,7 +10,7 @@ than running it.
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Row, Select, and_, bindparam, func, select
+from sqlalchemy import Row, ScalarSelect, Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
 from portal.agreements.models import Agreement
@@ -162,23 +162,22 @@ def recent_requests(company_id: int, limit: int = RECENT_REQUESTS) -> list[Prior
     )
 
 
-_NEXT_REVISIT = (
-    select(Reminder.due_on, Reminder.kind, Reminder.title, User.name.label("assignee_name"))
-    .outerjoin(User, User.id == Reminder.assignee_id)
-    .where(
-        Reminder.company_id == bindparam("company_id"),
-        Reminder.kind.in_(REVISIT_KINDS),
-        Reminder.status == "open",
+def next_revisit_id(company_id) -> ScalarSelect:
+    """The id of the company's earliest open revisit or reactivation reminder, as a scalar
+    subquery (`company_id` a value or a column): the dossier's company statement joins the
+    reminder by it, so the overview's next-revisit card costs no statement of its own."""
+    return (
+        select(Reminder.id)
+        .where(
+            Reminder.company_id == company_id,
+            # Not kind.in_(...): an IN list is rendered into the SQL again on every execution.
+            or_(*(Reminder.kind == kind for kind in REVISIT_KINDS)),
+            Reminder.status == "open",
+        )
+        .order_by(Reminder.due_on, Reminder.id)
+        .limit(1)
+        .scalar_subquery()
     )
-    .order_by(Reminder.due_on, Reminder.id)
-    .limit(1)
-)
-
-
-def next_revisit(company_id: int) -> Row | None:
-    """The earliest open revisit or reactivation reminder of the company: its due date, kind,
-    title and assignee's name (a row: the overview only shows it)."""
-    return read_rows(db.session, _NEXT_REVISIT, {"company_id": company_id}).first()
 
 
 OPEN_COMPLAINT = and_(Interaction.kind == "complaint", Interaction.complaint_status != "resolved")

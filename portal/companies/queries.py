@@ -7,10 +7,11 @@ from sqlalchemy.orm import aliased, joinedload
 
 from portal.auth.models import User
 from portal.companies.access import full_view_condition, listed_condition
-from portal.companies.dossier import OPEN_COMPLAINT
+from portal.companies.dossier import OPEN_COMPLAINT, next_revisit_id
 from portal.companies.models import Company, Interaction
 from portal.extensions import db
 from portal.org.models import SalesOffice
+from portal.reminders.models import Reminder
 
 SORTS = {
     "name": Company.name_zh,
@@ -91,6 +92,8 @@ def company_count(user: User, q: str = "", tier: str = "", status: str = "") -> 
 
 _subsidiary = aliased(Company)
 _parent = aliased(Company)
+_revisit = aliased(Reminder)
+_revisit_assignee = aliased(User)
 # Built once, with a bound parameter: the overview runs it on every view, and putting it
 # together costs more than running it. The two flags let the overview skip the statements
 # for subsidiaries and open complaints, which most companies do not have. Of the parent
@@ -104,8 +107,14 @@ _DOSSIER_COMPANY = (
         .exists()
         .label("has_open_complaints"),
         _parent.name_zh.label("parent_name_zh"),
+        _revisit.due_on,
+        _revisit.kind,
+        _revisit.title,
+        _revisit_assignee.name.label("assignee_name"),
     )
     .outerjoin(_parent, _parent.id == Company.parent_id)
+    .outerjoin(_revisit, _revisit.id == next_revisit_id(Company.id))
+    .outerjoin(_revisit_assignee, _revisit_assignee.id == _revisit.assignee_id)
     .where(Company.id == bindparam("company_id"))
     .options(
         joinedload(Company.manager),
@@ -115,9 +124,11 @@ _DOSSIER_COMPANY = (
 
 
 def dossier_company(company_id: int) -> Row | None:
-    """(Company, has_subsidiaries, has_open_complaints, parent_name_zh) in one query: the
-    company with its manager, office and branch, whether it has subsidiaries and open
-    complaints, and its parent company's name (None without a parent)."""
+    """What the overview shows of the company besides its lists, in one statement: a row of
+    the company (with its manager, office and branch), whether it has subsidiaries and open
+    complaints, its parent company's name (None without a parent), and its next revisit
+    (`dossier.next_revisit_id`) under the names the overview's card reads: due_on, kind,
+    title and assignee_name (all None when none is open)."""
     return db.session.execute(_DOSSIER_COMPANY, {"company_id": company_id}).first()
 
 

@@ -181,6 +181,35 @@ def test_the_next_revisit_names_its_assignee(client, db_session, world, login, t
     assert "无人回访" in unassigned and "Assigned to" not in unassigned
 
 
+def test_the_next_revisit_is_the_earliest_open_one_of_the_company(client, db_session, world, login, today):
+    """Reminders done, snoozed or cancelled, and other companies' reminders, never show as the
+    next revisit, however early they are due."""
+    for status, company, days in (
+        ("done", world.company_a, 1),
+        ("snoozed", world.company_a, 2),
+        ("cancelled", world.company_a, 3),
+        ("open", world.company_b, 4),
+        ("open", world.company_a, 8),
+        ("open", world.company_a, 12),
+    ):
+        db_session.add(
+            Reminder(
+                company_id=company.id,
+                kind="revisit",
+                title=f"{status}-{days}",
+                status=status,
+                due_on=today + timedelta(days=days),
+            )
+        )
+    db_session.flush()
+    login(world.manager_a1)
+    page = html(client.get(f"/companies/{world.company_a.id}"))
+    revisit = re.search(r'data-testid="next-revisit">(.*?)</div>\s*</div>', page, re.S).group(1)
+    assert "open-8" in revisit and "Assigned to" not in revisit
+    for hidden in ("done-1", "snoozed-2", "cancelled-3", "open-4", "open-12"):
+        assert hidden not in revisit
+
+
 def test_the_agreement_summary_shows_its_terms_or_none(client, db_session, world, login, today):
     """Discounts and incentive tiers load beside the agreement (two statements): shown when the
     agreement has them, absent when it has none."""
