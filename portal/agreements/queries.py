@@ -118,17 +118,17 @@ def renewals_of(agreement_id: int) -> list[Agreement]:
 
 
 # The summary cards (the dossier's overview, the booker's home) read an agreement on every
-# view, as rows rather than ORM objects: half the cost for the same round trips.
+# view, as rows rather than ORM objects: half the cost for the same round trips. These
+# columns (and the entitlement flags) are AgreementSummary's, under the same names.
 _SUMMARY_COLUMNS = (
-    Agreement.id,
-    Agreement.number,
-    Agreement.company_id,
-    Agreement.status,
-    Agreement.valid_from,
-    Agreement.valid_to,
-    Agreement.commitment_revenue_fen,
-    Agreement.commitment_segments,
-    *(getattr(Agreement, name) for name in ENTITLEMENTS),
+    "id",
+    "number",
+    "company_id",
+    "status",
+    "valid_from",
+    "valid_to",
+    "commitment_revenue_fen",
+    "commitment_segments",
 )
 
 
@@ -156,7 +156,8 @@ def summary_statement(*where: ColumnElement[bool], order_by: tuple) -> Select:
     """The first agreement (by `order_by`) that matches `where`, joined to its discounts: one
     row per discount, or one row with an empty discount when it has none. Build it once, with
     bound parameters: putting it together costs more than running it."""
-    first = select(*_SUMMARY_COLUMNS).where(*where).order_by(*order_by).limit(1).subquery()
+    columns = [getattr(Agreement, name) for name in (*_SUMMARY_COLUMNS, *ENTITLEMENTS)]
+    first = select(*columns).where(*where).order_by(*order_by).limit(1).subquery()
     return (
         select(
             first,
@@ -186,14 +187,7 @@ def first_summary(statement: Select, params: dict) -> AgreementSummary | None:
         return None
     first = rows[0]
     return AgreementSummary(
-        id=first.id,
-        number=first.number,
-        company_id=first.company_id,
-        status=first.status,
-        valid_from=first.valid_from,
-        valid_to=first.valid_to,
-        commitment_revenue_fen=first.commitment_revenue_fen,
-        commitment_segments=first.commitment_segments,
+        **{name: getattr(first, name) for name in _SUMMARY_COLUMNS},
         entitlements=entitlements_of(first),
         discounts=[row for row in rows if row.scope is not None],
         incentive_tiers=list(read_rows(db.session, _TIER_ROWS, {"agreement_id": first.id})),
@@ -206,13 +200,14 @@ _ACTIVE = (
     Agreement.status == "active",
     Agreement.valid_to >= bindparam("today"),
 )
-_ACTIVE_SUMMARY = summary_statement(*_ACTIVE, order_by=(Agreement.valid_from,))
+_ACTIVE_ORDER = (Agreement.valid_from,)
+_ACTIVE_SUMMARY = summary_statement(*_ACTIVE, order_by=_ACTIVE_ORDER)
 
 
 def active_agreement(company_id: int, today: date) -> Agreement | None:
     """The company's active agreement: the one in force today, else the next to start."""
     return db.session.scalars(
-        select(Agreement).where(*_ACTIVE).order_by(Agreement.valid_from).limit(1),
+        select(Agreement).where(*_ACTIVE).order_by(*_ACTIVE_ORDER).limit(1),
         {"company_id": company_id, "today": today},
     ).first()
 
