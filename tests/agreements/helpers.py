@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
+from portal.agreements.models import Agreement, AgreementDiscount, IncentiveTier
 from portal.agreements.operations import DiscountTerm, Terms, TierTerm
 from tests import factories
 
@@ -70,3 +71,17 @@ def form_data(page, **overrides) -> dict:
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
+
+
+def add_route_terms(agreement: Agreement) -> None:
+    """Beside the factory's domestic discount: an 8 % business-class discount on PEK–CTU and
+    two incentive tiers added out of threshold order (120 % before 80 %)."""
+    agreement.discounts.append(
+        AgreementDiscount(scope="city_pair", origin="PEK", destination="CTU", cabin="C", percent=Decimal("8"))
+    )
+    agreement.incentive_tiers.extend(
+        [
+            IncentiveTier(threshold_percent=Decimal(120), rebate_percent=Decimal(3)),
+            IncentiveTier(threshold_percent=Decimal(80), rebate_percent=Decimal(1)),
+        ]
+    )

@@ -14,7 +14,7 @@ from portal.agreements import documents
 from portal.agreements.models import Agreement
 from portal.companies.models import Document, DocumentVersion
 from tests import factories
-from tests.agreements.helpers import TODAY, form_data
+from tests.agreements.helpers import TODAY, add_route_terms, form_data
 
 SMALL_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n%%EOF\n"
 SMALL_PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -461,6 +461,29 @@ def test_booker_without_active_agreement(client, world, login, db_session):
     login(world.booker_a)
     html = _html(client.get("/self/"))
     assert "no agreement in force" in html and world.agreement_a.number not in html
+
+
+def test_booker_sees_each_term_of_the_agreement_or_that_it_has_none(client, world, login, db_session):
+    """The booker's home reads the agreement as rows: a route discount and the incentive tiers
+    in threshold order when there are some, the empty wording when there are none."""
+    agreement = world.agreement_a
+    add_route_terms(agreement)
+    db_session.flush()
+    login(world.booker_a)
+    html = _html(client.get("/self/"))
+    discounts = re.search(r'data-testid="self-discounts">(.*?)</table>', html, re.S).group(1)
+    assert "12.5%" in discounts and "8%" in discounts and "PEK" in discounts and "CTU" in discounts
+    assert html.index("Reach 80% of the commitment") < html.index("Reach 120% of the commitment")
+
+    agreement.discounts.clear()
+    agreement.incentive_tiers.clear()
+    for name in ("priority_booking", "lounge"):
+        setattr(agreement, name, False)
+    db_session.flush()
+    html = _html(client.get("/self/"))
+    assert agreement.number in html and "This agreement has no fare discounts." in html
+    assert 'data-testid="self-discounts"' not in html and "Reach " not in html
+    assert 'data-testid="self-entitlements"' not in html
 
 
 # --- a fixed number of queries, however many rows ---------------------------------------------

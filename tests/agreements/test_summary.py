@@ -7,11 +7,11 @@ from decimal import Decimal
 import pytest
 
 from portal.agreements import attainment
-from portal.agreements.models import AgreementDiscount, IncentiveTier
 from portal.agreements.queries import active_agreement, active_summary
 from portal.companies import dossier
 from portal.timeutil import local_today
 from tests import factories
+from tests.agreements.helpers import add_route_terms
 
 
 @pytest.fixture()
@@ -21,15 +21,7 @@ def today(ctx):
 
 def test_a_summary_carries_the_agreements_columns_and_terms_in_order(ctx, db_session, world, today):
     agreement = world.agreement_a
-    agreement.discounts.append(
-        AgreementDiscount(scope="city_pair", origin="PEK", destination="SHA", cabin="C", percent=Decimal("8"))
-    )
-    agreement.incentive_tiers.extend(
-        [
-            IncentiveTier(threshold_percent=Decimal(120), rebate_percent=Decimal(3)),
-            IncentiveTier(threshold_percent=Decimal(80), rebate_percent=Decimal(1)),
-        ]
-    )
+    add_route_terms(agreement)
     factories.segment(db_session, world.company_a, today - timedelta(days=3), 90_000_00)
     db_session.flush()
 
