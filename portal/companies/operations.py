@@ -1,5 +1,6 @@
 """Changes to a company's dossier: contacts, key travellers (with their encrypted identity
-documents), interactions and complaints, and the handover to another account manager.
+documents), interactions and complaints, and the handover to another account manager (with
+the company's pending reminders and open opportunities).
 
 Every function checks the actor may make the change, flushes, and never commits: the route
 commits once. The audit trail records each row change through the flush hook; a reveal of a
@@ -10,6 +11,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
@@ -36,6 +38,7 @@ from portal.errors import NotAllowed, ValidationFailed
 from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.org.models import SalesOffice
+from portal.pipeline.models import OPEN_STAGES, Opportunity
 from portal.reminders.models import Reminder
 
 # An interaction may be recorded a little ahead of the server's clock (a laptop's clock drifts),
@@ -414,7 +417,8 @@ def reassign_manager(
     actor: User, company: Company, manager_id: int, note: str | None = None, now: datetime | None = None
 ) -> ManagerAssignment:
     """Hand the company over to another account manager: the open assignment closes, a new one
-    opens, pending reminders follow, and both managers are told in the portal."""
+    opens, pending reminders and open opportunities follow (the audit trail records each), and
+    both managers are told in the portal."""
     if not may_reassign(actor, company):
         raise NotAllowed(_("You may not reassign this company."))
     now = now or utcnow()
@@ -444,12 +448,17 @@ def reassign_manager(
         )
     ):
         reminder.assignee_id = new_manager.id
+    moved = _move_open_opportunities(company, new_manager)
     link = f"/companies/{company.id}"
     message = _(
         "%(company)s is now in your portfolio (assigned by %(actor)s).",
         company=company.name_zh,
         actor=actor.name,
     )
+    if moved:
+        message += " " + ngettext(
+            "%(num)s open opportunity comes with it.", "%(num)s open opportunities come with it.", moved
+        )
     if note:
         message += " " + _("Note: %(note)s", note=note)
     db.session.add(Notification(user_id=new_manager.id, kind="company_assigned", message=message, link=link))
@@ -468,3 +477,21 @@ def reassign_manager(
         )
     db.session.flush()
     return assignment
+
+
+def _move_open_opportunities(company: Company, new_manager: User) -> int:
+    """The company's open opportunities pass to its new manager; returns how many moved.
+
+    Whoever owned them (the previous manager, or a colleague who started one) would otherwise
+    keep seeing and changing the company's pipeline after the handover. Closed ones keep their
+    owner: they are the record of who won or lost them."""
+    opportunities = db.session.scalars(
+        select(Opportunity).where(
+            Opportunity.company_id == company.id,
+            Opportunity.stage.in_(OPEN_STAGES),
+            Opportunity.owner_id != new_manager.id,
+        )
+    ).all()
+    for opportunity in opportunities:
+        opportunity.owner_id = new_manager.id
+    return len(opportunities)

@@ -350,6 +350,50 @@ def test_handover_closes_opens_notifies_and_moves_reminders(db_session, world):
     assert not ops.may_reveal(world.manager_a1, world.company_a)
 
 
+def test_handover_moves_the_open_opportunities_to_the_new_manager(db_session, world):
+    from portal.pipeline import operations as pipeline
+
+    lead = world.opportunity_a  # the outgoing manager's lead
+    by_head = factories.opportunity(db_session, world.company_a, world.head_a, stage="negotiation")
+    won = factories.opportunity(db_session, world.company_a, world.manager_a1, stage="won")
+    lost = factories.opportunity(db_session, world.company_a, world.manager_a1, stage="lost")
+    elsewhere = factories.opportunity(db_session, world.company_a2, world.manager_a1)
+
+    ops.reassign_manager(world.head_a, world.company_a, world.manager_a2.id)
+
+    assert (lead.owner_id, by_head.owner_id) == (world.manager_a2.id, world.manager_a2.id)
+    # Closed ones stay the record of who won or lost them; other companies are not touched.
+    assert (won.owner_id, lost.owner_id, elsewhere.owner_id) == (world.manager_a1.id,) * 3
+    # The outgoing manager no longer sees or changes the company's pipeline; the new one does.
+    assert not pipeline.may_see(world.manager_a1, lead) and not pipeline.may_edit(world.manager_a1, lead)
+    assert pipeline.may_edit(world.manager_a2, lead) and pipeline.may_edit(world.manager_a2, by_head)
+    audited = {
+        (e.entity_id, e.before["owner_id"], e.after["owner_id"], e.company_id)
+        for e in db_session.scalars(
+            select(AuditEvent).where(AuditEvent.entity == "opportunity", AuditEvent.action == "update")
+        )
+    }
+    assert audited == {
+        (lead.id, world.manager_a1.id, world.manager_a2.id, world.company_a.id),
+        (by_head.id, world.head_a.id, world.manager_a2.id, world.company_a.id),
+    }
+    told = db_session.scalars(
+        select(Notification).where(
+            Notification.user_id == world.manager_a2.id, Notification.kind == "company_assigned"
+        )
+    ).one()
+    assert "2 open opportunities come with it" in told.message
+
+
+def test_handover_without_open_opportunities_says_nothing_of_them(db_session, world):
+    world.opportunity_a.stage, world.opportunity_a.lost_reason = "lost", "price"
+    db_session.flush()
+    ops.reassign_manager(world.head_a, world.company_a, world.manager_a2.id)
+    assert world.opportunity_a.owner_id == world.manager_a1.id
+    told = db_session.scalars(select(Notification).where(Notification.kind == "company_assigned")).one()
+    assert "opportunit" not in told.message
+
+
 def test_handover_rules(db_session, world):
     with pytest.raises(NotAllowed):
         ops.reassign_manager(world.manager_a1, world.company_a, world.manager_a2.id)

@@ -897,6 +897,26 @@ def test_handover_tells_the_new_manager_in_the_navbar_and_list(client, db_sessio
     assert 'data-testid="unread-count"' not in html(client.get("/notifications/"))
 
 
+def test_handover_page_passes_the_open_opportunities_to_the_new_manager(client, db_session, world, login):
+    opportunity = f"/pipeline/{world.opportunity_a.id}"
+    login(world.manager_a1)
+    assert client.get(opportunity).status_code == 200
+    switch(client, login, world.head_a)
+    url = f"/companies/{world.company_a.id}/manager"
+    assert "open opportunities of the company pass to the new manager" in html(client.get(url))
+    assert post(client, url, {"manager_id": world.manager_a2.id}, url).status_code == 302
+    db_session.expire_all()
+    assert world.opportunity_a.owner_id == world.manager_a2.id
+
+    switch(client, login, world.manager_a1)
+    assert client.get(opportunity).status_code == 403
+    assert world.opportunity_a.title not in html(client.get("/pipeline/list"))
+    switch(client, login, world.manager_a2)
+    assert client.get(opportunity).status_code == 200
+    assert world.opportunity_a.title in html(client.get("/pipeline/list"))
+    assert "1 open opportunity comes with it" in html(client.get("/notifications/"))
+
+
 def test_notifications_of_others_are_404_and_mark_all(client, db_session, world, login):
     mine = Notification(user_id=world.booker_a.id, kind="company_assigned", message="a")
     theirs = Notification(user_id=world.booker_b.id, kind="company_assigned", message="b")
