@@ -191,6 +191,17 @@ LABELS = {
         "extra_baggage": _l("Extra baggage"),
         "dedicated_hotline": _l("Dedicated hotline"),
     },
+    # The terms an agreement's history names when they change (operations.plain_terms).
+    "agreement_term": {
+        "valid_from": _l("Valid from"),
+        "valid_to": _l("Valid to (last day)"),
+        "commitment_revenue_fen": _l("Committed revenue a year (CNY)"),
+        "commitment_segments": _l("Committed segments a year"),
+        "discounts": _l("Discounts"),
+        "tiers": _l("Incentive tiers"),
+        "entitlements": _l("Entitlements"),
+        "internal_notes": _l("Internal notes"),
+    },
     "headcount_band": {
         "1-99": _l("Under 100 staff"),
         "100-499": _l("100–499 staff"),

@@ -13,7 +13,7 @@ from blueprints.agreements import bp
 from blueprints.agreements.forms import ActionForm, ReasonForm, ScanForm, TermsForm
 from blueprints.companies.common import load_company
 from portal import pdf
-from portal.agreements import attainment, documents, operations, queries
+from portal.agreements import access, attainment, documents, operations, queries
 from portal.agreements.attainment import add_years
 from portal.agreements.models import AGREEMENT_STATUSES, Agreement
 from portal.auth.policy import STAFF, allow, refuse
@@ -28,6 +28,15 @@ log = logging.getLogger(__name__)
 CHANGERS = ("admin", "branch_head", "account_manager")  # management reads only
 APPROVERS = ("admin", "branch_head")
 MAX_EXPIRING_DAYS = 3650
+
+
+# The pages ask the same predicates the services enforce: a button shows where it would work.
+bp.add_app_template_global(access.may_decide, "agreement_may_decide")
+bp.add_app_template_global(access.may_approve, "agreement_may_approve")
+bp.add_app_template_global(access.may_reject, "agreement_may_reject")
+bp.add_app_template_global(access.may_terminate, "agreement_may_terminate")
+bp.add_app_template_global(access.may_edit, "agreement_may_edit")
+bp.add_app_template_global(access.may_renew, "agreement_may_renew")
 
 
 @bp.app_template_global("agreement_attainment")
@@ -139,7 +148,6 @@ def _render_detail(agreement: Agreement, *, reject=None, terminate=None, scan=No
             documents=queries.documents_of(agreement.id),
             renewals=queries.renewals_of(agreement.id),
             can_change=may_change(current_user, company),
-            can_approve=operations.may_approve(current_user, company),
             action_form=ActionForm(formdata=None),
             reject_form=reject or ReasonForm(formdata=None),
             terminate_form=terminate or ReasonForm(formdata=None),
@@ -154,7 +162,7 @@ def _render_detail(agreement: Agreement, *, reject=None, terminate=None, scan=No
 @allow(*CHANGERS)
 def edit_terms(agreement_id: int):
     agreement = _load(agreement_id, for_change=True)
-    if agreement.status != "draft":
+    if not access.may_edit(current_user, agreement):
         flash(_("Only drafts can be edited; renew the agreement to change its terms."), "warning")
         return _to_detail(agreement.id)
     form = TermsForm()

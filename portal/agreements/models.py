@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 AGREEMENT_STATUSES = ("draft", "pending_approval", "active", "expired", "terminated")
 DISCOUNT_SCOPES = ("domestic", "international", "city_pair")
 CABINS = ("F", "C", "W", "Y")  # first, business, premium economy, economy
+# An event is a lifecycle transition ("status") or a change of a draft's terms ("terms").
+AGREEMENT_EVENT_KINDS = ("status", "terms")
 ENTITLEMENTS = (
     "priority_booking",
     "waitlist_priority",
@@ -128,17 +130,23 @@ class IncentiveTier(Base):
 
 
 class AgreementEvent(Base):
-    """A lifecycle transition of an agreement (status history)."""
+    """A line of an agreement's history: a lifecycle transition (kind "status"), or a change
+    of its terms (kind "terms": the status stays, `changes` holds each changed term as
+    {"before": ..., "after": ...} in plain JSON values)."""
 
     __tablename__ = "agreement_event"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agreement_id: Mapped[int] = mapped_column(sa.ForeignKey("agreement.id"), index=True)
+    kind: Mapped[str] = mapped_column(
+        choice(*AGREEMENT_EVENT_KINDS, name="agreement_event_kind"), default="status", server_default="status"
+    )
     from_status: Mapped[str | None] = mapped_column(sa.String(20))
     to_status: Mapped[str] = mapped_column(sa.String(20))
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     note: Mapped[str | None] = mapped_column(sa.Text)
+    changes: Mapped[dict | None] = mapped_column(sa.JSON)
 
     agreement: Mapped[Agreement] = relationship(back_populates="events")
     actor: Mapped[Optional["User"]] = relationship()

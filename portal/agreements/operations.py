@@ -2,8 +2,10 @@
 
 Every function checks its rules, changes rows and flushes; none commits (the route or the
 job does). Rules broken by input raise ValidationFailed, actors without the right raise
-NotAllowed; both carry a message a person can act on. Every status change writes an
-AgreementEvent; the audit trail records every row change through its flush hook.
+NotAllowed; both carry a message a person can act on. Who may act is decided by the
+predicates of portal.agreements.access, which the pages ask too. Every status change and every
+change of terms writes an AgreementEvent (the agreement's history); the audit trail records
+every row change through its flush hook.
 """
 
 import re
@@ -15,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
+from portal.agreements import access
 from portal.agreements.attainment import add_years
 from portal.agreements.models import (
     CABINS,
@@ -91,14 +94,7 @@ class Terms:
         )
 
 
-# --- who may do what --------------------------------------------------------------------
-
-
-def may_approve(user: User, company: Company) -> bool:
-    """Approvals, rejections and terminations: an admin, or the head of the company's branch."""
-    if user.role == "admin":
-        return True
-    return user.role == "branch_head" and company.office.branch_id == user.branch_id
+# --- who may do what: the predicates are in portal.agreements.access ----------------------
 
 
 def _require_change(actor: User, agreement_or_company) -> None:
@@ -107,8 +103,8 @@ def _require_change(actor: User, agreement_or_company) -> None:
         raise NotAllowed(_("You may not change this company's agreements."))
 
 
-def _require_approver(actor: User, agreement: Agreement) -> None:
-    if not may_approve(actor, agreement.company):
+def _require_decider(actor: User, agreement: Agreement) -> None:
+    if not access.may_decide(actor, agreement.company):
         raise NotAllowed(
             _("Only the head of the company's branch or an administrator may decide on its agreements.")
         )
@@ -326,10 +322,47 @@ def create_draft(actor: User, company: Company, terms: Terms, *, today: date) ->
     return agreement
 
 
+def _decimal_text(value) -> str:
+    """A percentage as plain text, the same however it was written (12.5, 12.50)."""
+    return format(Decimal(value).normalize(), "f")
+
+
+def plain_terms(terms: Terms) -> dict:
+    """The terms as plain JSON values, one per term, in the form the history keeps them."""
+    return {
+        "valid_from": terms.valid_from.isoformat() if terms.valid_from else None,
+        "valid_to": terms.valid_to.isoformat() if terms.valid_to else None,
+        "commitment_revenue_fen": terms.commitment_revenue_fen,
+        "commitment_segments": terms.commitment_segments,
+        "discounts": [
+            {
+                "scope": d.scope,
+                "origin": d.origin,
+                "destination": d.destination,
+                "cabin": d.cabin,
+                "percent": _decimal_text(d.percent),
+            }
+            for d in terms.discounts
+        ],
+        "tiers": [
+            {"threshold": _decimal_text(t.threshold), "rebate": _decimal_text(t.rebate)} for t in terms.tiers
+        ],
+        "entitlements": [name for name in ENTITLEMENTS if name in terms.entitlements],
+        "internal_notes": terms.internal_notes,
+    }
+
+
+def terms_changes(before: Terms, after: Terms) -> dict:
+    """Each term that differs: {name: {"before": ..., "after": ...}} in plain JSON values."""
+    old, new = plain_terms(before), plain_terms(after)
+    return {name: {"before": old[name], "after": new[name]} for name in old if old[name] != new[name]}
+
+
 def update_terms(actor: User, agreement: Agreement, terms: Terms) -> None:
-    """Replace a draft's terms."""
-    _require_change(actor, agreement)
-    if agreement.status != "draft":
+    """Replace a draft's terms; a change is an event on the agreement's history (who, when,
+    what changed), and whoever makes one may no longer approve the agreement."""
+    if not access.may_edit(actor, agreement):
+        _require_change(actor, agreement)
         raise ValidationFailed(
             _(
                 "Only drafts can be edited; this agreement is %(status)s.",
@@ -337,7 +370,13 @@ def update_terms(actor: User, agreement: Agreement, terms: Terms) -> None:
             )
         )
     validate_terms(terms, company_id=agreement.company_id, agreement_id=agreement.id)
+    before = Terms.of(agreement)
     _apply_terms(agreement, terms)
+    changes = terms_changes(before, Terms.of(agreement))
+    if changes:
+        event = _event(agreement, agreement.status, agreement.status, actor)
+        event.kind = "terms"
+        event.changes = changes
     db.session.flush()
 
 
@@ -415,8 +454,8 @@ def _check_current(agreement: Agreement, today: date) -> None:
 
 def submit(actor: User, agreement: Agreement, *, today: date, note: str | None = None) -> None:
     """Draft -> pending approval (by whoever may change the company: its manager, head, admin)."""
-    _require_change(actor, agreement)
-    if agreement.status != "draft":
+    if not access.may_edit(actor, agreement):
+        _require_change(actor, agreement)
         raise _illegal("submit", agreement)
     validate_terms(Terms.of(agreement), company_id=agreement.company_id, agreement_id=agreement.id)
     _check_current(agreement, today)
@@ -424,25 +463,17 @@ def submit(actor: User, agreement: Agreement, *, today: date, note: str | None =
     db.session.flush()
 
 
-def _submitter_id(agreement: Agreement) -> int | None:
-    return db.session.scalar(
-        select(AgreementEvent.actor_id)
-        .where(AgreementEvent.agreement_id == agreement.id, AgreementEvent.to_status == "pending_approval")
-        .order_by(AgreementEvent.at.desc(), AgreementEvent.id.desc())
-        .limit(1)
-    )
-
-
 def approve(actor: User, agreement: Agreement, *, today: date, note: str | None = None) -> None:
-    """Pending approval -> active, by the branch head or an admin who neither wrote nor submitted it."""
-    _require_approver(actor, agreement)
-    if agreement.status != "pending_approval":
-        raise _illegal("approve", agreement)
-    if actor.id in (agreement.author_id, _submitter_id(agreement)):
+    """Pending approval -> active, by the branch head or an admin who neither wrote, nor
+    submitted, nor changed the terms of it (access.may_approve)."""
+    if not access.may_approve(actor, agreement):
+        _require_decider(actor, agreement)
+        if agreement.status != "pending_approval":
+            raise _illegal("approve", agreement)
         raise ValidationFailed(
             _(
-                "You wrote or submitted this agreement, so you cannot approve it yourself: "
-                "another branch head or an administrator must approve it."
+                "You wrote, submitted or changed the terms of this agreement, so you cannot approve "
+                "it yourself: another branch head or an administrator must approve it."
             )
         )
     # Serialise approvals of one company's agreements (PostgreSQL), so two overlapping
@@ -457,8 +488,8 @@ def approve(actor: User, agreement: Agreement, *, today: date, note: str | None 
 
 def reject(actor: User, agreement: Agreement, reason: str) -> None:
     """Pending approval -> draft, with the reason the author needs to fix it."""
-    _require_approver(actor, agreement)
-    if agreement.status != "pending_approval":
+    if not access.may_reject(actor, agreement):
+        _require_decider(actor, agreement)
         raise _illegal("reject", agreement)
     if not (reason or "").strip():
         raise ValidationFailed({"reason": [_("Say why, so the author can fix the agreement.")]})
@@ -468,8 +499,8 @@ def reject(actor: User, agreement: Agreement, reason: str) -> None:
 
 def terminate(actor: User, agreement: Agreement, reason: str) -> None:
     """Active -> terminated before its end, with the reason."""
-    _require_approver(actor, agreement)
-    if agreement.status != "active":
+    if not access.may_terminate(actor, agreement):
+        _require_decider(actor, agreement)
         raise _illegal("terminate", agreement)
     if not (reason or "").strip():
         raise ValidationFailed({"reason": [_("Give the reason for the termination.")]})
@@ -480,14 +511,16 @@ def terminate(actor: User, agreement: Agreement, reason: str) -> None:
 def renew(actor: User, agreement: Agreement, *, today: date) -> Agreement:
     """A new draft linked to an active or expired agreement, its terms copied and its validity
     shifted by one year (starting the day after the old one ends, at the earliest)."""
-    _require_change(actor, agreement)
-    if agreement.status not in ("active", "expired"):
-        raise _illegal("renew", agreement)
-    existing = db.session.scalars(
-        select(Agreement).where(Agreement.renewed_from_id == agreement.id, Agreement.status != "terminated")
-    ).first()
-    if existing is not None:
-        raise ValidationFailed(_("This agreement is already renewed by %(number)s.", number=existing.number))
+    if not access.may_renew(actor, agreement):
+        _require_change(actor, agreement)
+        if agreement.status not in ("active", "expired"):
+            raise _illegal("renew", agreement)
+        raise ValidationFailed(
+            _(
+                "This agreement is already renewed by %(number)s.",
+                number=access.live_renewal(agreement).number,
+            )
+        )
     terms = Terms.of(agreement)
     # Shifted by a year; it starts no earlier than the day after the old one ends, so a
     # renewal never overlaps the agreement it renews.

@@ -39,6 +39,7 @@ class Entry:
     agreement_id: int | None = None
     from_status: str | None = None
     to_status: str | None = None
+    terms_changed: bool = False  # an agreement event that changed terms, not the status
     note: str | None = None
     score_date: date | None = None
     from_tier: str | None = None
@@ -136,6 +137,7 @@ def _agreement_events(company_id: int, until: datetime | None, limit: int) -> li
             agreement_id=event.agreement_id,
             from_status=event.from_status,
             to_status=event.to_status,
+            terms_changed=event.kind == "terms",
             note=event.note,
         )
         for event, number in db.session.execute(stmt)

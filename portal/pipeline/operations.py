@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
+from portal.agreements import access as agreement_access
 from portal.agreements import operations as agreements
 from portal.agreements.attainment import add_years
 from portal.agreements.models import Agreement
@@ -317,11 +318,7 @@ def mark_won(actor: User, opportunity: Opportunity, *, today: date) -> Agreement
 
 
 def _renewal_of(actor: User, current: Agreement, today: date) -> Agreement:
-    existing = db.session.scalars(
-        select(Agreement)
-        .where(Agreement.renewed_from_id == current.id, Agreement.status != "terminated")
-        .order_by(Agreement.id)
-    ).first()
+    existing = agreement_access.live_renewal(current)
     if existing is not None:
         return existing
     return agreements.renew(actor, current, today=today)

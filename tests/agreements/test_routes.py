@@ -287,6 +287,49 @@ def test_self_approval_is_refused_with_a_message(client, world, login, db_sessio
     assert draft.status == "pending_approval"
 
 
+def _approve_button(html: str) -> bool:
+    return 'data-testid="approve"' in html
+
+
+def test_approve_button_shows_only_to_one_who_had_no_hand_in_the_terms(client, world, switch, db_session):
+    author, editor = (factories.user(db_session, "branch_head", world.office_a) for _ in range(2))
+    draft = _draft(db_session, world, author_id=author.id)
+    url = f"/agreements/{draft.id}"
+    switch(editor)
+    page = client.get(f"{url}/terms")
+    assert (
+        client.post(f"{url}/terms", data=form_data(page, **{"discounts-0-percent": "15"})).status_code == 302
+    )
+    switch(world.admin)
+    assert "submitted for approval" in _flash_after(client, _post(client, f"{url}/submit"))
+
+    # The author, the terms editor and the submitter may decide on the company's agreements,
+    # but not on this one: no button, a word on why; the manager only waits.
+    for user in (author, editor, world.admin):
+        switch(user)
+        html = _html(client.get(url))
+        assert not _approve_button(html), user.email
+        assert 'data-testid="approval-by-another"' in html, user.email
+        assert "cannot approve it yourself" in _flash_after(client, _post(client, f"{url}/approve"))
+    switch(world.manager_a1)
+    html = _html(client.get(url))
+    assert not _approve_button(html) and "Waiting for approval" in html
+    # The history says who changed which term, from what to what.
+    history = html[html.find('data-testid="history"') :]
+    assert "Terms changed" in history and editor.name in history
+    changes = history[history.find('data-testid="terms-changes"') :]
+    assert "Domestic routes Y 12.5% → Domestic routes Y 15%" in " ".join(changes.split())
+    timeline = _html(client.get(f"/companies/{world.company_a.id}/timeline?type=agreement"))
+    assert "Terms changed" in timeline
+
+    switch(world.head_a)  # had no hand in it
+    html = _html(client.get(url))
+    assert _approve_button(html) and 'data-testid="approval-by-another"' not in html
+    assert "approved and active" in _flash_after(client, _post(client, f"{url}/approve"))
+    db_session.refresh(draft)
+    assert draft.status == "active" and draft.approved_by_id == world.head_a.id
+
+
 @pytest.mark.parametrize(
     ("action", "message"),
     [
