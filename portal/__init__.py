@@ -22,6 +22,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.jinja_environment = PortalEnvironment
     config_name = config_name or os.environ.get("PORTAL_ENV", "development")
     app.config.from_object(CONFIGS[config_name])
+    app.config["PORTAL_ENV"] = config_name
     app.config.update(overrides)
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
