@@ -77,6 +77,10 @@ class Config:
     LOGIN_MAX_FAILURES = _env_int("LOGIN_MAX_FAILURES", 5)
     LOGIN_FAILURE_WINDOW = timedelta(minutes=_env_int("LOGIN_FAILURE_WINDOW_MINUTES", 15))
 
+    # Reverse proxies in front of the app (hops that set X-Forwarded-For/-Proto/-Host). 0: the
+    # app faces clients directly and those headers are ignored (anyone could forge them).
+    PORTAL_TRUSTED_PROXIES = _env_int("PORTAL_TRUSTED_PROXIES", 0)
+
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-pass-2026")
     PAGE_SIZE = 25
 

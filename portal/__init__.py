@@ -5,6 +5,7 @@ import os
 import secrets
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS
 from portal.web.templating import PortalEnvironment
@@ -21,6 +22,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.jinja_environment = PortalEnvironment
     config_name = config_name or os.environ.get("PORTAL_ENV", "development")
     app.config.from_object(CONFIGS[config_name])
+    app.config["PORTAL_ENV"] = config_name
     app.config.update(overrides)
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
@@ -32,6 +34,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
             raise RuntimeError("PORTAL_FIELD_KEY must be set in the environment.")
         app.config["PORTAL_FIELD_KEY"] = _instance_field_key(app.instance_path)
     _configure_engine(app)
+    _trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -64,6 +67,17 @@ def _instance_field_key(instance_path: str) -> str:
             f.write(Fernet.generate_key().decode())
     with open(path) as f:
         return f.read().strip()
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind PORTAL_TRUSTED_PROXIES reverse proxies, take the client's address, scheme and host
+    from the headers those proxies set (only their hops: an entry a client forged is ignored),
+    so throttling, the audit trail and the logs see the client, not the proxy."""
+    hops = int(app.config.get("PORTAL_TRUSTED_PROXIES") or 0)
+    if hops < 0:
+        raise RuntimeError("PORTAL_TRUSTED_PROXIES must be 0 or more.")
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def _configure_engine(app: Flask) -> None:

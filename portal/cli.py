@@ -14,14 +14,32 @@ def register(app: Flask) -> None:
     @click.option("--if-empty", is_flag=True, help="Do nothing when the database has companies or users.")
     @click.option("--quiet", is_flag=True, help="No progress bar.")
     @click.option(
+        "--allow-demo-in-production",
+        is_flag=True,
+        help="Seed even with PORTAL_ENV=production (the demo logins' password is published).",
+    )
+    @click.option(
         "--score-months",
         default=6,
         show_default=True,
         type=click.IntRange(0, 24),
         help="Score the last N month-ends after seeding, so rankings have history (0: none).",
     )
-    def seed(companies: int, years: int, seed_value: int, if_empty: bool, quiet: bool, score_months: int):
+    def seed(
+        companies: int,
+        years: int,
+        seed_value: int,
+        if_empty: bool,
+        quiet: bool,
+        allow_demo_in_production: bool,
+        score_months: int,
+    ):
         """Build the deterministic demo world, score it, and print the demo logins."""
+        if app.config["PORTAL_ENV"] == "production" and not allow_demo_in_production:
+            raise click.ClickException(
+                "PORTAL_ENV is production: the demo seed makes accounts whose password is published"
+                " (DEMO_PASSWORD), so it does not run. Pass --allow-demo-in-production to seed anyway."
+            )
         from portal.audit.trail import acting_as
         from portal.demo import seed as demo
         from portal.extensions import db

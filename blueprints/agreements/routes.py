@@ -16,7 +16,7 @@ from portal import pdf
 from portal.agreements import access, attainment, documents, operations, queries
 from portal.agreements.attainment import add_years
 from portal.agreements.models import AGREEMENT_STATUSES, Agreement
-from portal.auth.policy import STAFF, allow, refuse
+from portal.auth.policy import STAFF, allow, load_in_scope, refuse
 from portal.companies.access import may_change, sees_in_full
 from portal.companies.models import Document, DocumentVersion
 from portal.errors import NotAllowed, ValidationFailed
@@ -363,18 +363,14 @@ def upload_scan(agreement_id: int):
 @allow(*STAFF)
 def download(agreement_id: int, version_id: int):
     agreement = _load(agreement_id)
-    row = db.session.execute(
-        select(DocumentVersion, Document.kind)
-        .join(Document, DocumentVersion.document_id == Document.id)
-        .where(
-            DocumentVersion.id == version_id,
-            Document.agreement_id == agreement.id,
-            Document.deleted_at.is_(None),
-        )
-    ).first()
-    if row is None:
+    version = load_in_scope(
+        DocumentVersion,
+        version_id,
+        DocumentVersion.document_id.in_(select(Document.id).where(Document.agreement_id == agreement.id)),
+    )
+    kind = version.document.kind
+    if version.document.deleted_at is not None:
         abort(404)
-    version, kind = row
     try:
         path = documents.stored_path(version.stored_name)
     except ValueError:

@@ -73,8 +73,15 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            operations.change_password(current_user, form.current_password.data, form.new_password.data)
+            operations.change_password(
+                current_user, form.current_password.data, form.new_password.data, client_ip()
+            )
+        except NotAllowed as e:
+            db.session.commit()
+            form.form_errors.append(str(e))
+            return render_template("auth/password.html", form=form), 429
         except ValidationFailed as e:
+            db.session.commit()  # the checked current password counts towards the sign-in limit
             form.populate_errors(e.reasons)
         else:
             db.session.commit()

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from blueprints.companies.forms import ActionForm
-from portal.auth.policy import refuse
+from portal.auth.policy import load_in_scope, refuse
 from portal.companies.access import may_change, sees_in_full
 from portal.companies.models import Company
 from portal.extensions import db
@@ -34,15 +34,9 @@ def load_company(company_id: int, *, change: bool = False) -> Company:
 
 
 def load_row(model, row_id: int, company: Company, *, live: bool = True):
-    """A row of the company's dossier by id; 404 when it belongs to another company (an id
-    smuggled into this company's URL) or, for soft-deleted rows, when it is deleted."""
-    stmt = select(model).where(model.id == row_id, model.company_id == company.id)
-    if live and hasattr(model, "deleted_at"):
-        stmt = stmt.where(model.deleted_at.is_(None))
-    row = db.session.scalar(stmt)
-    if row is None:
-        abort(404)
-    return row
+    """A row of the company's dossier by id; 404 when unknown or, for soft-deleted rows, when
+    deleted; another company's row (an id smuggled into this company's URL) is a refusal."""
+    return load_in_scope(model, row_id, model.company_id == company.id, live=live)
 
 
 def confirm_delete(

@@ -7,7 +7,6 @@ from urllib.parse import quote
 from flask import abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from blueprints.companies import bp
@@ -15,7 +14,7 @@ from blueprints.companies.common import confirm_delete, load_company, load_row
 from blueprints.companies.document_forms import DocumentForm, VersionForm
 from blueprints.companies.tabs import render_tab
 from portal import files
-from portal.auth.policy import STAFF, allow
+from portal.auth.policy import STAFF, allow, load_in_scope
 from portal.companies import documents
 from portal.companies.models import Document, DocumentVersion
 from portal.errors import ValidationFailed
@@ -153,13 +152,7 @@ def content_disposition(filename: str) -> str:
 def download_document(company_id: int, document_id: int, version_id: int):
     company = load_company(company_id)
     document = load_row(Document, document_id, company)
-    version = db.session.scalar(
-        select(DocumentVersion).where(
-            DocumentVersion.id == version_id, DocumentVersion.document_id == document.id
-        )
-    )
-    if version is None:
-        abort(404)
+    version = load_in_scope(DocumentVersion, version_id, DocumentVersion.document_id == document.id)
     try:
         path = files.stored_path(version.stored_name)
     except ValueError:

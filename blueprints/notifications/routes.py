@@ -3,12 +3,11 @@
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from blueprints.auth.routes import safe_next
 from blueprints.notifications import bp
 from blueprints.notifications.forms import MarkReadForm
-from portal.auth.policy import EVERYONE, allow
+from portal.auth.policy import EVERYONE, allow, load_in_scope
 from portal.extensions import db
 from portal.notifications import operations, queries
 from portal.notifications.models import Notification
@@ -42,13 +41,8 @@ def mark_read():
         abort(400)
     notification_id = form.notification_id.data
     if notification_id is not None:
-        owned = db.session.scalar(
-            select(Notification.id).where(
-                Notification.id == notification_id, Notification.user_id == current_user.id
-            )
-        )
-        if owned is None:
-            abort(404)  # someone else's notification: as if it did not exist
+        # Someone else's notification: refused, answered as if it did not exist.
+        load_in_scope(Notification, notification_id, Notification.user_id == current_user.id, live=False)
     operations.mark_read(current_user, notification_id)
     db.session.commit()
     if notification_id is None:

@@ -32,10 +32,17 @@ def index():
 
 
 def _load(reminder_id: int):
+    """The reminder (404 if unknown); one the user may not act on is refused, answered 404."""
     reminder = queries.pending_reminder(reminder_id)
-    if reminder is None or not operations.may_act(current_user, reminder):
+    if reminder is None:
         abort(404)
+    if not operations.may_act(current_user, reminder):
+        _refuse(reminder, "reminder outside the user's scope")
     return reminder
+
+
+def _refuse(reminder, reason: str):
+    refuse(reason, company_id=reminder.company_id, hide=True)
 
 
 @bp.route("/<int:reminder_id>/complete", methods=["GET", "POST"])
@@ -59,8 +66,8 @@ def complete(reminder_id: int):
             )
         except ValidationFailed as e:
             form.populate_errors(e.reasons)
-        except NotAllowed:
-            abort(404)
+        except NotAllowed as e:
+            _refuse(reminder, str(e))
         else:
             db.session.commit()
             flash(_("Done: the revisit is recorded on the company's timeline."), "success")
@@ -80,8 +87,8 @@ def snooze(reminder_id: int):
             )
         except ValidationFailed as e:
             form.populate_errors(e.reasons)
-        except NotAllowed:
-            abort(404)
+        except NotAllowed as e:
+            _refuse(reminder, str(e))
         else:
             db.session.commit()
             flash(_("The reminder is put off to %(date)s.", date=form.until.data.isoformat()), "success")

@@ -2,9 +2,8 @@
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import select
 
-from portal.auth.policy import refuse
+from portal.auth.policy import load_in_scope
 from portal.companies.models import Company
 from portal.extensions import db
 
@@ -18,12 +17,6 @@ def own_company() -> Company:
 
 
 def own_row(model, row_id: int, *, live: bool = True):
-    """A row of the booker's company by id; another company's id (or a removed row) is 404,
-    and the probe is recorded as a refused access."""
-    stmt = select(model).where(model.id == row_id, model.company_id == current_user.company_id)
-    if live and hasattr(model, "deleted_at"):
-        stmt = stmt.where(model.deleted_at.is_(None))
-    row = db.session.scalar(stmt)
-    if row is None:
-        refuse(f"{model.__tablename__} {row_id} is not the booker's company's")  # 404 to bookers
-    return row
+    """A row of the booker's company by id; another company's row is a refusal (recorded,
+    answered 404), an unknown or removed one a plain 404."""
+    return load_in_scope(model, row_id, model.company_id == current_user.company_id, live=live)

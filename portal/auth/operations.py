@@ -33,10 +33,14 @@ def is_throttled(email: str, ip: str, now: datetime | None = None) -> bool:
     )
 
 
-def sign_in(email: str, password: str, ip: str) -> User:
-    """The user with these credentials; every attempt is recorded for throttling."""
+def check_password(email: str, password: str, ip: str, now: datetime | None = None) -> User | None:
+    """The enabled user with these credentials, or None; throttled and recorded.
+
+    Every password check (sign-in, re-authentication, the current password on a password
+    change) goes through here, so they share one limit and one lock.
+    """
     email = email.strip().lower()
-    now = utcnow()
+    now = now or utcnow()
     if is_throttled(email, ip, now):
         raise NotAllowed(
             _(
@@ -51,8 +55,15 @@ def sign_in(email: str, password: str, ip: str) -> User:
     else:
         ok = verify_password(user.password_hash, password) and user.is_enabled
     db.session.add(LoginAttempt(email=email[:254], ip=ip, at=now, succeeded=ok))
-    if not ok:
-        db.session.flush()
+    db.session.flush()
+    return user if ok else None
+
+
+def sign_in(email: str, password: str, ip: str) -> User:
+    """The user with these credentials; every attempt is recorded for throttling."""
+    now = utcnow()
+    user = check_password(email, password, ip, now)
+    if user is None:
         raise ValidationFailed(_("Email or password is wrong, or the account is disabled."))
     user.last_login_at = now
     db.session.flush()
@@ -65,9 +76,10 @@ def end_all_sessions(user: User) -> None:
     db.session.flush()
 
 
-def change_password(user: User, current: str, new: str) -> None:
-    """Set a new password after checking the current one; other sessions end."""
-    if not verify_password(user.password_hash, current):
+def change_password(user: User, current: str, new: str, ip: str) -> None:
+    """Set a new password after checking the current one (throttled and recorded like a
+    sign-in); other sessions end."""
+    if check_password(user.email, current, ip) is None:
         raise ValidationFailed({"current_password": [_("The current password is wrong.")]})
     problems = password_problems(new, user_inputs=(user.email, user.name))
     if problems:

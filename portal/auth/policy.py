@@ -8,8 +8,10 @@ import logging
 
 from flask import abort, current_app, request
 from flask_login import current_user
+from sqlalchemy import select
 
 from portal.auth.models import ROLES, STAFF_ROLES
+from portal.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -62,11 +64,31 @@ def enforce():
     return None
 
 
-def refuse(reason: str, *, company_id: int | None = None):
-    """Record a refused access and answer 404 to bookers (and anonymous), 403 to staff."""
+def refuse(reason: str, *, company_id: int | None = None, hide: bool = False):
+    """Record a refused access and answer 404 to bookers (and anonymous), 403 to staff; with
+    `hide`, 404 to everyone (a row outside the user's scope is answered as if it did not exist)."""
     from portal.audit.trail import record_refusal
 
     record_refusal(reason, company_id=company_id)
-    if current_user.is_authenticated and current_user.is_staff:
+    if not hide and current_user.is_authenticated and current_user.is_staff:
         abort(403)
     abort(404)
+
+
+def load_in_scope(model, row_id: int, *scope, live: bool = True):
+    """The row of `model` with `row_id` that meets the `scope` conditions (its parent, its
+    owner). Unknown, or soft-deleted with `live`: 404. A row that exists outside the scope (an id
+    smuggled into a URL or form): a refusal, recorded and answered 404."""
+    row = db.session.scalar(select(model).where(model.id == row_id, *scope))
+    if row is None:
+        probed = db.session.get(model, row_id)
+        if probed is not None:
+            refuse(
+                f"{model.__tablename__} {row_id} outside the user's scope",
+                company_id=getattr(probed, "company_id", None),
+                hide=True,
+            )
+        abort(404)
+    if live and getattr(row, "deleted_at", None) is not None:
+        abort(404)
+    return row

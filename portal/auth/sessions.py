@@ -41,5 +41,5 @@ def load_user(token: str) -> User | None:
 
 
 def client_ip() -> str:
-    """The address the request came from (the proxy's X-Forwarded-For is not trusted here)."""
+    """The client's address: behind PORTAL_TRUSTED_PROXIES proxies, the one they forwarded."""
     return (request.remote_addr or "unknown")[:45]
