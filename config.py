@@ -57,6 +57,12 @@ class Config:
     # Uploads: the whole request is refused above this size (documents default 20 MB).
     MAX_CONTENT_LENGTH = _env_int("PORTAL_MAX_UPLOAD_MB", 20) * 1024 * 1024
     PORTAL_DOCUMENT_MAX_MB = _env_int("PORTAL_DOCUMENT_MAX_MB", 20)  # per dossier document
+    # Imported XLSX workbooks are refused, before any part is unpacked, when their parts would
+    # unpack to more than this in all, when a part over 1 MB unpacks to more than this many times
+    # its packed size (a zip bomb; real sheets stay under about 20), or when they have more parts.
+    IMPORT_XLSX_MAX_UNPACKED_MB = _env_int("PORTAL_IMPORT_XLSX_MAX_UNPACKED_MB", 300)
+    IMPORT_XLSX_MAX_RATIO = _env_int("PORTAL_IMPORT_XLSX_MAX_RATIO", 100)
+    IMPORT_XLSX_MAX_PARTS = _env_int("PORTAL_IMPORT_XLSX_MAX_PARTS", 1000)
 
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = PORTAL_TIMEZONE
