@@ -83,6 +83,15 @@ class Config:
     LOGIN_MAX_FAILURES = _env_int("LOGIN_MAX_FAILURES", 5)
     LOGIN_FAILURE_WINDOW = timedelta(minutes=_env_int("LOGIN_FAILURE_WINDOW_MINUTES", 15))
 
+    # PDF renders (DESIGN §8), counted in the database so the limits hold across workers and
+    # processes. Reviews: queued or rendering per user; requests by people waiting machine-wide
+    # (beyond either, a request is refused with 429); rendering at once machine-wide (the rest
+    # wait in order). Statements: rendering at once per company (beyond it, 429).
+    REVIEWS_MAX_PER_USER = _env_int("PORTAL_REVIEWS_MAX_PER_USER", 2)
+    REVIEWS_MAX_WAITING = _env_int("PORTAL_REVIEWS_MAX_WAITING", 20)
+    REVIEWS_MAX_RUNNING = _env_int("PORTAL_REVIEWS_MAX_RUNNING", 2)
+    STATEMENTS_MAX_PER_COMPANY = _env_int("PORTAL_STATEMENTS_MAX_PER_COMPANY", 1)
+
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-pass-2026")
     PAGE_SIZE = 25
 
