@@ -57,6 +57,12 @@ class Config:
     # Uploads: the whole request is refused above this size (documents default 20 MB).
     MAX_CONTENT_LENGTH = _env_int("PORTAL_MAX_UPLOAD_MB", 20) * 1024 * 1024
     PORTAL_DOCUMENT_MAX_MB = _env_int("PORTAL_DOCUMENT_MAX_MB", 20)  # per dossier document
+    # Imported XLSX workbooks are refused, before any part is unpacked, when their parts would
+    # unpack to more than this in all, when a part over 1 MB unpacks to more than this many times
+    # its packed size (a zip bomb; real sheets stay under about 20), or when they have more parts.
+    IMPORT_XLSX_MAX_UNPACKED_MB = _env_int("PORTAL_IMPORT_XLSX_MAX_UNPACKED_MB", 300)
+    IMPORT_XLSX_MAX_RATIO = _env_int("PORTAL_IMPORT_XLSX_MAX_RATIO", 100)
+    IMPORT_XLSX_MAX_PARTS = _env_int("PORTAL_IMPORT_XLSX_MAX_PARTS", 1000)
 
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = PORTAL_TIMEZONE
@@ -80,6 +86,14 @@ class Config:
     # Reverse proxies in front of the app (hops that set X-Forwarded-For/-Proto/-Host). 0: the
     # app faces clients directly and those headers are ignored (anyone could forge them).
     PORTAL_TRUSTED_PROXIES = _env_int("PORTAL_TRUSTED_PROXIES", 0)
+    # PDF renders (DESIGN §8), counted in the database so the limits hold across workers and
+    # processes. Reviews: queued or rendering per user; requests by people waiting machine-wide
+    # (beyond either, a request is refused with 429); rendering at once machine-wide (the rest
+    # wait in order). Statements: rendering at once per company (beyond it, 429).
+    REVIEWS_MAX_PER_USER = _env_int("PORTAL_REVIEWS_MAX_PER_USER", 2)
+    REVIEWS_MAX_WAITING = _env_int("PORTAL_REVIEWS_MAX_WAITING", 20)
+    REVIEWS_MAX_RUNNING = _env_int("PORTAL_REVIEWS_MAX_RUNNING", 2)
+    STATEMENTS_MAX_PER_COMPANY = _env_int("PORTAL_STATEMENTS_MAX_PER_COMPANY", 1)
 
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-pass-2026")
     PAGE_SIZE = 25

@@ -20,6 +20,7 @@ from portal.org.models import Branch, SalesOffice
 from portal.pipeline.models import Opportunity, OpportunityStageChange
 from portal.quotas.models import PriorityRequest, Quota
 from portal.reminders.models import Reminder
+from portal.rendering.models import RenderSlot
 from portal.reviews.models import Review
 from portal.scoring.models import ScoreSnapshot, ScoringConfig
 from portal.segments.models import Segment, SegmentMonth
@@ -48,6 +49,7 @@ __all__ = [
     "PriorityRequest",
     "Quota",
     "Reminder",
+    "RenderSlot",
     "Review",
     "SalesOffice",
     "ScoreSnapshot",

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
+from werkzeug.exceptions import TooManyRequests
 
 from blueprints.reviews import bp
 from blueprints.reviews.forms import GenerateForm
@@ -19,6 +20,7 @@ from portal.extensions import db
 from portal.org.models import Branch
 from portal.reviews import generation
 from portal.reviews.access import may_generate_portfolio, visible_condition
+from portal.reviews.admission import ReviewsBusy, admit_review
 from portal.reviews.models import Review
 from portal.reviews.periods import last_complete_quarter
 from portal.timeutil import local_today
@@ -27,6 +29,7 @@ log = logging.getLogger(__name__)
 
 VIEWERS = ("admin", "management", "branch_head", "account_manager")
 LIST_LIMIT = 200
+RETRY_AFTER = 60  # seconds a refused request is told to wait (Retry-After)
 
 
 def _branch_choices() -> list[tuple[str, str]]:
@@ -71,7 +74,8 @@ def index():
 @bp.route("/generate", methods=["POST"])
 @allow(*VIEWERS)
 def generate():
-    """Queue a review (one commit), then start its generation in the background."""
+    """Admit the request (join the same review in flight, refuse beyond the limits with 429, or
+    queue it: one commit), then render the queue in the background within the limits."""
     form = GenerateForm()
     if not form.validate_on_submit() or form.kind.data not in ("account", "portfolio"):
         flash(_("The review could not be generated: give a period such as 2026Q3 or 2026."), "danger")
@@ -93,18 +97,21 @@ def generate():
         branch_id = int(branch) if branch else None
         if not may_generate_portfolio(current_user, branch_id):
             refuse("portfolio review not allowed")
-    review = generation.queue_review(
-        form.kind.data,
-        form.period.data,
-        company_id=company_id,
-        branch_id=branch_id,
-        author_id=current_user.id,
-    )
-    review_id = review.id
+    try:
+        admission = admit_review(
+            current_user, form.kind.data, form.period.data, company_id=company_id, branch_id=branch_id
+        )
+    except ReviewsBusy as e:
+        db.session.rollback()
+        log.info("review request by user %s refused: %s", current_user.id, e)
+        raise TooManyRequests(description=str(e), retry_after=RETRY_AFTER) from None
     db.session.commit()
-    generation.start_in_background(review_id)
-    flash(_("The review is being generated; this page shows its progress."), "info")
-    return redirect(url_for(".index", _anchor=f"review-{review_id}"))
+    if admission.joined:
+        flash(_("This review is already being generated; this page shows its progress."), "info")
+    else:
+        generation.start_in_background()
+        flash(_("The review is being generated; this page shows its progress."), "info")
+    return redirect(url_for(".index", _anchor=f"review-{admission.review_id}"))
 
 
 @bp.route("/<int:review_id>/download")

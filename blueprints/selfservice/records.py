@@ -9,6 +9,7 @@ from flask import Response, current_app, flash, redirect, render_template, reque
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.exceptions import TooManyRequests
 
 from blueprints.selfservice import bp
 from blueprints.selfservice.common import own_company
@@ -21,11 +22,13 @@ from portal.errors import NotAllowed, ValidationFailed
 from portal.extensions import db
 from portal.quotas.operations import IATA_CODE
 from portal.quotas.queries import month_text, parse_month
+from portal.rendering.slots import SlotsBusy
 from portal.selfservice import operations, statement
 from portal.timeutil import local_today
 
 log = logging.getLogger(__name__)
 FEEDBACK_SHOWN = 10
+RETRY_AFTER = 10  # seconds a refused statement download is told to wait (Retry-After)
 
 
 def _code(name: str) -> str | None:
@@ -129,16 +132,24 @@ def statement_csv():
 @allow("booker")
 def statement_pdf():
     """The statement as PDF. The data is read into plain values and the read transaction ends
-    before rendering (it may take a second or more): no transaction stays open meanwhile."""
+    before rendering (it may take a second or more): no transaction stays open meanwhile. At
+    most STATEMENTS_MAX_PER_COMPANY of a company's statements render at once (then 429)."""
     month, back = _download_or_back()
     if back:
         return back
-    data = statement.statement_data(own_company(), month)
+    company = own_company()
+    company_id = company.id  # read before the commit: a refresh would begin another transaction
+    data = statement.statement_data(company, month)
     db.session.commit()  # nothing to write: ends the read transaction before the render
     folder = Path(tempfile.mkdtemp(prefix="statement-"))
     try:
-        statement.render_statement_pdf(data, folder / "statement.pdf")
+        with statement.statement_slot(company_id):
+            statement.render_statement_pdf(data, folder / "statement.pdf")
         body = (folder / "statement.pdf").read_bytes()
+    except SlotsBusy:
+        log.info("statement %s for company %s refused: its render slots are taken", month, company_id)
+        busy = _("A statement of your company is being produced right now. Please try again in a moment.")
+        raise TooManyRequests(description=busy, retry_after=RETRY_AFTER) from None
     except pdf.RenderError:
         log.exception("statement %s for company %s: PDF render failed", month, current_user.company_id)
         flash(_("The statement could not be produced. Please try again later."), "danger")

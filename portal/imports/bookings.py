@@ -20,7 +20,15 @@ from portal.companies import credit_code
 from portal.companies.models import Company, Traveller
 from portal.demo import reference
 from portal.extensions import db
-from portal.imports.reading import BadValue, normalize_header, open_sheet, parse_date, parse_int, text
+from portal.imports.reading import (
+    BadValue,
+    UnreadableRow,
+    normalize_header,
+    open_sheet,
+    parse_date,
+    parse_int,
+    text,
+)
 from portal.segments import rollup
 from portal.segments.models import Segment
 
@@ -348,6 +356,11 @@ def import_rows(data: bytes, filename: str, outcome, batch, progress) -> None:
             return None
 
     for line, cells in sheet.rows:
+        if isinstance(cells, UnreadableRow):
+            total += 1
+            rejected += 1
+            outcome.reject(line, None, cells.reason)
+            continue
         if not any(c not in (None, "") and not (isinstance(c, str) and c.isspace()) for c in cells):
             continue  # blank lines are not rows
         total += 1

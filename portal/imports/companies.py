@@ -11,7 +11,7 @@ from portal.auth.models import STAFF_ROLES, User
 from portal.companies import credit_code
 from portal.companies.models import HEADCOUNT_BANDS, INDUSTRIES, Company
 from portal.extensions import db
-from portal.imports.reading import BadValue, normalize_header, open_sheet, text
+from portal.imports.reading import BadValue, UnreadableRow, normalize_header, open_sheet, text
 from portal.org.models import SalesOffice
 
 ALIASES = {
@@ -130,6 +130,11 @@ def import_rows(data: bytes, filename: str, outcome, batch, progress) -> None:
             errors.append((field, e.args[0], args[0]))
 
     for line, cells in sheet.rows:
+        if isinstance(cells, UnreadableRow):
+            total += 1
+            rejected += 1
+            outcome.reject(line, None, cells.reason)
+            continue
         if not any(text(c) for c in cells):
             continue
         total += 1

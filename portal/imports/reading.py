@@ -5,11 +5,13 @@ import csv
 import io
 import re
 import unicodedata
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from flask import current_app
 from flask_babel import gettext as _
 
 from portal.errors import ValidationFailed
@@ -20,7 +22,15 @@ EXCEL_EPOCH = date(1899, 12, 30)  # Excel's day 0 (its 1900 leap-year bug includ
 
 
 class FileRefused(ValidationFailed):
-    """The file as a whole cannot be read (encoding, format, missing columns)."""
+    """The file as a whole cannot be read (encoding, format, missing columns, a zip bomb)."""
+
+
+@dataclass(frozen=True)
+class UnreadableRow:
+    """A line the CSV reader could not split (a field over the csv module's size limit, a NUL
+    character): the importers report it as a rejected row, and the lines after it are read."""
+
+    reason: str
 
 
 def decode(data: bytes) -> str:
@@ -57,24 +67,84 @@ def _delimiter(text: str) -> str:
     return best if counts[best] > counts[","] else ","
 
 
-def _csv_rows(data: bytes) -> Iterator[tuple[int, list]]:
+def _csv_rows(data: bytes) -> Iterator[tuple[int, list | UnreadableRow]]:
     text = decode(data)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
-    for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            # The reader drops the rest of the offending line and goes on with the next one.
+            yield reader.line_num, UnreadableRow(_("The line cannot be read as CSV (%(reason)s).", reason=e))
+            continue
         yield reader.line_num, row
+
+
+def check_xlsx_archive(data: bytes) -> None:
+    """Refuse a workbook whose parts would unpack beyond the configured limits (a zip bomb),
+    judged from the sizes its zip directory declares, before any part is decompressed.
+
+    The declared sizes bound what openpyxl can read: zipfile never inflates a part beyond its
+    declared size (it stops there and the CRC check fails). Small parts may compress well
+    (repeated markup), so the ratio is only judged on parts above a megabyte.
+    """
+    config = current_app.config
+    max_bytes = config["IMPORT_XLSX_MAX_UNPACKED_MB"] * 1024 * 1024
+    max_ratio = config["IMPORT_XLSX_MAX_RATIO"]
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, ValueError) as e:
+        raise FileRefused(_("The file is not a readable XLSX workbook.")) from e
+    if len(parts) > config["IMPORT_XLSX_MAX_PARTS"]:
+        raise FileRefused(
+            _(
+                "The workbook has more than %(limit)s parts; it is refused.",
+                limit=config["IMPORT_XLSX_MAX_PARTS"],
+            )
+        )
+    total = 0
+    for part in parts:
+        total += part.file_size
+        if part.file_size > 1024 * 1024 and part.file_size > max_ratio * max(part.compress_size, 1):
+            raise FileRefused(
+                _(
+                    "The workbook is refused: its part %(name)s unpacks to %(ratio)s times its packed "
+                    "size (the limit is %(limit)s), as a zip bomb does.",
+                    name=part.filename[:100],
+                    ratio=part.file_size // max(part.compress_size, 1),
+                    limit=max_ratio,
+                )
+            )
+    if total > max_bytes:
+        raise FileRefused(
+            _(
+                "The workbook is refused: it unpacks to %(size)s MB, above the limit of %(limit)s MB.",
+                size=total // (1024 * 1024),
+                limit=max_bytes // (1024 * 1024),
+            )
+        )
 
 
 def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list]]:
     from openpyxl import load_workbook
 
+    check_xlsx_archive(data)
+    unreadable = _("The file is not a readable XLSX workbook.")
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as e:  # a damaged or non-workbook zip
-        raise FileRefused(_("The file is not a readable XLSX workbook.")) from e
+    except Exception as e:  # a damaged or non-workbook zip, XML that defusedxml refuses
+        raise FileRefused(unreadable) from e
     try:
         sheet = workbook.worksheets[0]
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, list(row)
+        try:
+            # Read-only sheets are parsed while iterating: bad XML surfaces here, not above.
+            for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+                yield number, list(row)
+        except Exception as e:
+            raise FileRefused(unreadable) from e
     finally:
         workbook.close()
 
@@ -91,7 +161,8 @@ def open_sheet(data: bytes, filename: str, aliases: dict[str, str], required: li
         rows = _csv_rows(data)
     for number, cells in rows:
         columns, headers = {}, {}
-        for index, cell in enumerate(cells):
+        # An unreadable line is no header; after the header it is reported as a rejected row.
+        for index, cell in enumerate([] if isinstance(cells, UnreadableRow) else cells):
             field = aliases.get(normalize_header(cell))
             if field and field not in columns:
                 columns[field] = index

@@ -2,6 +2,8 @@
 inline), and the monthly batch of Platinum and Gold account reviews and the portfolio review.
 
 A Review row moves queued -> running -> done (stored_name, size) or failed (error, no file).
+Which requests are queued and which queued reviews may start rendering is decided by
+portal/reviews/admission.py, within limits that hold across processes; this module renders.
 Each step is its own short transaction; none is open while WeasyPrint lays the PDF out
 (DESIGN §8). The file is written by portal.pdf to a temporary name and moved into place, so a
 crash leaves no half-written PDF and no listed review pointing at one.
@@ -9,7 +11,8 @@ crash leaves no half-written PDF and no listed review pointing at one.
 
 import logging
 import threading
-from datetime import date, datetime, time, timedelta
+import time
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -20,6 +23,7 @@ from portal.companies.models import Company
 from portal.db import utcnow
 from portal.extensions import db
 from portal.reviews import data as review_data
+from portal.reviews.admission import claim, fail_abandoned, in_flight_key, waiting
 from portal.reviews.models import Review
 from portal.reviews.periods import Period, current_quarter, parse
 from portal.scoring.models import ScoreSnapshot
@@ -30,7 +34,7 @@ log = logging.getLogger(__name__)
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "pdf" / "reviews"
 RENDER_TIMEOUT = 60.0
 BATCH_TIERS = ("platinum", "gold")
-STALE_AFTER = timedelta(hours=2)  # far longer than a batch; a row older than this was abandoned
+WAIT_FOR_SLOT = 1.0  # seconds the batch waits when every render slot is taken
 
 
 def review_context(
@@ -60,19 +64,19 @@ def _set(review_id: int, **values) -> None:
 
 
 def run_review(review_id: int, *, today: date | None = None) -> bool:
-    """Produce the PDF of a queued review, recording progress; True when it is done.
+    """Produce the PDF of a queued review if a render slot is free; True when it is done.
 
     Claims the row (queued -> running) with a conditional update, so two workers never
     produce the same review.
     """
-    claimed = db.session.execute(
-        update(Review)
-        .where(Review.id == review_id, Review.status == "queued")
-        .values(status="running", progress=10)
-    ).rowcount
-    db.session.commit()
-    if not claimed:
+    if claim(review_id) is None:
         return False
+    return render_review(review_id, today=today)
+
+
+def render_review(review_id: int, *, today: date | None = None) -> bool:
+    """Produce the PDF of a claimed (running) review, recording progress and the outcome;
+    True when it is done."""
     stored_name = None
     try:
         review = db.session.get(Review, review_id)
@@ -95,6 +99,7 @@ def run_review(review_id: int, *, today: date | None = None) -> bool:
             size_bytes=result.size_bytes,
             finished_at=utcnow(),
             error=None,
+            in_flight_key=None,
         )
         return True
     except Exception as e:  # recorded on the row: the list shows the review as failed
@@ -110,26 +115,37 @@ def run_review(review_id: int, *, today: date | None = None) -> bool:
             size_bytes=None,
             error=f"{type(e).__name__}: {str(e)[:500]}",
             finished_at=utcnow(),
+            in_flight_key=None,
         )
         return False
 
 
-def _work(app, review_id: int) -> None:
+def drain() -> int:
+    """Render queued reviews, next in order first, while a render slot is free; the number
+    rendered. A review that finds no free slot waits for the drain of a render that ends."""
+    rendered = 0
+    while (review_id := claim()) is not None:
+        render_review(review_id)
+        rendered += 1
+    return rendered
+
+
+def _work(app) -> None:
     with app.app_context():
         try:
-            run_review(review_id)
+            drain()
         finally:
             db.session.remove()
 
 
-def start_in_background(review_id: int) -> None:
-    """Run a committed, queued review in a worker thread (inline when REVIEWS_INLINE is set,
-    e.g. in tests whose session is not visible to other connections)."""
+def start_in_background() -> None:
+    """Render the committed queue in a worker thread, within the limits (inline when
+    REVIEWS_INLINE is set, e.g. in tests whose session is not visible to other connections)."""
     if current_app.config.get("REVIEWS_INLINE"):
-        run_review(review_id)
+        drain()
         return
     app = current_app._get_current_object()
-    threading.Thread(target=_work, args=(app, review_id), name=f"review-{review_id}", daemon=True).start()
+    threading.Thread(target=_work, args=(app,), name="reviews", daemon=True).start()
 
 
 def queue_review(
@@ -140,15 +156,18 @@ def queue_review(
     branch_id: int | None = None,
     author_id: int | None = None,
 ) -> Review:
-    """Add a queued review row (flushes; the caller commits)."""
+    """Add a queued review row (flushes; the caller commits). Requests by people go through
+    portal/reviews/admission.py, which joins or refuses them first."""
+    code = parse(period).code
     review = Review(
         kind=kind,
-        period=parse(period).code,
+        period=code,
         company_id=company_id,
         branch_id=branch_id,
         author_id=author_id,
         status="queued",
         progress=0,
+        in_flight_key=in_flight_key(kind, code, company_id, branch_id),
     )
     db.session.add(review)
     db.session.flush()
@@ -194,35 +213,32 @@ def queue_monthly_batch(today: date) -> list[int]:
                 Review.branch_id.is_(None),
                 Review.author_id.is_(None),
                 Review.status != "failed",
-                Review.created_at >= datetime.combine(month_start - timedelta(days=1), time()),
+                Review.created_at >= datetime.combine(month_start - timedelta(days=1), datetime.min.time()),
             )
         ).all()
     )
+    in_flight = set(db.session.scalars(select(Review.in_flight_key).where(Review.in_flight_key.is_not(None))))
     queued = []
     for kind, company_id in [("portfolio", None)] + [("account", c) for c in company_ids]:
-        if (kind, company_id) not in existing:
-            queued.append(queue_review(kind, period.code, company_id=company_id).id)
+        if (kind, company_id) in existing or in_flight_key(kind, period.code, company_id, None) in in_flight:
+            continue  # made this month, or being made now (a person's request joins the batch)
+        queued.append(queue_review(kind, period.code, company_id=company_id).id)
     return queued
 
 
-def fail_abandoned(older_than: timedelta = STALE_AFTER) -> int:
-    """Mark reviews left queued or running by a process that died (a restart, a kill) as failed,
-    so the list does not show them in progress forever. Flushes; the caller commits."""
-    cutoff = utcnow() - older_than
-    return db.session.execute(
-        update(Review)
-        .where(Review.status.in_(("queued", "running")), Review.created_at < cutoff)
-        .values(status="failed", error="interrupted: the generating process ended", finished_at=utcnow())
-    ).rowcount
-
-
 def run_queued(limit: int | None = None) -> dict:
-    """Produce every queued review, oldest first, each in its own transactions."""
-    ids = list(db.session.scalars(select(Review.id).where(Review.status == "queued").order_by(Review.id)))
-    db.session.commit()
+    """Produce queued reviews in order, each in its own transactions, within the machine-wide
+    render limit: while every slot is taken it waits; it ends when none is queued."""
     done = failed = 0
-    for review_id in ids[:limit]:
-        if run_review(review_id):
+    while limit is None or done + failed < limit:
+        review_id = claim()
+        if review_id is None:
+            if not waiting():
+                break
+            db.session.commit()
+            time.sleep(WAIT_FOR_SLOT)
+            continue
+        if render_review(review_id):
             done += 1
         else:
             failed += 1

@@ -17,6 +17,9 @@ class Review(Base):
             "(kind = 'account') = (company_id IS NOT NULL)", name="account_review_has_company"
         ),
         sa.Index("ix_review_company_period", "company_id", "period"),
+        # Set while the review is queued or running, cleared when it ends: the same review asked
+        # for twice at once is one row, which the second request joins (portal/reviews/admission.py).
+        sa.Index("uq_review_in_flight_key", "in_flight_key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -32,5 +35,7 @@ class Review(Base):
     size_bytes: Mapped[int | None] = mapped_column(sa.BigInteger)
     error: Mapped[str | None] = mapped_column(sa.Text)
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    in_flight_key: Mapped[str | None] = mapped_column(sa.String(60))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]  # when its render began (running)
     finished_at: Mapped[datetime | None]

@@ -3,10 +3,12 @@ statement as CSV (UTF-8 with a BOM, so Excel reads the Chinese) and as PDF (port
 
 import csv
 import io
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 
@@ -18,12 +20,14 @@ from portal.extensions import db
 from portal.labels import label
 from portal.quotas.models import REQUEST_STATUSES, PriorityRequest
 from portal.quotas.queries import month_text, next_month
+from portal.rendering import slots
 from portal.segments.models import Segment
 from portal.timeutil import utc_to_local
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates" / "pdf"
 STATEMENT_TEMPLATE = "statement.html"
 RENDER_TIMEOUT = 60.0
+SLOT_STALE_AFTER = timedelta(seconds=2 * RENDER_TIMEOUT + 30)  # its render was killed long ago
 
 
 @dataclass
@@ -253,3 +257,14 @@ def render_statement_pdf(data: dict, out_path: Path, *, timeout: float = RENDER_
     open). Raises portal.pdf.RenderError."""
     context = dict(data, labels=pdf_labels())
     return pdf.render_pdf(TEMPLATES_DIR, STATEMENT_TEMPLATE, context, out_path, timeout=timeout)
+
+
+def statement_slot(company_id: int) -> AbstractContextManager[None]:
+    """Admit a statement render for the company for the length of a `with` block, or refuse it
+    (portal.rendering.slots.SlotsBusy) while STATEMENTS_MAX_PER_COMPANY of the company's
+    statements are rendering in any worker. Enter it with no transaction open."""
+    return slots.render_slot(
+        f"statement:company:{company_id}",
+        current_app.config["STATEMENTS_MAX_PER_COMPANY"],
+        stale_after=SLOT_STALE_AFTER,
+    )

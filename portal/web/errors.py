@@ -27,6 +27,13 @@ def register(app: Flask) -> None:
             status, lambda e, s=status: render(s, getattr(e, "description", None) if s == 400 else None)
         )
 
+    @app.errorhandler(429)
+    def _too_many(e):
+        body, status = render(429, e.description)
+        retry_after = getattr(e, "retry_after", None)
+        headers = {"Retry-After": str(retry_after)} if isinstance(retry_after, int) else {}
+        return body, status, headers
+
     @app.errorhandler(CSRFError)
     def _csrf(e):
         return render(400, e.description)

@@ -1,9 +1,15 @@
 """Shared helpers for review tests: a known company's segments and PDF text."""
 
 import subprocess
+import threading
+import time
 from datetime import date, datetime
+from pathlib import Path
 
+from portal.pdf import RenderResult
 from tests import factories
+
+FAKE_PDF = b"%PDF-1.7\n%fake\n"
 
 TODAY = date(2026, 10, 15)
 
@@ -49,3 +55,32 @@ def pdf_text(path) -> str:
 def pdf_fonts(path) -> str:
     """The `pdffonts` listing of a PDF."""
     return subprocess.run(["pdffonts", str(path)], capture_output=True, check=True, text=True).stdout
+
+
+class CountingRenderer:
+    """A stand-in for a PDF renderer entry point (context, out_path, **kw): counts the renders
+    that start and the most that ran at once, takes `seconds` (after `gate` opens, if given),
+    writes a tiny PDF."""
+
+    def __init__(self, seconds: float = 0.0, gate: threading.Event | None = None):
+        self.seconds = seconds
+        self.gate = gate
+        self.started = 0
+        self.running = 0
+        self.peak = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, context, out_path, **kw):
+        with self._lock:
+            self.started += 1
+            self.running += 1
+            self.peak = max(self.peak, self.running)
+        try:
+            if self.gate is not None:
+                self.gate.wait(60)
+            time.sleep(self.seconds)
+            Path(out_path).write_bytes(FAKE_PDF)
+            return RenderResult(path=Path(out_path), pages=1, size_bytes=len(FAKE_PDF), sha256="0" * 64)
+        finally:
+            with self._lock:
+                self.running -= 1

@@ -1,0 +1,149 @@
+"""Bounded renders under real concurrency: twenty threads, each with its own client and database
+connection, fire at once on a committed database; reviews render in real background threads.
+The renderer entry points are replaced by counting stand-ins that take a moment, so renders
+overlap if the limits let them."""
+
+import threading
+import time
+
+import pytest
+from sqlalchemy import delete, func, select
+
+from portal.extensions import db
+from portal.rendering.models import RenderSlot
+from portal.reviews import generation
+from portal.reviews.models import Review
+from portal.selfservice import statement
+from tests import factories
+from tests.conftest import drop_pg_database, make_app, make_database_url, sign_in
+from tests.reviews.helpers import CountingRenderer
+
+pytestmark = pytest.mark.slow
+
+THREADS = 20
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def committed(request, tmp_path_factory):
+    """An app on its own database (real commits, seen by every connection) and its world."""
+    url = make_database_url(request.param, tmp_path_factory)
+    app = make_app(
+        url,
+        tmp_path_factory.mktemp("data"),
+        REVIEWS_MAX_PER_USER=2,
+        REVIEWS_MAX_RUNNING=2,
+        REVIEWS_MAX_WAITING=20,
+        STATEMENTS_MAX_PER_COMPANY=1,
+    )
+    with app.app_context():
+        world = factories.small_world(db.session)
+        ids = {
+            name: getattr(world, name).id
+            for name in ("manager_a1", "head_a", "company_a", "company_b", "booker_a", "booker_b")
+        }
+        emails = {
+            name: getattr(world, name).email for name in ("manager_a1", "head_a", "booker_a", "booker_b")
+        }
+        db.session.commit()
+        db.session.remove()
+    yield app, ids, emails
+    with app.app_context():
+        db.engine.dispose()
+    if url.startswith("postgresql"):
+        drop_pg_database(url)
+
+
+def _client(app, email):
+    client = app.test_client()
+    sign_in(client, email)
+    return client
+
+
+def _fire(requests) -> list[int]:
+    """Run each request (a callable returning a response) in its own thread, all at once."""
+    barrier = threading.Barrier(len(requests))
+    codes = [None] * len(requests)
+
+    def run(i, request):
+        barrier.wait()
+        codes[i] = request().status_code
+
+    threads = [threading.Thread(target=run, args=(i, r)) for i, r in enumerate(requests)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return codes
+
+
+def _generate_request(client, company_id, period):
+    token = factories.csrf_from(client.get(f"/companies/{company_id}/reviews"))
+    data = {"csrf_token": token, "kind": "account", "company_id": company_id, "period": period}
+    return lambda: client.post("/reviews/generate", data=data)
+
+
+def _wait_until_rendered(app, timeout=60.0) -> None:
+    deadline = time.monotonic() + timeout
+    with app.app_context():
+        while time.monotonic() < deadline:
+            left = db.session.scalar(
+                select(func.count(Review.id)).where(Review.status.in_(("queued", "running")))
+            )
+            db.session.rollback()
+            if not left:
+                return
+            time.sleep(0.1)
+    raise AssertionError("reviews still in flight")
+
+
+def test_twenty_concurrent_generate_requests_stay_within_the_bounds(committed, monkeypatch):
+    app, ids, emails = committed
+    gate = threading.Event()  # renders last until every request has been answered
+    renderer = CountingRenderer(seconds=0.2, gate=gate)
+    monkeypatch.setattr(generation, "render_context", renderer)
+    company = ids["company_a"]
+    # Ten requests by one manager for ten different reviews, ten by a branch head for one review.
+    requests = [
+        _generate_request(_client(app, emails["manager_a1"]), company, f"{2022 + i // 4}Q{i % 4 + 1}")
+        for i in range(THREADS // 2)
+    ] + [_generate_request(_client(app, emails["head_a"]), company, "2026Q3") for _ in range(THREADS // 2)]
+    codes = _fire(requests)
+    gate.set()
+    manager, head = codes[: THREADS // 2], codes[THREADS // 2 :]
+    assert sorted(manager) == [302] * 2 + [429] * 8  # two per user
+    assert head == [302] * (THREADS // 2)  # one admitted, nine joined it
+    _wait_until_rendered(app)
+    assert renderer.started == 3  # one render per admitted review, none for the joins
+    assert renderer.peak == 2  # never more than REVIEWS_MAX_RUNNING at once
+    with app.app_context():
+        rows = db.session.execute(select(Review.author_id, Review.status)).all()
+    assert sorted(rows) == sorted(
+        [(ids["manager_a1"], "done"), (ids["manager_a1"], "done"), (ids["head_a"], "done")]
+    )
+
+
+def test_concurrent_statement_downloads_are_bounded_per_company(committed, monkeypatch):
+    app, ids, emails = committed
+    renderers = {
+        ids["company_a"]: CountingRenderer(seconds=0.5),
+        ids["company_b"]: CountingRenderer(seconds=0.5),
+    }
+    monkeypatch.setattr(
+        statement,
+        "render_statement_pdf",
+        lambda data, out_path, **kw: renderers[data["company"]["id"]](data, out_path),
+    )
+    url = "/self/statement.pdf?month=2026-03"
+    a = [_client(app, emails["booker_a"]) for _ in range(THREADS - 4)]
+    b = [_client(app, emails["booker_b"]) for _ in range(4)]
+    codes = _fire([lambda c=c: c.get(url) for c in a + b])
+    codes_a, codes_b = codes[: len(a)], codes[len(a) :]
+    assert set(codes) <= {200, 429}
+    assert 200 in codes_a and 200 in codes_b  # one company's downloads never block another's
+    assert renderers[ids["company_a"]].peak == 1 and renderers[ids["company_b"]].peak == 1
+    assert codes_a.count(200) == renderers[ids["company_a"]].started
+    assert codes_b.count(200) == renderers[ids["company_b"]].started
+    with app.app_context():
+        assert db.session.scalar(select(func.count(RenderSlot.id))) == 0  # every slot released
+        db.session.execute(delete(RenderSlot))
+        db.session.commit()
