@@ -1,7 +1,7 @@
 """bounded renders: a review's in-flight key and start time; render slots
 
 Revision ID: 5c3a8e1f7b42
-Revises: 9d4e6b2c8a15
+Revises: 4f2b8c6d1e93
 Create Date: 2026-12-07 00:30:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "5c3a8e1f7b42"
-down_revision = "9d4e6b2c8a15"
+down_revision = "4f2b8c6d1e93"
 branch_labels = None
 depends_on = None
 
