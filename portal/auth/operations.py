@@ -11,6 +11,7 @@ from portal.auth.passwords import dummy_verify, hash_password, password_problems
 from portal.db import utcnow
 from portal.errors import NotAllowed, ValidationFailed
 from portal.extensions import db
+from portal.org.operations import check_open_office
 
 
 def _recent_failures(column, value: str, since: datetime) -> int:
@@ -108,6 +109,8 @@ def create_user(
     if problems:
         reasons["password"] = problems
     _check_membership(role, office_id, company_id, reasons)
+    if role != "booker":
+        check_open_office(office_id, reasons)
     if reasons:
         raise ValidationFailed(reasons)
     user = User(
@@ -134,6 +137,8 @@ def update_user(
     if actor.id == user.id and role != user.role:
         reasons["role"] = [_("You cannot change your own role.")]
     _check_membership(role, office_id, company_id, reasons)
+    if role != "booker":
+        check_open_office(office_id, reasons, unchanged_from=user.office_id)
     if reasons:
         raise ValidationFailed(reasons)
     role_changed = role != user.role
