@@ -63,12 +63,10 @@ def handover_form(companies, managers, *args, **kwargs) -> HandoverForm:
 
     for company in companies:
         setattr(
-            Form,
-            f"manager_{company.id}",
-            SelectField(
-                company.name_zh, coerce=int, choices=[(0, _l("As above"))] + choices, validate_choice=False
-            ),
+            Form, f"manager_{company.id}", SelectField(company.name_zh, coerce=int, validate_choice=False)
         )
     form = Form(*args, **kwargs)
-    form.default_manager_id.choices = [(0, "–")] + choices
+    form.default_manager_id.choices = [(0, "–"), *choices]
+    for _company_id, field in form.company_fields():
+        field.choices = [(0, _l("As above")), *choices]
     return form

@@ -13,9 +13,9 @@ class AuditSearchForm(PortalForm):
         csrf = False
 
     actor = StringField(_l("Who (email or part of it)"), validators=[Optional(), Length(max=254)])
-    entity = SelectField(_l("Record type"), choices=[])
+    entity = SelectField(_l("Record type"), choices=[], default="")
     entity_id = IntegerField(_l("Record id"), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
-    action = SelectField(_l("Action"), choices=[])
+    action = SelectField(_l("Action"), choices=[], default="")
     refused = BooleanField(_l("Refused accesses only"))
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("To"), validators=[Optional()])
