@@ -261,3 +261,24 @@ def test_account_changes_reach_the_trail_with_labels(app, client, db_session, wo
     assert "<del>Account manager</del> → Branch head" in page
     offices = client.get("/audit/?entity=sales_office").get_data(as_text=True)
     assert "Chinese name" in offices and "浦东新区营业部" in offices
+
+
+def test_one_change_gives_its_events_one_batch_and_nested_blocks_join_it(app, db_session, world):
+    from portal.audit.trail import one_change
+
+    with app.test_request_context():
+        with one_change() as outer:
+            world.office_a.city = "北京市"
+            db_session.flush()
+            with one_change() as inner:
+                world.office_b.city = "上海市"
+                db_session.flush()
+        world.branch_a.city = "北京市"
+        db_session.flush()
+    assert inner == outer and len(outer) == 32
+    batches = dict(
+        db_session.execute(
+            select(AuditEvent.entity, AuditEvent.batch).where(AuditEvent.action == "update")
+        ).all()
+    )
+    assert batches == {"sales_office": outer, "branch": None}

@@ -59,6 +59,8 @@ def test_bulk_handover_moves_everything_and_disables_in_one_change(db_session, w
     # what the leaver held on another manager's company goes to that manager
     assert leaver.stray_reminder.assignee_id == world.manager_b1.id
     assert leaver.stray_opportunity.owner_id == world.manager_b1.id
+    # the open opportunity of company A goes to company A's new manager
+    assert world.opportunity_a.owner_id == world.manager_a2.id
     assert leaver.won.owner_id == world.manager_a1.id
     assert not world.manager_a1.is_enabled and world.manager_a1.session_version == version + 1
     assignments = db_session.scalars(
