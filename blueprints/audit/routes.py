@@ -17,7 +17,7 @@ from blueprints.audit import bp
 from blueprints.audit.forms import AuditSearchForm
 from portal.audit import queries
 from portal.audit.access import TRAIL_READERS, may_see_ip
-from portal.audit.display import audit_line
+from portal.audit.display import audit_line, trail_batch_url
 from portal.auth.policy import allow
 from portal.extensions import db
 
@@ -41,10 +41,6 @@ def _trail_filter(form: AuditSearchForm) -> queries.TrailFilter:
     )
 
 
-def _batch_url(batch: str) -> str:
-    return url_for(".index", batch=batch)
-
-
 @bp.route("/")
 @allow(*TRAIL_READERS)
 def index():
@@ -60,7 +56,7 @@ def index():
         page=page,
         lines=[audit_line(e) for e in page.items],
         show_ip=may_see_ip(current_user),
-        batch_url=_batch_url,
+        batch_url=trail_batch_url,
         export_url=url_for(".export_csv", **request.args.to_dict(flat=True)),
     )
 

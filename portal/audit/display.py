@@ -3,6 +3,7 @@ masked, long values cut. The dossier's audit tab, the audit viewer and its CSV e
 
 from dataclasses import dataclass
 
+from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -164,3 +165,8 @@ def audit_line(event: AuditEvent) -> AuditLine:
             continue
         changes.append(Change(key, field_label(key), old, new))
     return AuditLine(event, changes)
+
+
+def trail_batch_url(batch: str) -> str:
+    """The audit viewer's page of every event of one change."""
+    return url_for("audit.index", batch=batch)

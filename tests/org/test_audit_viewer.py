@@ -14,6 +14,7 @@ from portal.audit.models import AuditEvent
 from portal.auth import operations as accounts
 from portal.org import operations as org
 from tests import factories
+from tests.conftest import sign_in
 
 
 def _event(session, **kw) -> AuditEvent:
@@ -282,3 +283,15 @@ def test_one_change_gives_its_events_one_batch_and_nested_blocks_join_it(app, db
         ).all()
     )
     assert batches == {"sales_office": outer, "branch": None}
+
+
+def test_the_dossier_tab_links_a_move_to_the_whole_change_for_trail_readers(client, db_session, world, login):
+    with client.application.test_request_context():
+        moved = org.move_companies(world.admin, [world.company_a.id], world.office_b.id, world.manager_b1.id)
+    link = f"/audit/?batch={moved.batch}"
+    login(world.management)
+    assert link in client.get(f"/companies/{world.company_a.id}/audit").get_data(as_text=True)
+    other = client.application.test_client()
+    sign_in(other, world.head_b.email)  # company A is now in branch B
+    tab = other.get(f"/companies/{world.company_a.id}/audit")
+    assert tab.status_code == 200 and link not in tab.get_data(as_text=True)
