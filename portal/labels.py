@@ -201,7 +201,7 @@ LABELS = {
         "priority_request": _l("Priority request"),
         "quota": _l("Quota"),
         "review": _l("Review"),
-        "request": _l("Request"),
+        "request": _l("Web request"),
     },
     "entitlement": {
         "priority_booking": _l("Priority booking"),

@@ -5,6 +5,7 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.validators import Length, NumberRange, Optional, Regexp, ValidationError
 
 from blueprints.forms import PortalForm
+from portal.audit.display import entity_choices
 from portal.labels import choices
 
 
@@ -23,7 +24,7 @@ class AuditSearchForm(PortalForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.entity.choices = [("", _l("Any record"))] + choices("audit_entity")
+        self.entity.choices = [("", _l("Any record")), *entity_choices()]
         self.action.choices = [("", _l("Any action"))] + choices("audit_action")
 
     def validate_date_to(self, field):

@@ -8,7 +8,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.audit.models import AuditEvent
-from portal.audit.trail import SECRET_COLUMNS
+from portal.audit.trail import NOT_AUDITED, SECRET_COLUMNS
+from portal.db import Base
 from portal.labels import LABELS, label
 
 NOISE = {"id", "company_id", "created_at", "updated_at"}
@@ -128,6 +129,13 @@ class AuditLine:
     @property
     def entity(self) -> str:
         return label(self.event.entity, "audit_entity")
+
+
+def entity_choices() -> list[tuple[str, str]]:
+    """(entity, label) for every kind of record the trail holds, labelled ones first."""
+    audited = {t for t in Base.metadata.tables if t not in NOT_AUDITED} | {"request"}
+    labelled = [(k, str(v)) for k, v in LABELS["audit_entity"].items() if k in audited]
+    return labelled + [(t, t) for t in sorted(audited - set(LABELS["audit_entity"]))]
 
 
 def field_label(key: str) -> str:

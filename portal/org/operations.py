@@ -233,7 +233,10 @@ def move_companies(
     the target office."""
     _require_admin(actor)
     reasons: dict = {}
-    ids = list(dict.fromkeys(int(i) for i in company_ids or ()))
+    try:
+        ids = list(dict.fromkeys(int(i) for i in company_ids or ()))
+    except (TypeError, ValueError):
+        raise ValidationFailed({"company_ids": [_("Some of the chosen companies do not exist.")]}) from None
     office = db.session.get(SalesOffice, office_id) if office_id else None
     if office is None or office.closed_at is not None or office.branch.closed_at is not None:
         reasons["office_id"] = [_("Choose an open sales office.")]

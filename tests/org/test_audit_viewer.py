@@ -161,6 +161,8 @@ def test_the_trail_is_paginated(client, db_session, world, login):
     second = client.get("/audit/?actor=page&page=2").get_data(as_text=True)
     assert second.count('data-action="update"') == 5
     assert client.get("/audit/?actor=page&page=abc").status_code == 200
+    # every kind of record the trail holds can be asked for, labelled or not
+    assert client.get("/audit/?entity=agreement_discount").status_code == 200
 
 
 @pytest.mark.parametrize(
