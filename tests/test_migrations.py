@@ -54,8 +54,8 @@ def test_downgrade_to_base_and_upgrade_again(fresh_app):
 
 def test_segment_month_upgrade_sums_the_existing_segments(fresh_app):
     with fresh_app.app_context():
-        # The world is built while the models match the schema (later migrations add columns
-        # the ORM writes); the segments are written with the old schema, in Core.
+        # The world is made with today's models, then the schema goes back to before the
+        # rollup (the segment table is the same in both).
         w = factories.small_world(db.session)
         company_a, company_b = w.company_a.id, w.company_b.id
         db.session.commit()
