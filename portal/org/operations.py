@@ -8,6 +8,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from portal.audit.trail import one_change, record_event
 from portal.auth.models import User
@@ -172,8 +173,6 @@ def close_branch(actor: User, branch: Branch, now: datetime | None = None) -> No
 
 def open_offices_query():
     """Offices that take new staff and companies, with their branch, in code order."""
-    from sqlalchemy.orm import contains_eager
-
     return (
         select(SalesOffice)
         .join(SalesOffice.branch)
