@@ -116,10 +116,12 @@ def register_blueprints(app: Flask) -> None:
     blueprints at module level)."""
     from blueprints.admin import bp as admin_bp
     from blueprints.agreements import bp as agreements_bp
+    from blueprints.audit import bp as audit_bp
     from blueprints.auth import bp as auth_bp
     from blueprints.companies import bp as companies_bp
     from blueprints.main import bp as main_bp
     from blueprints.notifications import bp as notifications_bp
+    from blueprints.org import bp as org_bp
     from blueprints.pipeline import bp as pipeline_bp
     from blueprints.quotas import bp as quotas_bp
     from blueprints.rankings import bp as rankings_bp
@@ -143,6 +145,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(pipeline_bp, url_prefix="/pipeline")
     app.register_blueprint(reminders_bp, url_prefix="/reminders")
     app.register_blueprint(reviews_bp, url_prefix="/reviews")
+    app.register_blueprint(audit_bp, url_prefix="/audit")
+    app.register_blueprint(org_bp, url_prefix="/org")
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -311,6 +311,23 @@ EXPECTED = {
     "reviews.index": ("GET", {"anonymous": 302, **STAFF_OK, "booker": 404}),
     "reviews.generate": ("POST", {"anonymous": 302, **dict.fromkeys(STAFF_OK, 302), "booker": 404}),
     "reviews.download": ("GET", {"anonymous": 302, **dict.fromkeys(STAFF_OK, 404), "booker": 404}),
+    # Organisation: administrators only. Branch A and office A hold staff and companies, so
+    # closing them is refused with a message (a redirect to the list).
+    **dict.fromkeys(
+        ("org.index", "org.new_branch", "org.new_office", "org.edit_branch", "org.edit_office", "org.move"),
+        ("GET", {"anonymous": 302, "admin": 200, **ADMIN_ONLY_DENIED}),
+    ),
+    **dict.fromkeys(
+        ("org.close_branch", "org.close_office"),
+        ("POST", {"anonymous": 302, "admin": 302, **ADMIN_ONLY_DENIED}),
+    ),
+    # A leaver's handover page (the sample user holds nothing): administrators only.
+    "admin.leave": ("GET", {"anonymous": 302, "admin": 200, **ADMIN_ONLY_DENIED}),
+    # The whole audit trail: administrators, and management to read.
+    **dict.fromkeys(
+        ("audit.index", "audit.export_csv"),
+        ("GET", {"anonymous": 302, "admin": 200, **ADMIN_ONLY_DENIED, "management": 200}),
+    ),
 }
 
 
@@ -341,6 +358,8 @@ def _sample_args(world, rule) -> dict:
         "reminder_id": 999_999,
         "review_id": 999_999,
         "opportunity_id": world.opportunity_a.id,
+        "branch_id": world.branch_a.id,
+        "office_id": world.office_a.id,
     }
     if {"quota_id", "request_id"} & set(rule.arguments):
         values.update(_quota_sample(world))

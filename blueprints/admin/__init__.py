@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from blueprints.admin import imports, routes  # noqa: E402,F401
+from blueprints.admin import imports, leaving, routes  # noqa: E402,F401

@@ -1,7 +1,7 @@
 """User administration forms."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from blueprints.forms import PortalForm
@@ -38,3 +38,35 @@ class NewUserForm(UserForm):
 
 class ToggleForm(PortalForm):
     pass
+
+
+class HandoverForm(PortalForm):
+    """A leaver's handover: one manager for every company, or one chosen per company (the
+    per-company fields are added by `handover_form`)."""
+
+    default_manager_id = SelectField(
+        _l("New manager for every company"), coerce=int, choices=[], validate_choice=False
+    )
+    note = TextAreaField(_l("Note to the new managers"), validators=[Optional(), Length(max=500)])
+
+    def company_fields(self):
+        """The per-company fields with their company ids."""
+        return [(int(f.name.removeprefix("manager_")), f) for f in self if f.name.startswith("manager_")]
+
+
+def handover_form(companies, managers, *args, **kwargs) -> HandoverForm:
+    """The handover form for these companies, each offering the same managers."""
+    choices = [(m.id, f"{m.name} ({m.office.name_zh})") for m in managers]
+
+    class Form(HandoverForm):
+        pass
+
+    for company in companies:
+        setattr(
+            Form, f"manager_{company.id}", SelectField(company.name_zh, coerce=int, validate_choice=False)
+        )
+    form = Form(*args, **kwargs)
+    form.default_manager_id.choices = [(0, "–"), *choices]
+    for _company_id, field in form.company_fields():
+        field.choices = [(0, _l("As above")), *choices]
+    return form

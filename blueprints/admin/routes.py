@@ -15,13 +15,18 @@ from portal.auth.queries import user_list
 from portal.companies.models import Company
 from portal.errors import ValidationFailed
 from portal.extensions import db
+from portal.org import handover
 from portal.org.models import SalesOffice
+from portal.org.operations import open_offices_query
 
 
-def _offices():
-    return db.session.scalars(
-        select(SalesOffice).options(joinedload(SalesOffice.branch)).order_by(SalesOffice.code)
-    ).all()
+def _offices(current_office_id: int | None = None):
+    """Open offices to choose from (and the user's own, should it have closed since)."""
+    offices = db.session.scalars(open_offices_query()).all()
+    if current_office_id and all(o.id != current_office_id for o in offices):
+        current = db.session.get(SalesOffice, current_office_id, options=[joinedload(SalesOffice.branch)])
+        offices = [current, *offices]
+    return offices
 
 
 def _company_id(form) -> int | None:
@@ -76,7 +81,7 @@ def new_user():
 @allow("admin")
 def edit_user(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
-    form = UserForm(_offices(), obj=user)
+    form = UserForm(_offices(user.office_id), obj=user)
     if request.method == "GET":
         form.office_id.data = user.office_id or 0
         form.company_code.data = user.company.credit_code if user.company else ""
@@ -110,9 +115,15 @@ def set_enabled(user_id: int):
         abort(400)
     enable = request.form.get("enable") == "1"
     try:
-        operations.set_enabled(current_user, user, enable)
+        if enable:
+            operations.set_enabled(current_user, user, True)
+        else:
+            handover.disable_account(current_user, user)
     except ValidationFailed as e:
+        db.session.rollback()
         flash(str(e), "danger")
+        if not enable and user.id != current_user.id:
+            return redirect(url_for(".leave", user_id=user.id))
     else:
         db.session.commit()
         flash(

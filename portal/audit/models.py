@@ -16,6 +16,7 @@ class AuditEvent(Base):
         sa.Index("ix_audit_event_entity", "entity", "entity_id"),
         sa.Index("ix_audit_event_company_at", "company_id", "at"),
         sa.Index("ix_audit_event_at", "at"),
+        sa.Index("ix_audit_event_batch", "batch"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -30,3 +31,5 @@ class AuditEvent(Base):
     after: Mapped[dict | None] = mapped_column(sa.JSON)
     ip: Mapped[str | None] = mapped_column(sa.String(45))
     path: Mapped[str | None] = mapped_column(sa.String(500))
+    # Events written by one bulk change (a move of companies, a staff handover) share a batch.
+    batch: Mapped[str | None] = mapped_column(sa.String(32))

@@ -5,6 +5,7 @@ high-volume technical rows). Sensitive columns are written as "***".
 """
 
 import contextvars
+import uuid
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
@@ -20,6 +21,7 @@ NOT_AUDITED = {"audit_event", "login_attempt", "job_run", "job_lock", "segment",
 SECRET_COLUMNS = {"password_hash", "id_document_encrypted"}
 
 _system_actor = contextvars.ContextVar("audit_system_actor", default=None)
+_batch = contextvars.ContextVar("audit_batch", default=None)
 
 
 @contextmanager
@@ -30,6 +32,23 @@ def acting_as(label: str):
         yield
     finally:
         _system_actor.reset(token)
+
+
+@contextmanager
+def one_change():
+    """Mark every event written in the block with one batch id (yielded): a bulk change, such
+    as moving companies to another office, reads back as one change. Nested blocks join the
+    outer batch."""
+    outer = _batch.get()
+    if outer:
+        yield outer
+        return
+    batch = uuid.uuid4().hex
+    token = _batch.set(batch)
+    try:
+        yield batch
+    finally:
+        _batch.reset(token)
 
 
 def _actor() -> tuple[int | None, str]:
@@ -93,6 +112,7 @@ def _collect(session: Session) -> list[dict]:
     actor_id, actor_label = _actor()
     ip, path = _where()
     now = utcnow()
+    batch = _batch.get()
     rows = []
 
     def add(obj, action, before, after):
@@ -109,6 +129,7 @@ def _collect(session: Session) -> list[dict]:
                 after=after,
                 ip=ip,
                 path=path,
+                batch=batch,
             )
         )
 
@@ -194,6 +215,7 @@ def record_bulk(entity: str, changes: list[tuple[int, int | None, dict | None, d
             after=after,
             ip=ip,
             path=path,
+            batch=_batch.get(),
         )
         for entity_id, company_id, before, after in changes
     ]
@@ -228,6 +250,7 @@ def record_event(
             after=after,
             ip=ip,
             path=path,
+            batch=_batch.get(),
         )
     )
     db.session.flush()

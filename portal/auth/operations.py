@@ -11,6 +11,7 @@ from portal.auth.passwords import dummy_verify, hash_password, password_problems
 from portal.db import utcnow
 from portal.errors import NotAllowed, ValidationFailed
 from portal.extensions import db
+from portal.org.operations import check_open_office
 
 
 def _recent_failures(column, value: str, since: datetime) -> int:
@@ -120,6 +121,8 @@ def create_user(
     if problems:
         reasons["password"] = problems
     _check_membership(role, office_id, company_id, reasons)
+    if role != "booker":
+        check_open_office(office_id, reasons)
     if reasons:
         raise ValidationFailed(reasons)
     user = User(
@@ -146,6 +149,8 @@ def update_user(
     if actor.id == user.id and role != user.role:
         reasons["role"] = [_("You cannot change your own role.")]
     _check_membership(role, office_id, company_id, reasons)
+    if role != "booker":
+        check_open_office(office_id, reasons, unchanged_from=user.office_id)
     if reasons:
         raise ValidationFailed(reasons)
     role_changed = role != user.role

@@ -16,7 +16,6 @@ from sqlalchemy.orm import aliased, joinedload
 from portal.agreements.models import Agreement
 from portal.agreements.queries import AgreementSummary, first_summary, summary_statement
 from portal.audit.models import AuditEvent
-from portal.audit.trail import SECRET_COLUMNS
 from portal.auth.models import User
 from portal.companies.models import Company, Contact, Interaction, ManagerAssignment, Traveller
 from portal.companies.timeline import is_overdue
@@ -31,10 +30,6 @@ OVERVIEW_TRAVELLERS = 5
 RECENT_REQUESTS = 10
 REVIEWS_SHOWN = 20
 AUDIT_PAGE_SIZE = 50
-# Bookkeeping columns (and the row's own ids, shown beside the entity); the trail keeps them,
-# the page leaves them out.
-AUDIT_NOISE = {"id", "company_id", "created_at", "updated_at"}
-AUDIT_VALUE_CHARS = 120
 
 
 @dataclass
@@ -263,38 +258,6 @@ def recent_managers(company_id: int) -> list[Row]:
 
 
 # --- audit trail --------------------------------------------------------------------------
-
-
-@dataclass
-class AuditLine:
-    """An audit event as the dossier shows it: who, what, when, and each field before → after."""
-
-    event: AuditEvent
-    changes: list[tuple[str, str | None, str | None]]
-
-
-def _shown(key: str, value) -> str | None:
-    if value is None:
-        return None
-    if key in SECRET_COLUMNS or "password" in key or "encrypted" in key:
-        return "***"  # the trail masks these already; never trust one layer alone
-    text = value if isinstance(value, str) else str(value)
-    return text if len(text) <= AUDIT_VALUE_CHARS else text[: AUDIT_VALUE_CHARS - 1] + "…"
-
-
-def audit_line(event: AuditEvent) -> AuditLine:
-    """The event with its changed fields, secrets masked and long values cut."""
-    before = event.before if isinstance(event.before, dict) else {}
-    after = event.after if isinstance(event.after, dict) else {}
-    changes = []
-    for key in list(dict.fromkeys([*after.keys(), *before.keys()])):
-        if key in AUDIT_NOISE:
-            continue
-        old, new = _shown(key, before.get(key)), _shown(key, after.get(key))
-        if event.action == "create" and new is None:
-            continue
-        changes.append((key, old, new))
-    return AuditLine(event, changes)
 
 
 def audit_query(company_id: int) -> Select:

@@ -9,7 +9,8 @@ BOM = "\ufeff"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # as in the rankings export
 
 
-def _safe(value) -> str:
+def safe_cell(value) -> str:
+    """A CSV cell as text; one that a spreadsheet would read as a formula is quoted."""
     value = "" if value is None else str(value)
     return "'" + value if value.startswith(FORMULA_START) else value
 
@@ -21,6 +22,11 @@ def write_csv(entries: list[dict]) -> str:
     writer.writerow([_("Line"), _("Column"), _("Value"), _("Reason")])
     for e in entries:
         writer.writerow(
-            [e.get("line") or "", _safe(e.get("column")), _safe(e.get("value")), _safe(e.get("reason"))]
+            [
+                e.get("line") or "",
+                safe_cell(e.get("column")),
+                safe_cell(e.get("value")),
+                safe_cell(e.get("reason")),
+            ]
         )
     return BOM + out.getvalue()

@@ -1,5 +1,7 @@
 """Branch and SalesOffice."""
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -16,6 +18,8 @@ class Branch(Base):
     name_zh: Mapped[str] = mapped_column(sa.String(100))
     name_en: Mapped[str] = mapped_column(sa.String(100))
     city: Mapped[str] = mapped_column(sa.String(50))
+    # A closed branch keeps its rows (history points at them) but takes no new offices.
+    closed_at: Mapped[datetime | None]
 
     offices: Mapped[list["SalesOffice"]] = relationship(back_populates="branch", order_by="SalesOffice.code")
 
@@ -31,5 +35,7 @@ class SalesOffice(Base):
     name_zh: Mapped[str] = mapped_column(sa.String(100))
     name_en: Mapped[str] = mapped_column(sa.String(100))
     city: Mapped[str] = mapped_column(sa.String(50))
+    # A closed office keeps its rows but takes no new staff or companies.
+    closed_at: Mapped[datetime | None]
 
     branch: Mapped[Branch] = relationship(back_populates="offices")

@@ -17,6 +17,7 @@ NAV = (
     ("pipeline.index", _l("Pipeline")),
     ("reminders.index", _l("Reminders")),
     ("reviews.index", _l("Reviews")),
+    ("audit.index", _l("Audit trail")),
     ("admin.users", _l("Administration")),
 )
 
