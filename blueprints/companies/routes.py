@@ -11,6 +11,7 @@ from portal.auth.policy import STAFF, allow, refuse
 from portal.companies import dossier, operations, queries, timeline
 from portal.companies.access import sees_in_full
 from portal.companies.models import COMPANY_STATUSES, TIERS
+from portal.companies.profile import may_create
 from portal.db import paginate_rows, utcnow
 from portal.extensions import db
 from portal.scoring import explain
@@ -43,6 +44,7 @@ def index():
         status=status,
         tiers=TIERS,
         statuses=COMPANY_STATUSES,
+        can_create=may_create(current_user),
     )
 
 
@@ -161,6 +163,7 @@ def reviews(company_id: int):
         company,
         partial="companies/_reviews.html",
         reviews=dossier.reviews(company.id),
+        has_subsidiaries=bool(dossier.subsidiaries(company.id)),
     )
 
 

@@ -99,6 +99,7 @@ def generate():
         company_id=company_id,
         branch_id=branch_id,
         author_id=current_user.id,
+        include_subsidiaries=bool(form.include_subsidiaries.data),
     )
     review_id = review.id
     db.session.commit()

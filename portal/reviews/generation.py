@@ -40,11 +40,15 @@ def review_context(
     company_id: int | None = None,
     branch_id: int | None = None,
     today: date | None = None,
+    include_subsidiaries: bool = False,
+    author_id: int | None = None,
 ) -> dict:
     """The plain data a review prints (reads only)."""
     today = today or local_today()
     if kind == "account":
-        return review_data.account_data(company_id, period, today=today)
+        return review_data.account_data(
+            company_id, period, today=today, include_subsidiaries=include_subsidiaries, author_id=author_id
+        )
     return review_data.portfolio_data(period, branch_id=branch_id, today=today)
 
 
@@ -82,6 +86,8 @@ def run_review(review_id: int, *, today: date | None = None) -> bool:
             company_id=review.company_id,
             branch_id=review.branch_id,
             today=today,
+            include_subsidiaries=review.include_subsidiaries,
+            author_id=review.author_id,
         )
         db.session.commit()  # ends the read transaction before the render
         _set(review_id, progress=50)
@@ -139,10 +145,12 @@ def queue_review(
     company_id: int | None = None,
     branch_id: int | None = None,
     author_id: int | None = None,
+    include_subsidiaries: bool = False,
 ) -> Review:
     """Add a queued review row (flushes; the caller commits)."""
     review = Review(
         kind=kind,
+        include_subsidiaries=include_subsidiaries and kind == "account",
         period=parse(period).code,
         company_id=company_id,
         branch_id=branch_id,
