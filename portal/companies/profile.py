@@ -153,10 +153,11 @@ def _parent(company_id: int | None, raw, reasons: dict) -> int | None:
 
 
 def _as_id(raw) -> int | None:
-    try:
-        return int(raw) if raw not in (None, "") else None
-    except (TypeError, ValueError):
+    """A row id from a form value; None for anything that cannot be one (ids are 32-bit)."""
+    text = str(raw).strip() if raw is not None else ""
+    if not (text.isascii() and text.isdigit()) or int(text) >= 2**31:
         return None
+    return int(text)
 
 
 def _placement(actor: User, fields: dict, reasons: dict) -> tuple[int | None, int | None]:

@@ -59,7 +59,7 @@ def company_totals(company_id: int, first: date, last: date) -> tuple[int, int]:
 def totals_by_company(company_ids: list[int], first: date, last: date) -> dict[int, tuple[int, int]]:
     """Net revenue (fen) and segments flown first..last (both included) per company of
     `company_ids`, in one query; companies that did not fly are left out."""
-    if not company_ids:
+    if not company_ids or first > last:
         return {}
     months_from, months_to = whole_months(first, last)
     if months_from >= months_to:

@@ -54,7 +54,7 @@ def test_set_and_clear_a_parent_by_id_or_credit_code(db_session, world):
     assert world.company_a2.parent_id is None
 
 
-@pytest.mark.parametrize("parent", ["999999", "91110000000000000X", "abc"])
+@pytest.mark.parametrize("parent", ["999999", "9" * 17, "9" * 30, "91110000000000000X", "abc"])
 def test_an_unknown_parent_is_refused(db_session, world, parent):
     with pytest.raises(ValidationFailed) as e:
         set_parent(world.manager_a1, world.company_a2, parent)

@@ -95,7 +95,7 @@ def test_offices_and_managers_outside_the_scope_are_refused(db_session, world, a
     assert db_session.scalar(select(Company).where(Company.name_zh == "华夏远航物流有限公司")) is None
 
 
-@pytest.mark.parametrize("bad", ["abc", "999999", "1.5", "-1"])
+@pytest.mark.parametrize("bad", ["abc", "999999", "1.5", "-1", "9" * 17, "9" * 30, "١٢"])
 def test_smuggled_ids_are_refused(db_session, world, bad):
     with pytest.raises(ValidationFailed) as e:
         profile.create_company(world.head_a, fields(office_id=bad, manager_id=bad))
