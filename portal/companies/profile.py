@@ -161,26 +161,24 @@ def _as_id(raw) -> int | None:
 
 
 def _placement(actor: User, fields: dict, reasons: dict) -> tuple[int | None, int | None]:
-    """The office and manager of a new company, within what the actor may use."""
-    raw_office = fields.get("office_id")
+    """The office and manager of a new company, within what the actor may use. A manager's new
+    company is in their office and their own unless they say otherwise; branch heads and admins
+    may leave the manager open."""
+    raw_office, raw_manager = (str(fields.get(name) or "").strip() for name in ("office_id", "manager_id"))
+    if actor.role == "account_manager":
+        raw_office, raw_manager = raw_office or str(actor.office_id), raw_manager or str(actor.id)
     office_id = _as_id(raw_office)
-    if actor.role == "account_manager" and raw_office in (None, ""):
-        office_id = actor.office_id  # a manager's new company is in their office
-    office = db.session.scalar(office_scope(actor).where(SalesOffice.id == office_id)) if office_id else None
+    office = None
+    if office_id is not None:
+        office = db.session.scalar(office_scope(actor).where(SalesOffice.id == office_id))
     if office is None:
         reasons.setdefault("office_id", []).append(_("Choose one of the offices offered."))
-    raw_manager = fields.get("manager_id")
+    if not raw_manager:
+        return office_id, None
     manager_id = _as_id(raw_manager)
-    if actor.role == "account_manager" and raw_manager in (None, ""):
-        manager_id = actor.id  # a manager's new company is their own unless they say otherwise
-    if raw_manager not in (None, "") and manager_id is None:
-        reasons.setdefault("manager_id", []).append(_("Choose one of the managers offered."))
-        return office_id, None
-    if manager_id is None:
-        if actor.role == "account_manager":
-            reasons.setdefault("manager_id", []).append(_("Choose one of the managers offered."))
-        return office_id, None
-    manager = db.session.scalar(manager_scope(actor).where(User.id == manager_id))
+    manager = None
+    if manager_id is not None:
+        manager = db.session.scalar(manager_scope(actor).where(User.id == manager_id))
     if manager is None:
         reasons.setdefault("manager_id", []).append(_("Choose one of the managers offered."))
     elif office is not None and manager.office_id != office.id:

@@ -200,9 +200,36 @@ def test_a_similar_name_asks_for_a_confirmation(db_session, world):
 
 
 def test_the_import_and_the_form_agree_on_duplicates(db_session, world):
-    from portal.imports import companies as company_import
+    """A company created on the form is what a later import finds: the same two rules."""
+    from portal.imports.operations import run_import
+    from tests.imports.files import COMPANY_HEADER, csv_bytes
 
-    assert company_import.normalize_name is profile.normalize_name
+    created = profile.create_company(world.manager_a1, fields(world.office_a))
+    other_code = factories.make_credit_code(770_009)
+
+    def row(name, code):
+        return [name, "", code, "物流", "300", "天津", "", world.office_a.code, ""]
+
+    rows = [
+        COMPANY_HEADER,
+        row("华夏远航物流股份有限公司", other_code),
+        row("新名称物流", created.credit_code),
+    ]
+    outcome = run_import("companies", csv_bytes(rows), "companies.csv")
+    assert outcome.rows_imported == 0 and outcome.rows_existing == 2
+    reasons = [entry["reason"] for entry in outcome.report]
+    assert f"company {created.id} (same name)" in reasons[0]
+    assert f"company {created.id} (same credit code)" in reasons[1]
+    # And the form asks about a name the import would call the same.
+    with pytest.raises(SimilarNames):
+        profile.create_company(
+            world.manager_a1,
+            fields(
+                world.office_a,
+                name_zh="华夏远航物流(集团)有限公司",
+                credit_code=factories.make_credit_code(770_010),
+            ),
+        )
 
 
 def test_edit_checks_as_create_does(db_session, world):
