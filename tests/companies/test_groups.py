@@ -171,3 +171,15 @@ def test_a_queued_review_keeps_the_option(db_session, world):
     assert review.include_subsidiaries is True
     portfolio = generation.queue_review("portfolio", "2026Q3", include_subsidiaries=True)
     assert portfolio.include_subsidiaries is False
+
+
+def test_cli_generates_a_review_with_subsidiaries(app, db_session, flown, tmp_path):
+    w = flown
+    runner = app.test_cli_runner()
+    out = tmp_path / "group.pdf"
+    args = ["reviews", "generate", "--company", str(w.company_a.id), "--period", "2026Q3", "--out", str(out)]
+    result = runner.invoke(args=[*args, "--with-subsidiaries"])
+    assert result.exit_code == 0, result.output
+    assert "集团成员" in pdf_text(out) and w.company_b.name_zh in pdf_text(out)
+    result = runner.invoke(args=["reviews", "generate", "--portfolio", "--with-subsidiaries", *args[4:]])
+    assert result.exit_code == 2 and "--with-subsidiaries goes with --company" in result.output
