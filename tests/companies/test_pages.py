@@ -218,3 +218,28 @@ def test_review_option_for_a_parent(app, client, login, db_session, world, monke
     assert client.post("/reviews/generate", data=data).status_code == 302
     review = db_session.scalars(select(Review)).one()
     assert review.include_subsidiaries is True and review.author_id == world.manager_a1.id
+
+
+@pytest.mark.parametrize(
+    "who, sees", [("manager_a1", True), ("head_a", False), ("admin", True), ("management", True)]
+)
+def test_a_review_with_subsidiaries_is_seen_by_its_author_and_management(
+    client, login, db_session, world, who, sees
+):
+    """It holds figures of the subsidiaries its author sees, which others who see the parent may not."""
+    own = Review(
+        kind="account", company_id=world.company_a.id, period="2026Q3", author_id=world.manager_a1.id
+    )
+    group = Review(
+        kind="account",
+        company_id=world.company_a.id,
+        period="2026Q2",
+        author_id=world.manager_a1.id,
+        include_subsidiaries=True,
+    )
+    db_session.add_all([own, group])
+    db_session.flush()
+    login(getattr(world, who))
+    html = client.get("/reviews/").get_data(as_text=True)
+    assert f'id="review-{own.id}"' in html
+    assert (f'id="review-{group.id}"' in html) is sees
