@@ -162,7 +162,7 @@ def reviews(company_id: int):
         "companies/tab.html",
         company,
         partial="companies/_reviews.html",
-        reviews=dossier.reviews(company.id),
+        reviews=dossier.reviews(company.id, viewer=current_user),
         has_subsidiaries=bool(dossier.subsidiaries(company.id)),
     )
 

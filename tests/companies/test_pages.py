@@ -243,3 +243,5 @@ def test_a_review_with_subsidiaries_is_seen_by_its_author_and_management(
     html = client.get("/reviews/").get_data(as_text=True)
     assert f'id="review-{own.id}"' in html
     assert (f'id="review-{group.id}"' in html) is sees
+    tab = client.get(f"/companies/{world.company_a.id}/reviews").get_data(as_text=True)
+    assert "2026Q3" in tab and ("2026Q2" in tab) is sees
