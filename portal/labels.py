@@ -112,6 +112,7 @@ LABELS = {
         "tier": _l("Tier change"),
         "manager": _l("Manager change"),
         "opportunity": _l("Opportunity"),
+        "status": _l("Status change"),
     },
     "opportunity_kind": {
         "new_account": _l("New account"),

@@ -39,6 +39,11 @@ EXPECTED = {
     "companies.agreements": ("GET", {"anonymous": 302, **STAFF_OK, "booker": 404}),
     "companies.quotas": ("GET", {"anonymous": 302, **STAFF_OK, "booker": 404}),
     "companies.reviews": ("GET", {"anonymous": 302, **STAFF_OK, "booker": 404}),
+    # Admins, branch heads and account managers create companies (in their own scope).
+    "companies.new": ("GET", DOSSIER_CHANGE),
+    "companies.edit": ("GET", DOSSIER_CHANGE),
+    "companies.change_status": ("GET", DOSSIER_CHANGE),
+    "companies.group": ("GET", {"anonymous": 302, **STAFF_OK, "booker": 404}),
     "companies.new_contact": ("GET", DOSSIER_CHANGE),
     "companies.edit_contact": ("GET", DOSSIER_CHANGE),
     "companies.delete_contact": ("GET", DOSSIER_CHANGE),

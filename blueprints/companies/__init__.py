@@ -4,4 +4,12 @@ from flask import Blueprint
 
 bp = Blueprint("companies", __name__)
 
-from blueprints.companies import documents, handover, interactions, people, routes, travel  # noqa: E402,F401
+from blueprints.companies import (  # noqa: E402,F401
+    documents,
+    handover,
+    interactions,
+    manage,
+    people,
+    routes,
+    travel,
+)

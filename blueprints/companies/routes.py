@@ -13,6 +13,7 @@ from portal.auth.policy import STAFF, allow, refuse
 from portal.companies import dossier, operations, queries, timeline
 from portal.companies.access import sees_in_full
 from portal.companies.models import COMPANY_STATUSES, TIERS
+from portal.companies.profile import may_create
 from portal.db import paginate_rows, utcnow
 from portal.extensions import db
 from portal.scoring import explain
@@ -45,6 +46,7 @@ def index():
         status=status,
         tiers=TIERS,
         statuses=COMPANY_STATUSES,
+        can_create=may_create(current_user),
     )
 
 
@@ -162,7 +164,8 @@ def reviews(company_id: int):
         "companies/tab.html",
         company,
         partial="companies/_reviews.html",
-        reviews=dossier.reviews(company.id),
+        reviews=dossier.reviews(company.id, viewer=current_user),
+        has_subsidiaries=bool(dossier.subsidiaries(company.id)),
     )
 
 

@@ -1,7 +1,7 @@
 """Forms of the reviews area (field validation only; permissions are checked by the routes)."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Optional, Regexp
 
 from blueprints.forms import PortalForm
@@ -17,6 +17,7 @@ class GenerateForm(PortalForm):
     # Checked by the route against the branches the user may choose (validate_choice is off so an
     # account review, which has no branch, validates too).
     branch_id = SelectField(_l("Branch"), coerce=str, validate_choice=False, choices=[("", "")])
+    include_subsidiaries = BooleanField(_l("Include the subsidiaries"))
     period = StringField(
         _l("Period"),
         validators=[

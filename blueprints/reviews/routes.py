@@ -99,7 +99,12 @@ def generate():
             refuse("portfolio review not allowed")
     try:
         admission = admit_review(
-            current_user, form.kind.data, form.period.data, company_id=company_id, branch_id=branch_id
+            current_user,
+            form.kind.data,
+            form.period.data,
+            company_id=company_id,
+            branch_id=branch_id,
+            include_subsidiaries=bool(form.include_subsidiaries.data),
         )
     except ReviewsBusy as e:
         db.session.rollback()

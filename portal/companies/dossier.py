@@ -206,17 +206,19 @@ def open_complaints(company_id: int, now: datetime) -> list[OpenComplaint]:
     return [OpenComplaint(i, is_overdue(i, now)) for i in rows]
 
 
-def reviews(company_id: int, limit: int = REVIEWS_SHOWN) -> list:
-    """(Review, author name) of the company's generated account reviews, newest first."""
-    return list(
-        db.session.execute(
-            select(Review, User.name)
-            .outerjoin(User, User.id == Review.author_id)
-            .where(Review.company_id == company_id)
-            .order_by(Review.created_at.desc(), Review.id.desc())
-            .limit(limit)
-        )
+def reviews(company_id: int, limit: int = REVIEWS_SHOWN, *, viewer: User | None = None) -> list:
+    """(Review, author name) of the company's generated account reviews, newest first; with a
+    viewer, only those the viewer may download."""
+    from portal.reviews.access import visible_condition
+
+    stmt = (
+        select(Review, User.name)
+        .outerjoin(User, User.id == Review.author_id)
+        .where(Review.company_id == company_id)
     )
+    if viewer is not None:
+        stmt = stmt.where(visible_condition(viewer))
+    return list(db.session.execute(stmt.order_by(Review.created_at.desc(), Review.id.desc()).limit(limit)))
 
 
 _assigned_by = aliased(User)

@@ -69,7 +69,8 @@ def find_company(value: str) -> Company | None:
     if not value:
         return None
     if value.isdigit() and len(value) < 18:
-        return db.session.get(Company, int(value))
+        # Ids are 32-bit integers: a larger number names no company (PostgreSQL would refuse it).
+        return db.session.get(Company, int(value)) if int(value) < 2**31 else None
     return db.session.scalar(select(Company).where(Company.credit_code == value))
 
 

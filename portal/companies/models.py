@@ -207,6 +207,24 @@ class DocumentVersion(Base):
     document: Mapped[Document] = relationship(back_populates="versions")
 
 
+class CompanyStatusChange(Base):
+    """A move of the company's lifecycle status, with its reason (shown on the timeline)."""
+
+    __tablename__ = "company_status_change"
+    __table_args__ = (sa.Index("ix_company_status_change_company_at", "company_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(sa.ForeignKey("company.id"))
+    # None when the company was created (its first status).
+    from_status: Mapped[str | None] = mapped_column(choice(*COMPANY_STATUSES, name="company_status_from"))
+    to_status: Mapped[str] = mapped_column(choice(*COMPANY_STATUSES, name="company_status_to"))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    actor: Mapped[Optional["User"]] = relationship()
+
+
 class ManagerAssignment(Base):
     """Who served the company when: the history of its account managers."""
 

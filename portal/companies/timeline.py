@@ -1,5 +1,6 @@
-"""A company's timeline: interactions and complaints, agreement status changes, tier changes
-and manager changes, newest first, in four queries merged in Python (no query per entry).
+"""A company's timeline: interactions and complaints, agreement status changes, tier changes,
+manager changes, opportunity stages and the company's own status changes, newest first, one
+query per source merged in Python (no query per entry).
 
 Pages are cut with a cursor: the (time, source, id) of the last entry shown. Each source is
 read up to the cursor and limited, so a page costs the same however long the history is.
@@ -13,15 +14,15 @@ from sqlalchemy.orm import aliased, joinedload
 
 from portal.agreements.models import Agreement, AgreementEvent
 from portal.auth.models import User
-from portal.companies.models import INTERACTION_KINDS, Interaction, ManagerAssignment
+from portal.companies.models import INTERACTION_KINDS, CompanyStatusChange, Interaction, ManagerAssignment
 from portal.db import utcnow
 from portal.extensions import db
 from portal.scoring.models import ScoreSnapshot
 from portal.timeutil import portal_zone
 
-SOURCES = ("interaction", "agreement", "tier", "manager", "opportunity")
+SOURCES = ("interaction", "agreement", "tier", "manager", "opportunity", "status")
 # The filter's values: each interaction kind, and the other sources.
-TYPES = (*INTERACTION_KINDS, "agreement", "tier", "manager", "opportunity")
+TYPES = (*INTERACTION_KINDS, "agreement", "tier", "manager", "opportunity", "status")
 DEFAULT_LIMIT = 20
 
 
@@ -231,6 +232,31 @@ def _opportunity_changes(company_id: int, until: datetime | None, limit: int) ->
     ]
 
 
+def _status_changes(company_id: int, until: datetime | None, limit: int) -> list:
+    stmt = (
+        select(CompanyStatusChange)
+        .where(CompanyStatusChange.company_id == company_id)
+        .options(joinedload(CompanyStatusChange.actor))
+        .order_by(CompanyStatusChange.at.desc(), CompanyStatusChange.id.desc())
+        .limit(limit)
+    )
+    if until is not None:
+        stmt = stmt.where(CompanyStatusChange.at <= until)
+    return [
+        Entry(
+            at=change.at,
+            source="status",
+            id=change.id,
+            kind="status",
+            actor=change.actor,
+            from_status=change.from_status,
+            to_status=change.to_status,
+            note=change.reason or None,
+        )
+        for change in db.session.scalars(stmt)
+    ]
+
+
 def is_overdue(interaction: Interaction, now: datetime) -> bool:
     """An unresolved complaint past its due date."""
     return (
@@ -265,6 +291,8 @@ def timeline(
         entries += _manager_changes(company_id, until, fetch)
     if type in ("", "opportunity"):
         entries += _opportunity_changes(company_id, until, fetch)
+    if type in ("", "status"):
+        entries += _status_changes(company_id, until, fetch)
     if cursor is not None:
         entries = [e for e in entries if e.key < cursor]
     entries.sort(key=lambda e: e.key, reverse=True)

@@ -2,13 +2,13 @@
 file and against the database: a duplicate is reported, never inserted twice."""
 
 import re
-import unicodedata
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal.auth.models import STAFF_ROLES, User
-from portal.companies import credit_code
+from portal.companies import credit_code, profile
+from portal.companies.duplicates import code_index, name_index, normalize_name
 from portal.companies.models import HEADCOUNT_BANDS, INDUSTRIES, Company
 from portal.extensions import db
 from portal.imports.reading import BadValue, UnreadableRow, normalize_header, open_sheet, text
@@ -37,27 +37,6 @@ INDUSTRY_WORDS = {
     "传媒": "media", "媒体": "media", "物流": "logistics", "零售": "retail", "咨询": "consulting",
     "汽车": "automotive",
 }  # fmt: skip
-
-# Legal-form suffixes that do not tell companies apart, longest first; "(集团)" loses its
-# brackets with the punctuation before these are stripped.
-NAME_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "集团公司", "总公司", "公司", "集团")
-
-
-def normalize_name(name: str) -> str:
-    """A company name made comparable: full-width to half-width (NFKC), lower case, spaces and
-    punctuation removed, and legal-form suffixes (有限公司, 有限责任公司, 股份有限公司, (集团), ...)
-    stripped from the end, repeatedly, so "京华能源（集团）有限公司" equals "京华能源集团股份有限公司"."""
-    value = unicodedata.normalize("NFKC", name or "").lower()
-    value = "".join(c for c in value if not (c.isspace() or unicodedata.category(c)[0] in "PS"))
-    stripped = True
-    while stripped:
-        stripped = False
-        for suffix in NAME_SUFFIXES:
-            if value.endswith(suffix) and len(value) > len(suffix):
-                value = value[: -len(suffix)]
-                stripped = True
-                break
-    return value
 
 
 def _industry(raw) -> str:
@@ -97,10 +76,8 @@ def import_rows(data: bytes, filename: str, outcome, batch, progress) -> None:
     """Validate, de-duplicate and insert the companies of a file into the session's transaction."""
     sheet = open_sheet(data, filename, HEADER_ALIASES, REQUIRED)
     session = db.session
-    existing_codes = dict(session.execute(select(Company.credit_code, Company.id)).all())
-    existing_names: dict[str, int] = {}
-    for company_id, name in session.execute(select(Company.id, Company.name_zh).order_by(Company.id)):
-        existing_names.setdefault(normalize_name(name), company_id)
+    existing_codes = code_index()
+    existing_names = name_index()
     offices = {
         code.upper(): office_id
         for code, office_id in session.execute(select(SalesOffice.code, SalesOffice.id))
@@ -193,20 +170,22 @@ def import_rows(data: bytes, filename: str, outcome, batch, progress) -> None:
             for field, reason, value in errors:
                 outcome.reject(line, label.get(field, field), reason, "" if value is None else value)
             continue
-        session.add(
-            Company(
-                name_zh=values["name_zh"],
-                name_en=values["name_en"],
-                credit_code=values["credit_code"],
-                industry=values["industry"],
-                headcount_band=values["headcount"],
-                city=values["city"],
-                address=values["address"],
-                office_id=values["office_code"],
-                manager_id=values.get("manager_email"),
-                status="prospect",
-            )
+        company = Company(status="prospect")
+        profile.set_profile(
+            company,
+            {
+                "name_zh": values["name_zh"],
+                "name_en": values["name_en"],
+                "credit_code": values["credit_code"],
+                "industry": values["industry"],
+                "headcount_band": values["headcount"],
+                "city": values["city"],
+                "address": values["address"],
+                "office_id": values["office_code"],
+                "manager_id": values.get("manager_email"),
+            },
         )
+        session.add(company)
         imported += 1
         if imported % 500 == 0:
             session.flush()

@@ -1,5 +1,7 @@
 """Who sees which reviews (DESIGN §5): account reviews of companies seen in full; portfolio
-reviews: management and admin all, a branch head its branch's; account managers none."""
+reviews: management and admin all, a branch head its branch's; account managers none. An
+account review with subsidiaries holds figures of companies its author saw in full, which
+others who see the parent may not: only its author, management and admins see it."""
 
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
@@ -22,8 +24,13 @@ def visible_condition(user: User) -> ColumnElement[bool]:
     if user.role not in ("admin", "management", "branch_head", "account_manager"):
         return false()
     seen = select(Company.id).where(full_view_condition(user))
+    own_group_reviews = (
+        true()
+        if user.role in ("admin", "management")
+        else or_(~Review.include_subsidiaries, Review.author_id == user.id)
+    )
     return or_(
-        and_(Review.kind == "account", Review.company_id.in_(seen)),
+        and_(Review.kind == "account", Review.company_id.in_(seen), own_group_reviews),
         and_(Review.kind == "portfolio", _portfolio_condition(user)),
     )
 

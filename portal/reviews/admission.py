@@ -46,9 +46,18 @@ class Admission:
     joined: bool
 
 
-def in_flight_key(kind: str, period_code: str, company_id: int | None, branch_id: int | None) -> str:
-    """What makes two requests the same review: kind, subject and period."""
-    return f"{kind}:{company_id or '-'}:{branch_id or '-'}:{period_code}"
+def in_flight_key(
+    kind: str,
+    period_code: str,
+    company_id: int | None,
+    branch_id: int | None,
+    *,
+    subsidiaries_for: int | None = None,
+) -> str:
+    """What makes two requests the same review: kind, subject and period; a review with the
+    subsidiaries is its author's own (only they, management and admins may read it)."""
+    key = f"{kind}:{company_id or '-'}:{branch_id or '-'}:{period_code}"
+    return key if subsidiaries_for is None else f"{key}:subs:{subsidiaries_for}"
 
 
 def _serialise() -> None:
@@ -62,14 +71,23 @@ def _count(*conditions) -> int:
 
 
 def admit_review(
-    user: User, kind: str, period: str, *, company_id: int | None = None, branch_id: int | None = None
+    user: User,
+    kind: str,
+    period: str,
+    *,
+    company_id: int | None = None,
+    branch_id: int | None = None,
+    include_subsidiaries: bool = False,
 ) -> Admission:
     """Join, refuse (ReviewsBusy) or queue a user's request for a review; flushes, the caller
     commits (which starts nothing: see `claim`)."""
     from portal.reviews.generation import queue_review
 
     period_code = parse(period).code
-    key = in_flight_key(kind, period_code, company_id, branch_id)
+    include_subsidiaries = include_subsidiaries and kind == "account"
+    key = in_flight_key(
+        kind, period_code, company_id, branch_id, subsidiaries_for=user.id if include_subsidiaries else None
+    )
     _serialise()
     fail_abandoned()
     existing = db.session.scalar(select(Review.id).where(Review.in_flight_key == key))
@@ -88,7 +106,14 @@ def admit_review(
         raise ReviewsBusy(
             _("Too many reviews are being generated right now. Please try again in a few minutes.")
         )
-    review = queue_review(kind, period_code, company_id=company_id, branch_id=branch_id, author_id=user.id)
+    review = queue_review(
+        kind,
+        period_code,
+        company_id=company_id,
+        branch_id=branch_id,
+        author_id=user.id,
+        include_subsidiaries=include_subsidiaries,
+    )
     return Admission(review.id, joined=False)
 
 

@@ -1,4 +1,5 @@
-"""`flask --app wsgi reviews generate (--company ID | --portfolio [--branch ID]) --period P --out PATH`."""
+"""`flask --app wsgi reviews generate (--company ID [--with-subsidiaries] | --portfolio [--branch ID])
+--period P --out PATH`."""
 
 import click
 from flask import Flask
@@ -22,11 +23,17 @@ def register(app: Flask) -> None:
 
     @reviews.command("generate")
     @click.option("--company", "company_id", type=int, help="An account review of this company.")
+    @click.option(
+        "--with-subsidiaries",
+        "include_subsidiaries",
+        is_flag=True,
+        help="With --company: add its subsidiaries.",
+    )
     @click.option("--portfolio", is_flag=True, help="A portfolio review (all companies, or --branch).")
     @click.option("--branch", "branch_id", type=int, help="With --portfolio: one branch only.")
     @click.option("--period", required=True, callback=_period, help="YYYYQn (e.g. 2026Q3) or YYYY.")
     @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, writable=True))
-    def generate(company_id, portfolio, branch_id, period, out_path):
+    def generate(company_id, include_subsidiaries, portfolio, branch_id, period, out_path):
         """Render one review PDF to a file (not listed in the portal)."""
         from portal.companies.models import Company
         from portal.extensions import db
@@ -38,12 +45,20 @@ def register(app: Flask) -> None:
             raise click.UsageError("give exactly one of --company ID or --portfolio")
         if branch_id is not None and not portfolio:
             raise click.UsageError("--branch goes with --portfolio")
+        if include_subsidiaries and portfolio:
+            raise click.UsageError("--with-subsidiaries goes with --company")
         if company_id is not None and db.session.get(Company, company_id) is None:
             raise click.BadParameter(f"no company {company_id}", param_hint="--company")
         if branch_id is not None and db.session.get(Branch, branch_id) is None:
             raise click.BadParameter(f"no branch {branch_id}", param_hint="--branch")
         kind = "portfolio" if portfolio else "account"
-        context = generation.review_context(kind, period, company_id=company_id, branch_id=branch_id)
+        context = generation.review_context(
+            kind,
+            period,
+            company_id=company_id,
+            branch_id=branch_id,
+            include_subsidiaries=include_subsidiaries,
+        )
         db.session.commit()  # no transaction stays open during the render
         try:
             result = generation.render_context(context, out_path)

@@ -14,6 +14,8 @@ from portal import charts
 from portal.agreements import attainment
 from portal.agreements.models import Agreement
 from portal.auth.models import User
+from portal.companies import groups
+from portal.companies.access import full_view_condition
 from portal.companies.models import Company, Interaction
 from portal.extensions import db
 from portal.org.models import Branch, SalesOffice
@@ -24,6 +26,7 @@ from portal.reviews.periods import Period
 from portal.scoring.engine import PREMIUM_CABINS
 from portal.scoring.models import ScoreSnapshot
 from portal.segments.models import Segment
+from portal.segments.totals import totals_by_company
 
 ONE = Decimal("0.1")
 TOP_ROUTES = 10
@@ -33,6 +36,7 @@ TIERS = ("platinum", "gold", "silver", "standard")
 CABIN_NAMES = {"F": "头等舱", "C": "公务舱", "W": "超级经济舱", "Y": "经济舱"}
 TIER_NAMES = {"platinum": "白金", "gold": "金", "silver": "银", "standard": "普通"}
 STATUS_NAMES = {"active": "活跃", "declining": "下滑", "sleeping": "休眠"}
+LIFECYCLE_NAMES = {"prospect": "潜在客户", "active": "正常", "suspended": "暂停", "closed": "已关闭"}
 
 
 def _pct(part, whole) -> Decimal | None:
@@ -302,8 +306,45 @@ def _revisits(company_id: int, period: Period, as_of: date) -> dict:
     }
 
 
-def account_data(company_id: int, period: Period, *, today: date) -> dict:
-    """Everything an account review prints, as plain data (charts as trusted SVG markup)."""
+def _subsidiaries(company_id: int, period: Period, as_of: date, author_id: int | None) -> dict:
+    """The parent's subsidiaries (those its author sees in full) with their revenue and segments
+    in the period, and the group's totals with the parent."""
+    levels = dict(groups.member_ids(company_id)[1:])
+    stmt = select(Company).where(Company.id.in_(levels))
+    author = db.session.get(User, author_id) if author_id is not None else None
+    if author is not None:
+        stmt = stmt.where(full_view_condition(author))
+    companies = db.session.scalars(stmt).all()
+    last = min(as_of, period.end)
+    totals = totals_by_company([company_id, *(c.id for c in companies)], period.start, last)
+    members = [
+        {
+            "name_zh": c.name_zh,
+            "level": levels[c.id],
+            "tier": TIER_NAMES.get(c.tier, "–") if c.tier else "–",
+            "status": LIFECYCLE_NAMES.get(c.status, c.status),
+            "revenue_fen": totals.get(c.id, (0, 0))[0],
+            "segments": totals.get(c.id, (0, 0))[1],
+        }
+        for c in sorted(companies, key=lambda c: (levels[c.id], c.name_zh, c.id))
+    ]
+    return {
+        "members": members,
+        "revenue_fen": sum(revenue for revenue, _ in totals.values()),
+        "segments": sum(segments for _, segments in totals.values()),
+    }
+
+
+def account_data(
+    company_id: int,
+    period: Period,
+    *,
+    today: date,
+    include_subsidiaries: bool = False,
+    author_id: int | None = None,
+) -> dict:
+    """Everything an account review prints, as plain data (charts as trusted SVG markup); with
+    `include_subsidiaries`, a section on the subsidiaries its author (if any) sees in full."""
     company = db.session.get(Company, company_id)
     if company is None:
         raise LookupError(f"no company {company_id}")
@@ -352,6 +393,7 @@ def account_data(company_id: int, period: Period, *, today: date) -> dict:
         "quotas": _quotas(company_id, period),
         "complaints": _complaints(company_id, period, datetime.combine(as_of, time())),
         "revisits": _revisits(company_id, period, as_of),
+        "subsidiaries": _subsidiaries(company_id, period, as_of, author_id) if include_subsidiaries else None,
     }
     data["recommendations"] = recommendations.recommend(data)
     data["charts"] = account_charts(data)

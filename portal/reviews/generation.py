@@ -44,11 +44,15 @@ def review_context(
     company_id: int | None = None,
     branch_id: int | None = None,
     today: date | None = None,
+    include_subsidiaries: bool = False,
+    author_id: int | None = None,
 ) -> dict:
     """The plain data a review prints (reads only)."""
     today = today or local_today()
     if kind == "account":
-        return review_data.account_data(company_id, period, today=today)
+        return review_data.account_data(
+            company_id, period, today=today, include_subsidiaries=include_subsidiaries, author_id=author_id
+        )
     return review_data.portfolio_data(period, branch_id=branch_id, today=today)
 
 
@@ -86,6 +90,8 @@ def render_review(review_id: int, *, today: date | None = None) -> bool:
             company_id=review.company_id,
             branch_id=review.branch_id,
             today=today,
+            include_subsidiaries=review.include_subsidiaries,
+            author_id=review.author_id,
         )
         db.session.commit()  # ends the read transaction before the render
         _set(review_id, progress=50)
@@ -155,19 +161,24 @@ def queue_review(
     company_id: int | None = None,
     branch_id: int | None = None,
     author_id: int | None = None,
+    include_subsidiaries: bool = False,
 ) -> Review:
     """Add a queued review row (flushes; the caller commits). Requests by people go through
     portal/reviews/admission.py, which joins or refuses them first."""
     code = parse(period).code
+    include_subsidiaries = include_subsidiaries and kind == "account"
     review = Review(
         kind=kind,
         period=code,
+        include_subsidiaries=include_subsidiaries,
         company_id=company_id,
         branch_id=branch_id,
         author_id=author_id,
         status="queued",
         progress=0,
-        in_flight_key=in_flight_key(kind, code, company_id, branch_id),
+        in_flight_key=in_flight_key(
+            kind, code, company_id, branch_id, subsidiaries_for=author_id if include_subsidiaries else None
+        ),
     )
     db.session.add(review)
     db.session.flush()

@@ -27,6 +27,8 @@ class Review(Base):
     company_id: Mapped[int | None] = mapped_column(sa.ForeignKey("company.id"))
     branch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("branch.id"))
     period: Mapped[str] = mapped_column(sa.String(7))  # 2026Q3 or 2026
+    # An account review of a parent company can add a section on its subsidiaries.
+    include_subsidiaries: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     status: Mapped[str] = mapped_column(
         choice("queued", "running", "done", "failed", name="review_status"), default="queued"
     )

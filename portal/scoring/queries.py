@@ -134,7 +134,8 @@ def filter_options(user: User) -> FilterOptions:
 
 
 def _filtered(stmt: Select, user: User, filters: RankingFilters, snapshot) -> Select:
-    stmt = stmt.where(full_view_condition(user))
+    # A closed company keeps its snapshots (its dossier shows them) but leaves the rankings.
+    stmt = stmt.where(full_view_condition(user), Company.status != "closed")
     if filters.q.strip():
         stmt = stmt.where(search_condition(filters.q))
     if filters.branch:

@@ -54,3 +54,46 @@ def company_totals(company_id: int, first: date, last: date) -> tuple[int, int]:
         },
     ).one()
     return int(revenue), int(segments)
+
+
+def totals_by_company(company_ids: list[int], first: date, last: date) -> dict[int, tuple[int, int]]:
+    """Net revenue (fen) and segments flown first..last (both included) per company of
+    `company_ids`, in one query; companies that did not fly are left out."""
+    if not company_ids or first > last:
+        return {}
+    months_from, months_to = whole_months(first, last)
+    if months_from >= months_to:
+        parts = [(first, last)]
+        months_from = months_to = first
+    else:
+        parts = [(first, months_from - timedelta(days=1)), (months_to, last)]
+    selects = [
+        select(
+            Segment.company_id.label("company_id"),
+            func.sum(Segment.net_revenue_fen).label("revenue"),
+            func.count().label("segments"),
+        )
+        .where(Segment.company_id.in_(company_ids), Segment.flight_date >= start, Segment.flight_date <= end)
+        .group_by(Segment.company_id)
+        for start, end in parts
+        if start <= end
+    ]
+    if months_from < months_to:
+        selects.append(
+            select(
+                SegmentMonth.company_id.label("company_id"),
+                SegmentMonth.revenue_fen.label("revenue"),
+                SegmentMonth.segments.label("segments"),
+            ).where(
+                SegmentMonth.company_id.in_(company_ids),
+                SegmentMonth.month >= months_from,
+                SegmentMonth.month < months_to,
+            )
+        )
+    summed = union_all(*selects).subquery()
+    rows = db.session.execute(
+        select(summed.c.company_id, func.sum(summed.c.revenue), func.sum(summed.c.segments)).group_by(
+            summed.c.company_id
+        )
+    )
+    return {company_id: (int(revenue or 0), int(segments or 0)) for company_id, revenue, segments in rows}

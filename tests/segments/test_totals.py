@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from portal.segments.models import Segment
-from portal.segments.totals import company_totals
+from portal.segments.totals import company_totals, totals_by_company
 from tests.segments.reference import edge_world
 
 RANGES = [
@@ -46,3 +46,16 @@ def test_company_totals_equal_the_segments_for_any_range(db_session):
                 first,
                 last,
             )
+
+
+def test_totals_by_company_equal_the_segments_for_any_range(db_session):
+    """The grouped totals (a group's members) read the same as the segments, in one query."""
+    w = edge_world(db_session)
+    ids = [w.company_a.id, w.company_a2.id, w.company_b.id]
+    for first, last in RANGES:
+        expected = {i: _raw(db_session, i, first, last) for i in ids}
+        assert totals_by_company(ids, first, last) == {i: t for i, t in expected.items() if t[1]}, (
+            first,
+            last,
+        )
+    assert totals_by_company([], RANGES[0][0], RANGES[0][1]) == {}
