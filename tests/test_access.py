@@ -493,6 +493,6 @@ def test_manager_sees_other_portfolio_by_name_only(client, world):
     assert world.company_a.name_zh in html
     assert world.company_a.credit_code not in html
     assert world.contact_a.name not in html
-    listing = client.get("/companies/").get_data(as_text=True)
+    listing = client.get("/companies/?all=1").get_data(as_text=True)
     assert world.company_a.name_zh in listing
     assert world.company_a.credit_code not in listing

@@ -9,7 +9,7 @@ from blueprints.companies.common import load_company
 from blueprints.companies.tabs import render_tab
 from portal.auth.policy import STAFF, allow, refuse
 from portal.companies import dossier, operations, queries, timeline
-from portal.companies.access import sees_in_full
+from portal.companies.access import has_portfolio, sees_in_full
 from portal.companies.models import COMPANY_STATUSES, TIERS
 from portal.db import paginate_rows, utcnow
 from portal.extensions import db
@@ -28,10 +28,13 @@ def index():
     status = request.args.get("status", "", type=str)
     tier = tier if tier in TIERS else ""
     status = status if status in COMPANY_STATUSES else ""
+    # An account manager's list opens on their own portfolio; ?all=1 shows every company.
+    switch = has_portfolio(current_user)
+    portfolio = switch and request.args.get("all", "", type=str) != "1"
     page = paginate_rows(
         db.session,
-        queries.company_list(current_user, q=q, sort=sort, tier=tier, status=status),
-        queries.company_count(current_user, q=q, tier=tier, status=status),
+        queries.company_list(current_user, q=q, sort=sort, tier=tier, status=status, portfolio=portfolio),
+        queries.company_count(current_user, q=q, tier=tier, status=status, portfolio=portfolio),
         per_page=current_app.config["PAGE_SIZE"],
     )
     return render_template(
@@ -43,6 +46,8 @@ def index():
         status=status,
         tiers=TIERS,
         statuses=COMPANY_STATUSES,
+        portfolio_switch=switch,
+        portfolio=portfolio,
     )
 
 
