@@ -208,6 +208,7 @@ EXPECTED = {
             "selfservice.travellers",
             "selfservice.new_traveller",
             "selfservice.edit_traveller",
+            "selfservice.remove_traveller",
             "selfservice.history",
             "selfservice.statement_page",
             "selfservice.statement_csv",
