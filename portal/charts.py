@@ -71,9 +71,10 @@ def _x_axis(labels: Sequence[str], kw: dict) -> dict:
 
 def bar_chart(labels: Sequence[str], series: dict[str, Sequence[float]], *, horizontal=False, **kw) -> str:
     """A bar chart's SVG markup: one bar group per label, one colour per series."""
-    axis = {} if horizontal else _x_axis(labels, kw)
+    # The caller's own axis settings, if any, win over the defaults.
+    settings = kw if horizontal else _x_axis(labels, kw) | kw
     chart = (pygal.HorizontalBar if horizontal else pygal.Bar)(
-        **_config(show_legend=len(series) > 1, **axis, **kw)
+        **_config(show_legend=len(series) > 1, **settings)
     )
     chart.x_labels = list(labels)
     for name, values in series.items():
@@ -83,9 +84,8 @@ def bar_chart(labels: Sequence[str], series: dict[str, Sequence[float]], *, hori
 
 def line_chart(labels: Sequence[str], series: dict[str, Sequence[float | None]], **kw) -> str:
     """A line chart's SVG markup over the labels (e.g. months)."""
-    chart = pygal.Line(
-        **_config(show_legend=len(series) > 1, x_label_rotation=0, **_x_axis(labels, kw), **kw)
-    )
+    settings = {"x_label_rotation": 0} | _x_axis(labels, kw) | kw  # the caller's settings win
+    chart = pygal.Line(**_config(show_legend=len(series) > 1, **settings))
     chart.x_labels = list(labels)
     for name, values in series.items():
         chart.add(name, list(values))

@@ -27,3 +27,8 @@ def test_month_labels_are_never_cut(draw, months):
 def test_a_narrow_chart_thins_its_labels_instead_of_cutting_them():
     shown = _x_labels(charts.bar_chart(MONTHS, {"a": [1] * 24}, width=360))
     assert 1 < len(shown) < len(MONTHS) and all(label in MONTHS for label in shown)
+
+
+def test_a_callers_own_axis_settings_win():
+    svg = charts.line_chart(MONTHS[:10], {"a": [1] * 10}, truncate_label=-1, x_labels_major_every=5)
+    assert _x_labels(svg)[:2] == ["2025-01", "2025-06"]
