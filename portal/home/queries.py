@@ -4,13 +4,15 @@ notifications, each a few rows that link to the work. A branch head sees the sam
 branch (admins and management for every company).
 
 One statement per section, each limited (LIMIT + 1 tells whether there are more), so the page
-costs the same bounded number of queries whatever the portfolio's size.
+costs the same bounded number of queries whatever the portfolio's size; the statements are
+built once per role with bound parameters.
 """
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import ColumnElement, and_, case, select
+from sqlalchemy import ColumnElement, Date, DateTime, Select, and_, bindparam, case, select
 from sqlalchemy.orm import aliased
 
 from portal.agreements.models import Agreement
@@ -65,7 +67,7 @@ _EFFECTIVE_DUE = case(
 _assignee = aliased(User)
 
 
-def _reminder_scope(user: User) -> ColumnElement[bool]:
+def _reminder_scope(user) -> ColumnElement[bool]:
     # A manager's revisits are those assigned to them; a branch head's, every revisit of the
     # branch's companies (whoever has it).
     if has_portfolio(user):
@@ -73,27 +75,31 @@ def _reminder_scope(user: User) -> ColumnElement[bool]:
     return full_view_condition(user)
 
 
-def _limited(day: Day, name: str, stmt, limit: int = LIMIT) -> None:
-    rows = db.session.execute(stmt.limit(limit + 1)).all()
-    if len(rows) > limit:
-        day.more.add(name)
-    setattr(day, name, rows[:limit])
+@dataclass(frozen=True)
+class _BoundUser:
+    """A user of a role whose id and branch are bound parameters: the access conditions
+    built from it (the same functions the other pages use) serve every user of the role."""
+
+    role: str
+    id = bindparam("user_id")
+    branch_id = bindparam("branch_id")
 
 
-def day_for(user: User, *, today: date, now: datetime) -> Day:
-    """The user's day (six statements). `today` is the local date, `now` naive UTC."""
-    day = Day()
+@cache
+def _statements(role: str) -> dict[str, Select]:
+    """The six sections' statements for a role, built once: putting them together costs more
+    than running them (they run with the user's id, branch, today and now)."""
+    user = _BoundUser(role)
     scope = full_view_condition(user)
-    due = _EFFECTIVE_DUE.label("due")
-    _limited(
-        day,
-        "revisits",
-        select(
+    today, now = bindparam("today", type_=Date), bindparam("now", type_=DateTime)
+    horizon = bindparam("horizon", type_=Date)
+    statements = {
+        "revisits": select(
             Reminder.id,
             Reminder.kind,
             Reminder.title,
             Reminder.assignee_id,
-            due,
+            _EFFECTIVE_DUE.label("due"),
             Company.id.label("company_id"),
             Company.name_zh,
             _assignee.name.label("assignee_name"),
@@ -107,11 +113,7 @@ def day_for(user: User, *, today: date, now: datetime) -> Day:
             _EFFECTIVE_DUE <= today,
         )
         .order_by(_EFFECTIVE_DUE, Reminder.id),
-    )
-    _limited(
-        day,
-        "complaints",
-        select(
+        "complaints": select(
             Interaction.id,
             Interaction.summary,
             Interaction.due_at,
@@ -122,11 +124,7 @@ def day_for(user: User, *, today: date, now: datetime) -> Day:
         .join(Company, Company.id == Interaction.company_id)
         .where(scope, OPEN_COMPLAINT, Interaction.due_at < now)
         .order_by(Interaction.due_at, Interaction.id),
-    )
-    _limited(
-        day,
-        "waitlisted",
-        select(
+        "waitlisted": select(
             PriorityRequest.id,
             PriorityRequest.quota_id,
             PriorityRequest.flight_number,
@@ -142,11 +140,7 @@ def day_for(user: User, *, today: date, now: datetime) -> Day:
         .join(Traveller, Traveller.id == PriorityRequest.traveller_id)
         .where(scope, PriorityRequest.status == "waitlisted", PriorityRequest.departure_at > now)
         .order_by(PriorityRequest.departure_at, PriorityRequest.id),
-    )
-    _limited(
-        day,
-        "pipeline",
-        select(
+        "pipeline": select(
             Opportunity.id,
             Opportunity.title,
             Opportunity.stage,
@@ -156,17 +150,9 @@ def day_for(user: User, *, today: date, now: datetime) -> Day:
             Company.name_zh,
         )
         .join(Company, Company.id == Opportunity.company_id)
-        .where(
-            pipeline_visible(user),
-            Opportunity.stage.in_(OPEN_STAGES),
-            Opportunity.next_step_on <= today,
-        )
+        .where(pipeline_visible(user), Opportunity.stage.in_(OPEN_STAGES), Opportunity.next_step_on <= today)
         .order_by(Opportunity.next_step_on, Opportunity.id),
-    )
-    _limited(
-        day,
-        "agreements",
-        select(
+        "agreements": select(
             Agreement.id,
             Agreement.number,
             Agreement.valid_to,
@@ -175,17 +161,10 @@ def day_for(user: User, *, today: date, now: datetime) -> Day:
         )
         .join(Company, Company.id == Agreement.company_id)
         .where(
-            scope,
-            Agreement.status == "active",
-            Agreement.valid_to >= today,
-            Agreement.valid_to <= today + timedelta(days=EXPIRING_DAYS),
+            scope, Agreement.status == "active", Agreement.valid_to >= today, Agreement.valid_to <= horizon
         )
         .order_by(Agreement.valid_to, Agreement.id),
-    )
-    _limited(
-        day,
-        "notifications",
-        select(
+        "notifications": select(
             Notification.id,
             Notification.kind,
             Notification.message,
@@ -195,6 +174,28 @@ def day_for(user: User, *, today: date, now: datetime) -> Day:
         )
         .where(Notification.user_id == user.id)
         .order_by(Notification.created_at.desc(), Notification.id.desc()),
-        limit=NOTIFICATIONS,
-    )
+    }
+    # LIMIT + 1 rows tell whether a section has more than it shows.
+    return {name: stmt.limit(_limit(name) + 1) for name, stmt in statements.items()}
+
+
+def _limit(name: str) -> int:
+    return NOTIFICATIONS if name == "notifications" else LIMIT
+
+
+def day_for(user: User, *, today: date, now: datetime) -> Day:
+    """The user's day (six statements). `today` is the local date, `now` naive UTC."""
+    params = {
+        "user_id": user.id,
+        "branch_id": user.branch_id if user.role == "branch_head" else None,
+        "today": today,
+        "now": now,
+        "horizon": today + timedelta(days=EXPIRING_DAYS),
+    }
+    day = Day()
+    for name, stmt in _statements(user.role).items():
+        rows = db.session.execute(stmt, params).all()
+        if len(rows) > _limit(name):
+            day.more.add(name)
+        setattr(day, name, rows[: _limit(name)])
     return day
