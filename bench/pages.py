@@ -1,4 +1,5 @@
-"""Page speed: /companies/, /companies/<id> and /self/ under gunicorn against a baseline.
+"""Page speed: /companies/ (portfolio and all), /home, /companies/<id> and /self/ under
+gunicorn against a baseline.
 
 Builds (or reuses) a seeded database, serves the app with gunicorn (2 workers) on a free port
 of 127.0.0.1, signs each client in through the real form, and loads every page with
@@ -472,7 +473,10 @@ def run(args) -> bool:
         dossier = f"/companies/{sizes['company_id']}"
         baseline = Target("baseline (memory, no db)", BASELINE_PATH, b'data-testid="company-table"', None)
         targets = [
+            # A manager's list opens on their portfolio; ?all=1 is every company (the larger list).
             Target("/companies/", "/companies/", b'data-testid="company-table"', MANAGER),
+            Target("/companies/?all=1", "/companies/?all=1", b'data-testid="company-table"', MANAGER),
+            Target("/home", "/home", b'data-testid="home-revisits"', MANAGER),
             # The marker is on the full dossier only, not on the name-only page of others' companies.
             Target(dossier, dossier, b'data-testid="agreement-summary"', MANAGER),
             Target("/self/", "/self/", b'data-testid="self-company"', BOOKER),

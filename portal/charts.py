@@ -50,9 +50,32 @@ def _config(**kw) -> dict:
     return base
 
 
+# About how wide a character of an axis label is at the style's 12 px, and the gap between labels.
+LABEL_CHAR_PX = 7.5
+LABEL_GAP_PX = 10
+
+
+def _x_axis(labels: Sequence[str], kw: dict) -> dict:
+    """Axis settings that show x labels whole: pygal would otherwise cut every label that
+    does not fit its slot ("2026-03" became "2…" on a two-year monthly chart); when they do
+    not all fit, every k-th label is shown (whole) instead."""
+    settings: dict = {"truncate_label": -1}
+    if labels:
+        width = kw.get("width", 640) - 80  # the plot, without the y axis and margins
+        label_px = max(len(str(label)) for label in labels) * LABEL_CHAR_PX + LABEL_GAP_PX
+        fitting = max(1, int(width // label_px))
+        if len(labels) > fitting:
+            settings |= {"x_labels_major_every": -(-len(labels) // fitting), "show_minor_x_labels": False}
+    return settings
+
+
 def bar_chart(labels: Sequence[str], series: dict[str, Sequence[float]], *, horizontal=False, **kw) -> str:
     """A bar chart's SVG markup: one bar group per label, one colour per series."""
-    chart = (pygal.HorizontalBar if horizontal else pygal.Bar)(**_config(show_legend=len(series) > 1, **kw))
+    # The caller's own axis settings, if any, win over the defaults.
+    settings = kw if horizontal else _x_axis(labels, kw) | kw
+    chart = (pygal.HorizontalBar if horizontal else pygal.Bar)(
+        **_config(show_legend=len(series) > 1, **settings)
+    )
     chart.x_labels = list(labels)
     for name, values in series.items():
         chart.add(name, list(values))
@@ -61,7 +84,8 @@ def bar_chart(labels: Sequence[str], series: dict[str, Sequence[float]], *, hori
 
 def line_chart(labels: Sequence[str], series: dict[str, Sequence[float | None]], **kw) -> str:
     """A line chart's SVG markup over the labels (e.g. months)."""
-    chart = pygal.Line(**_config(show_legend=len(series) > 1, x_label_rotation=0, **kw))
+    settings = {"x_label_rotation": 0} | _x_axis(labels, kw) | kw  # the caller's settings win
+    chart = pygal.Line(**_config(show_legend=len(series) > 1, **settings))
     chart.x_labels = list(labels)
     for name, values in series.items():
         chart.add(name, list(values))

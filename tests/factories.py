@@ -266,3 +266,20 @@ def opportunity(session, company_obj: Company, owner: User, **kw):
     session.add(obj)
     session.flush()
     return obj
+
+
+def reminder(session, company_obj: Company, assignee: User, due_on: date, **kw):
+    """A pending revisit of the company assigned to `assignee`, due on `due_on`."""
+    from portal.reminders.models import Reminder
+
+    obj = Reminder(
+        company_id=company_obj.id,
+        assignee_id=assignee.id,
+        kind=kw.pop("kind", "revisit"),
+        title=kw.pop("title", "定期回访"),
+        due_on=due_on,
+        **kw,
+    )
+    session.add(obj)
+    session.flush()
+    return obj

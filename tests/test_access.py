@@ -25,6 +25,7 @@ ADMIN_ONLY_DENIED = {"management": 403, "branch_head": 403, "account_manager": 4
 EXPECTED = {
     "main.index": ("GET", dict.fromkeys(ROLES, 302)),
     "main.health": ("GET", dict.fromkeys(ROLES, 200)),
+    "main.home": ("GET", {"anonymous": 302, **STAFF_OK, "booker": 404}),
     "main.set_language": ("GET", dict.fromkeys(ROLES, 302)),
     "auth.login": ("GET", {"anonymous": 200} | dict.fromkeys(ROLES[1:], 302)),
     "auth.logout": ("GET", {"anonymous": 302} | dict.fromkeys(ROLES[1:], 200)),
@@ -213,6 +214,7 @@ EXPECTED = {
             "selfservice.travellers",
             "selfservice.new_traveller",
             "selfservice.edit_traveller",
+            "selfservice.remove_traveller",
             "selfservice.history",
             "selfservice.statement_page",
             "selfservice.statement_csv",
@@ -517,6 +519,6 @@ def test_manager_sees_other_portfolio_by_name_only(client, world):
     assert world.company_a.name_zh in html
     assert world.company_a.credit_code not in html
     assert world.contact_a.name not in html
-    listing = client.get("/companies/").get_data(as_text=True)
+    listing = client.get("/companies/?all=1").get_data(as_text=True)
     assert world.company_a.name_zh in listing
     assert world.company_a.credit_code not in listing

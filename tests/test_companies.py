@@ -19,7 +19,7 @@ def _names(response) -> str:
 
 def test_search_by_chinese_fragment(client, world, login):
     login(world.manager_a1)
-    html = _names(client.get("/companies/?q=浦江"))
+    html = _names(client.get("/companies/?q=浦江&all=1"))
     assert "上海浦江金融控股有限公司" in html
     assert "北京星河航天科技有限公司" not in html
 
@@ -140,7 +140,7 @@ def test_list_shows_others_companies_by_name_only(client, world, login, db_sessi
     world.company_b.tier, world.company_b.score = "platinum", 93.25
     db_session.flush()
     login(world.manager_a1)
-    html = _names(client.get("/companies/"))
+    html = _names(client.get("/companies/?all=1"))
     assert "共 3 条" in html
 
     mine = _list_row(html, world.company_a.name_zh)
@@ -177,7 +177,9 @@ def test_list_names_the_office_in_the_visitors_language_and_unassigned_companies
         ("admin", "status=closed", 0),
         ("head_a", "", 2),
         ("head_b", "q=星河", 0),
-        ("manager_b1", "q=京", 2),
+        ("manager_b1", "q=京&all=1", 2),
+        ("manager_b1", "q=京", 0),  # the list opens on the manager's own portfolio
+        ("manager_a1", "q=京", 2),
     ],
 )
 def test_list_total_counts_what_the_search_lists(client, world, login, who, query, total):

@@ -6,8 +6,9 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import insert
+from sqlalchemy import column, insert, select, table
 
+from portal.companies.pinyin import name_keys
 from portal.extensions import db
 from portal.search import ddl as search_ddl
 from portal.segments.models import Segment
@@ -82,3 +83,24 @@ def test_segment_month_upgrade_sums_the_existing_segments(fresh_app):
         assert_rollup_is_fresh(db.session)
         assert len(stored(db.session)) == 3
         db.session.rollback()
+
+
+def test_pinyin_upgrade_fills_the_keys_of_existing_companies(fresh_app):
+    """Companies written before the pinyin columns existed get their keys from the migration,
+    the same keys a write computes now."""
+    with fresh_app.app_context():
+        w = factories.small_world(db.session)
+        company_a = w.company_a.id
+        names = {company_a: w.company_a.name_zh, w.company_b.id: w.company_b.name_zh}
+        db.session.commit()
+        downgrade(revision="9d4e6b2c8a15")
+        upgrade()
+        company = table("company", column("id"), column("name_pinyin"), column("name_initials"))
+        keys = {row.id: row for row in db.session.execute(select(company))}
+        db.session.rollback()
+    for company_id, name_zh in names.items():
+        expected = name_keys(name_zh)
+        assert keys[company_id].name_pinyin == expected["name_pinyin"]
+        assert keys[company_id].name_initials == expected["name_initials"]
+    assert keys[company_a].name_pinyin.startswith("beijingxinghehangtian")  # 北京星河航天…
+    assert keys[company_a].name_initials.startswith("bjxhht")

@@ -11,7 +11,7 @@ from portal.audit.access import may_search_trail, may_see_ip
 from portal.audit.display import audit_line, trail_batch_url
 from portal.auth.policy import STAFF, allow, refuse
 from portal.companies import dossier, operations, queries, timeline
-from portal.companies.access import sees_in_full
+from portal.companies.access import has_portfolio, sees_in_full
 from portal.companies.models import COMPANY_STATUSES, TIERS
 from portal.companies.profile import may_create
 from portal.db import paginate_rows, utcnow
@@ -31,10 +31,13 @@ def index():
     status = request.args.get("status", "", type=str)
     tier = tier if tier in TIERS else ""
     status = status if status in COMPANY_STATUSES else ""
+    # An account manager's list opens on their own portfolio; ?all=1 shows every company.
+    switch = has_portfolio(current_user)
+    portfolio = switch and request.args.get("all", "", type=str) != "1"
     page = paginate_rows(
         db.session,
-        queries.company_list(current_user, q=q, sort=sort, tier=tier, status=status),
-        queries.company_count(current_user, q=q, tier=tier, status=status),
+        queries.company_list(current_user, q=q, sort=sort, tier=tier, status=status, portfolio=portfolio),
+        queries.company_count(current_user, q=q, tier=tier, status=status, portfolio=portfolio),
         per_page=current_app.config["PAGE_SIZE"],
     )
     return render_template(
@@ -47,6 +50,8 @@ def index():
         tiers=TIERS,
         statuses=COMPANY_STATUSES,
         can_create=may_create(current_user),
+        portfolio_switch=switch,
+        portfolio=portfolio,
     )
 
 

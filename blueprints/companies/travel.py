@@ -3,6 +3,7 @@
 from flask import current_app, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _p
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional, Regexp
 
@@ -32,8 +33,9 @@ class TravelFilterForm(PortalForm):
     class Meta:
         csrf = False
 
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+    # "From"/"To" of a date range, not of a route (those read 出发地/目的地).
+    date_from = DateField(_p("date range", "From"), validators=[Optional()])
+    date_to = DateField(_p("date range", "To"), validators=[Optional()])
     origin = StringField(_l("Origin"), filters=[*TEXT, _upper], validators=[Optional(), AIRPORT])
     destination = StringField(_l("Destination"), filters=[*TEXT, _upper], validators=[Optional(), AIRPORT])
     cabin = SelectField(_l("Cabin"), choices=[], validators=[Optional()])

@@ -1,13 +1,16 @@
-"""Start page, /health and the language switch."""
+"""Start page, a staff member's home, /health and the language switch."""
 
-from flask import current_app, jsonify, redirect, request, session, url_for
+from flask import current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
 from blueprints.auth.routes import safe_next
 from blueprints.main import bp
-from portal.auth.policy import public
+from portal.auth.policy import STAFF, allow, public
+from portal.db import utcnow
 from portal.extensions import db
+from portal.home import queries as home_queries
+from portal.timeutil import local_today
 
 
 @bp.route("/")
@@ -17,7 +20,18 @@ def index():
         return redirect(url_for("auth.login"))
     if current_user.role == "booker":
         return redirect(url_for("selfservice.home"))
+    if home_queries.starts_at_home(current_user):
+        return redirect(url_for("main.home"))
     return redirect(url_for("companies.index"))
+
+
+@bp.route("/home")
+@allow(*STAFF)
+def home():
+    """The day's work: revisits, complaints, waitlist, pipeline, expiring agreements, news."""
+    today = local_today()
+    day = home_queries.day_for(current_user, today=today, now=utcnow())
+    return render_template("main/home.html", day=day, today=today)
 
 
 @bp.route("/health")

@@ -121,5 +121,9 @@ class FeedbackForm(PortalForm):
     )
 
 
+class RemoveForm(PortalForm):
+    """Remove a traveller (a button)."""
+
+
 class CancelForm(PortalForm):
     """Cancel a request (a button)."""

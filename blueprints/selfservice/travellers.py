@@ -1,4 +1,4 @@
-"""A booker's travellers: the list, adding one, editing one. Identity-document numbers are
+"""A booker's travellers: the list, adding one, editing one, removing one. Identity-document numbers are
 never shown to bookers (the masked form at most) and never set by them."""
 
 from flask import flash, redirect, render_template, url_for
@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from blueprints.selfservice import bp
 from blueprints.selfservice.common import own_company, own_row
-from blueprints.selfservice.forms import TravellerForm
+from blueprints.selfservice.forms import RemoveForm, TravellerForm
 from portal.auth.policy import allow, refuse
 from portal.companies.models import Traveller
 from portal.errors import NotAllowed, ValidationFailed
@@ -72,3 +72,35 @@ def edit_traveller(traveller_id: int):
     return render_template(
         "selfservice/traveller_form.html", form=form, company=own_company(), traveller=traveller
     )
+
+
+@bp.route("/travellers/<int:traveller_id>/remove", methods=["GET", "POST"])
+@allow("booker")
+def remove_traveller(traveller_id: int):
+    """GET: confirm (or say why not yet). POST: remove the traveller; past requests and flown
+    segments keep their link to the hidden row."""
+    traveller = own_row(Traveller, traveller_id)
+    form = RemoveForm()
+    refused, status = None, 200
+    if form.validate_on_submit():
+        name = traveller.name
+        try:
+            operations.remove_traveller(current_user, traveller)
+        except ValidationFailed as e:
+            db.session.rollback()
+            refused, status = str(e), 409
+        except NotAllowed as e:
+            refuse(str(e), company_id=current_user.company_id)
+        else:
+            db.session.commit()
+            flash(_("%(name)s is removed from your travellers.", name=name), "success")
+            return redirect(url_for(".travellers"))
+    else:
+        refused = operations.removal_refused(traveller)
+    return render_template(
+        "selfservice/traveller_remove.html",
+        form=form,
+        company=own_company(),
+        traveller=traveller,
+        refused=refused,
+    ), status

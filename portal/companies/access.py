@@ -33,6 +33,17 @@ def listed_condition(user: User) -> ColumnElement[bool]:
     return full_view_condition(user)
 
 
+def has_portfolio(user: User) -> bool:
+    """Whether the user has companies of their own (an account manager's portfolio), which
+    their company list opens on."""
+    return user.role == "account_manager"
+
+
+def portfolio_condition(user: User) -> ColumnElement[bool]:
+    """SQL condition for the user's own portfolio (the companies they manage)."""
+    return Company.manager_id == user.id
+
+
 def sees_in_full(user: User, company: Company) -> bool:
     """Whether the user may read the whole dossier of the company."""
     if user.role in ("admin", "management"):

@@ -5,8 +5,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Optional
 
 import sqlalchemy as sa
+from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.companies.pinyin import INITIALS_LENGTH, PINYIN_LENGTH, name_keys
 from portal.db import Base, TimestampMixin, choice, utcnow
 
 if TYPE_CHECKING:
@@ -55,6 +57,9 @@ class Company(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name_zh: Mapped[str] = mapped_column(sa.String(200), index=True)
     name_en: Mapped[str | None] = mapped_column(sa.String(200))
+    # Pinyin of name_zh (full and initials) to search and sort by; set with the name (below).
+    name_pinyin: Mapped[str | None] = mapped_column(sa.String(PINYIN_LENGTH), index=True)
+    name_initials: Mapped[str | None] = mapped_column(sa.String(INITIALS_LENGTH), index=True)
     # 统一社会信用代码: 18 characters, the last a check character (validated in operations).
     credit_code: Mapped[str] = mapped_column(sa.String(18), unique=True)
     industry: Mapped[str] = mapped_column(choice(*INDUSTRIES, name="industry"), index=True)
@@ -93,6 +98,13 @@ class Company(TimestampMixin, Base):
 
     def __repr__(self) -> str:
         return f"<Company {self.id} {self.name_zh}>"
+
+
+@event.listens_for(Company.name_zh, "set")
+def _name_set(target: Company, value, oldvalue, initiator) -> None:
+    """Keep the pinyin keys with the name, whoever writes it through the ORM."""
+    for key, keyed in name_keys(value).items():
+        setattr(target, key, keyed)
 
 
 class Contact(TimestampMixin, Base):

@@ -269,9 +269,16 @@ def update_traveller(
 
 
 def delete_traveller(actor: User, traveller: Traveller) -> None:
-    """Hide a traveller (soft delete). The identity-document number is erased at the same
-    time: nothing needs it any more, and it is the most sensitive thing the dossier holds."""
+    """Hide a traveller (soft delete), the identity-document number erased with it."""
     _require_change(actor, traveller.company)
+    erase_traveller(traveller)
+
+
+def erase_traveller(traveller: Traveller) -> None:
+    """The removal itself, whoever removes (a manager or the company's booker): the row stays,
+    hidden, so segments and past requests keep their link; the identity-document number is
+    erased at the same time: nothing needs it any more, and it is the most sensitive thing the
+    dossier holds. The audit trail records the change through the flush."""
     traveller.deleted_at = utcnow()
     traveller.id_document_encrypted = None
     traveller.id_document_masked = None

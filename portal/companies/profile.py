@@ -72,9 +72,11 @@ def may_create(user: User) -> bool:
 
 
 def office_scope(user: User):
-    """The offices the user may put a new company in: all (admin), the branch's (branch head),
-    the own office (account manager)."""
-    stmt = select(SalesOffice).order_by(SalesOffice.code)
+    """The open offices the user may put a new company in: all (admin), the branch's (branch
+    head), the own office (account manager)."""
+    from portal.org.operations import open_offices_query
+
+    stmt = open_offices_query()
     if user.role == "admin":
         return stmt
     if user.role == "branch_head":

@@ -6,15 +6,16 @@ from sqlalchemy import Row, Select, bindparam, func, or_, select, true
 from sqlalchemy.orm import aliased, joinedload
 
 from portal.auth.models import User
-from portal.companies.access import full_view_condition, listed_condition
+from portal.companies.access import full_view_condition, has_portfolio, listed_condition, portfolio_condition
 from portal.companies.dossier import OPEN_COMPLAINT, next_revisit_id
 from portal.companies.models import Company, Interaction
+from portal.companies.pinyin import pinyin_query
 from portal.extensions import db
 from portal.org.models import SalesOffice
 from portal.reminders.models import Reminder
 
 SORTS = {
-    "name": Company.name_zh,
+    "name": Company.name_pinyin,  # the order Chinese users expect, not the code points
     "city": Company.city,
     "tier": Company.score,  # tiers follow the score
     "score": Company.score,
@@ -28,22 +29,29 @@ def like_escape(text: str) -> str:
 
 
 def search_condition(q: str):
-    """Match a Chinese or English name fragment, or the start of a credit code."""
+    """Match a Chinese or English name fragment, pinyin of the Chinese name (full or initials:
+    `bjfx` finds 北京丰星…), or the start of a credit code."""
     q = q.strip()[:100]
     fragment = f"%{like_escape(q)}%"
     conditions = [
         Company.name_zh.like(fragment, escape="\\"),
         Company.name_en.ilike(fragment, escape="\\"),
     ]
+    pinyin = pinyin_query(q)
+    if pinyin:
+        # The keys are lowercase letters and digits: nothing in `pinyin` needs escaping.
+        conditions.append(Company.name_pinyin.contains(pinyin))
+        conditions.append(Company.name_initials.contains(pinyin))
     if CREDIT_CODE_FRAGMENT.match(q):
         conditions.append(Company.credit_code.like(f"{like_escape(q.upper())}%", escape="\\"))
     return or_(*conditions)
 
 
-def _list_conditions(user: User, q: str, tier: str, status: str) -> list:
+def _list_conditions(user: User, q: str, tier: str, status: str, portfolio: bool) -> list:
     """What the user may list, searched and filtered (no condition at all when a manager may
-    list every name: SQLite cannot count a table's rows by its index under `WHERE 1 = 1`)."""
-    listed = listed_condition(user)
+    list every name: SQLite cannot count a table's rows by its index under `WHERE 1 = 1`);
+    `portfolio` keeps an account manager's own companies only."""
+    listed = portfolio_condition(user) if portfolio and has_portfolio(user) else listed_condition(user)
     conditions = [] if listed is true() else [listed]
     if q.strip():
         conditions.append(search_condition(q))
@@ -54,9 +62,12 @@ def _list_conditions(user: User, q: str, tier: str, status: str) -> list:
     return conditions
 
 
-def company_list(user: User, q: str = "", sort: str = "name", tier: str = "", status: str = "") -> Select:
-    """The rows behind /companies/: what the user may list, searched and sorted, as the
-    columns the list shows; `full` says whether the user sees the company in full."""
+def company_list(
+    user: User, q: str = "", sort: str = "name", tier: str = "", status: str = "", portfolio: bool = False
+) -> Select:
+    """The rows behind /companies/: what the user may list (only their portfolio with
+    `portfolio`), searched and sorted, as the columns the list shows; `full` says whether the
+    user sees the company in full."""
     stmt = (
         select(
             Company.id,
@@ -74,20 +85,24 @@ def company_list(user: User, q: str = "", sort: str = "name", tier: str = "", st
         )
         .join(SalesOffice, SalesOffice.id == Company.office_id)
         .outerjoin(User, User.id == Company.manager_id)
-        .where(*_list_conditions(user, q, tier, status))
+        .where(*_list_conditions(user, q, tier, status, portfolio))
     )
     key = sort.lstrip("-")
-    column = SORTS.get(key, Company.name_zh)
+    column = SORTS.get(key, Company.name_pinyin)
     descending = sort.startswith("-")
     if key in ("tier", "score"):
         descending = not descending  # best first by default
     order = column.desc().nulls_last() if descending else column.asc().nulls_last()
-    return stmt.order_by(order, Company.id)
+    return stmt.order_by(order, Company.name_zh, Company.id)
 
 
-def company_count(user: User, q: str = "", tier: str = "", status: str = "") -> Select:
+def company_count(
+    user: User, q: str = "", tier: str = "", status: str = "", portfolio: bool = False
+) -> Select:
     """How many companies `company_list` has for the same search."""
-    return select(func.count()).select_from(Company).where(*_list_conditions(user, q, tier, status))
+    return (
+        select(func.count()).select_from(Company).where(*_list_conditions(user, q, tier, status, portfolio))
+    )
 
 
 _subsidiary = aliased(Company)

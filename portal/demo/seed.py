@@ -29,6 +29,7 @@ from portal.auth.models import User
 from portal.auth.passwords import hash_password
 from portal.companies import credit_code
 from portal.companies.models import Company, Contact, Interaction, ManagerAssignment, Traveller
+from portal.companies.pinyin import name_keys
 from portal.demo import reference as ref
 from portal.extensions import db
 from portal.org.models import Branch, SalesOffice
@@ -660,6 +661,9 @@ class _World:
                 dict(
                     id=self.ids("company"),
                     name_zh=c.name_zh,
+                    # Rows are written in bulk, past the ORM's listener: the keys come from
+                    # the same function.
+                    **name_keys(c.name_zh),
                     name_en=c.name_en,
                     credit_code=self._credit_code(c),
                     industry=c.industry,

@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.agreements.models import Agreement
 from portal.extensions import db
-from portal.quotas.models import PriorityRequest, Quota
+from portal.quotas.models import LIVE_STATUSES, PriorityRequest, Quota
 from portal.timeutil import next_month
 
 # The order the waitlist is served in: company tier (0 = platinum first), then request time;
@@ -131,6 +131,21 @@ _COMPANY_BALANCES = (
 def company_balances(company_id: int, months: tuple[date, ...], *, today: date) -> list[QuotaUse]:
     """The quotas of the company's active agreements for `months`: what a booker may request."""
     return _uses(_COMPANY_BALANCES, today, {"company_id": company_id, "months": list(months)})
+
+
+def live_request_of(traveller_id: int, now: datetime) -> PriorityRequest | None:
+    """The traveller's next live request (confirmed or waitlisted) on a flight that has not
+    left yet, or None: what keeps a traveller from being removed."""
+    return db.session.scalar(
+        select(PriorityRequest)
+        .where(
+            PriorityRequest.traveller_id == traveller_id,
+            PriorityRequest.status.in_(LIVE_STATUSES),
+            PriorityRequest.departure_at > now,
+        )
+        .order_by(PriorityRequest.departure_at, PriorityRequest.id)
+        .limit(1)
+    )
 
 
 def company_requests(company_id: int, *, status: str | None = None) -> Select:

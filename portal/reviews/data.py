@@ -7,6 +7,7 @@ so the read transaction can end before the render starts.
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from flask_babel import force_locale
 from markupsafe import Markup
 from sqlalchemy import and_, case, func, select
 
@@ -18,6 +19,7 @@ from portal.companies import groups
 from portal.companies.access import full_view_condition
 from portal.companies.models import Company, Interaction
 from portal.extensions import db
+from portal.labels import label
 from portal.org.models import Branch, SalesOffice
 from portal.quotas.models import PriorityRequest, Quota
 from portal.reminders.models import Reminder
@@ -35,8 +37,14 @@ EXPIRING_DAYS = 90
 TIERS = ("platinum", "gold", "silver", "standard")
 CABIN_NAMES = {"F": "头等舱", "C": "公务舱", "W": "超级经济舱", "Y": "经济舱"}
 TIER_NAMES = {"platinum": "白金", "gold": "金", "silver": "银", "standard": "普通"}
-STATUS_NAMES = {"active": "活跃", "declining": "下滑", "sleeping": "休眠"}
 LIFECYCLE_NAMES = {"prospect": "潜在客户", "active": "正常", "suspended": "暂停", "closed": "已关闭"}
+
+
+def status_name(activity_status: str | None) -> str:
+    """The activity status in Chinese (reviews are written in Chinese whatever the reader's
+    language), from the one list of labels: every status has one, `lost` included."""
+    with force_locale("zh"):
+        return label(activity_status, "activity_status")
 
 
 def _pct(part, whole) -> Decimal | None:
@@ -98,7 +106,7 @@ def _snapshot(company_id: int, on_or_before: date) -> dict | None:
         "tier": snap.tier,
         "tier_name": TIER_NAMES.get(snap.tier, snap.tier),
         "activity_status": snap.activity_status,
-        "status_name": STATUS_NAMES.get(snap.activity_status, snap.activity_status),
+        "status_name": status_name(snap.activity_status),
         "components": [
             {"name": name, "percentile": getattr(snap, f"pct_{name}")}
             for name in ("revenue", "frequency", "premium", "growth", "recency", "attainment")
@@ -479,7 +487,7 @@ def portfolio_data(period: Period, *, branch_id: int | None, today: date) -> dic
             "rank": r.rank,
             "total": r.total,
             "tier": TIER_NAMES.get(r.tier, r.tier),
-            "status": STATUS_NAMES.get(r.activity_status),
+            "status": status_name(r.activity_status),
             "revenue_fen": int(r.revenue_fen),
             "previous_rank": old.rank if old else None,
             "movement": old.rank - r.rank if old else None,

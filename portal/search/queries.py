@@ -1,5 +1,6 @@
-"""Search: companies by name or credit code, contacts, key travellers and interaction summaries,
-by substring (two Chinese characters are enough), limited to what the user may see.
+"""Search: companies by name (Chinese, its pinyin in full or initials, English) or credit
+code, contacts, key travellers and interaction summaries, by substring (two Chinese characters
+are enough), limited to what the user may see.
 
 SQLite answers from the FTS5 trigram index (a quoted phrase for three characters or more;
 shorter queries scan the index's text); PostgreSQL uses ILIKE, which its pg_trgm GIN indexes
@@ -15,6 +16,7 @@ from sqlalchemy import Integer, or_, select, text
 from portal.auth.models import User
 from portal.companies.access import full_view_condition, listed_condition
 from portal.companies.models import Company, Contact, Interaction, Traveller
+from portal.companies.pinyin import pinyin_query
 from portal.extensions import db
 from portal.search.ddl import CODES, FTS_TABLE, KINDS
 
@@ -88,13 +90,17 @@ def search(user: User, q: str) -> Results:
     if len(q) < MIN_LENGTH:
         return results
     full = full_view_condition(user)
+    company_match = _matches(q, "company", Company, (Company.name_zh, Company.name_en, Company.credit_code))
+    pinyin = pinyin_query(q)
+    if pinyin:
+        # Pinyin of the Chinese name, full or initials (`bjfx` finds 北京丰星…).
+        company_match = or_(
+            company_match, Company.name_pinyin.contains(pinyin), Company.name_initials.contains(pinyin)
+        )
     results.companies = _limited(
         select(Company, full.label("in_full"))
-        .where(
-            _matches(q, "company", Company, (Company.name_zh, Company.name_en, Company.credit_code)),
-            listed_condition(user),
-        )
-        .order_by(Company.name_zh, Company.id),
+        .where(company_match, listed_condition(user))
+        .order_by(Company.name_pinyin, Company.name_zh, Company.id),
         results,
         "companies",
     )

@@ -13,11 +13,12 @@ from portal.companies.models import MEAL_PREFERENCES, SEAT_PREFERENCES, Company,
 
 # The dossier's rules for frequent-flyer numbers (unique among a company's live travellers; a
 # removed traveller gives its number up), shared rather than repeated.
-from portal.companies.operations import _ff_number_taken, _release_ff_number
+from portal.companies.operations import _ff_number_taken, _release_ff_number, erase_traveller
 from portal.db import utcnow
 from portal.errors import NotAllowed, ValidationFailed
 from portal.extensions import db
 from portal.notifications.operations import notify
+from portal.quotas.queries import live_request_of
 
 MAX_FEEDBACK_CHARS = 4000
 
@@ -100,6 +101,33 @@ def update_traveller(actor: User, traveller: Traveller, **fields) -> None:
     for key, value in values.items():
         setattr(traveller, key, value)
     db.session.flush()
+
+
+def removal_refused(traveller: Traveller, *, now: datetime | None = None) -> str | None:
+    """Why the traveller cannot be removed now, or None: a live request (confirmed or
+    waitlisted) on a flight still to come, which the booker cancels first."""
+    live = live_request_of(traveller.id, now or utcnow())
+    if live is None:
+        return None
+    return _(
+        "%(name)s holds a priority request on %(flight)s on %(date)s. "
+        "Cancel that request first, then remove the traveller.",
+        name=traveller.name,
+        flight=live.flight_number,
+        date=live.flight_date.isoformat(),
+    )
+
+
+def remove_traveller(actor: User, traveller: Traveller, *, now: datetime | None = None) -> None:
+    """Remove one of the booker's company's travellers (soft delete, identity-document number
+    erased, audited); refused while `removal_refused` gives a reason."""
+    company_id = _require_booker(actor)
+    if traveller.company_id != company_id or traveller.deleted_at is not None:
+        raise NotAllowed(_("This traveller is not one of your company's."))
+    reason = removal_refused(traveller, now=now)
+    if reason:
+        raise ValidationFailed(reason)
+    erase_traveller(traveller)
 
 
 def send_feedback(actor: User, summary: str | None, *, now: datetime | None = None) -> Interaction:

@@ -21,6 +21,9 @@ def path_of(url: str) -> str:
 def test_manager_searches_in_chinese_and_opens_the_dossier(page, live_server):
     w = live_server.world
     sign_in(page, live_server.url, w.manager_a1.email)
+    expect(page).to_have_url(f"{live_server.url}/home")
+    with page.expect_navigation():
+        page.locator("nav").get_by_role("link", name="企业", exact=True).click()
     expect(page).to_have_url(f"{live_server.url}/companies/")
 
     page.fill("input[name=q]", "星河")
@@ -43,7 +46,11 @@ def test_company_list_layout(page, live_server, tmp_path):
     """The whole list as a manager sees it; the screenshot goes to PORTAL_SCREENSHOT_DIR if set."""
     w = live_server.world
     sign_in(page, live_server.url, w.manager_a1.email)
+    page.goto(f"{live_server.url}/companies/")
     table = page.get_by_test_id("company-table")
+    expect(table.locator("tbody tr")).to_have_count(2)  # the list opens on the manager's portfolio
+    with page.expect_navigation():
+        page.get_by_test_id("portfolio-switch").get_by_role("link", name="全部企业").click()
     expect(table.locator("tbody tr")).to_have_count(3)
     # Another manager's company shows by name and owner only: no credit code.
     other = table.locator("tbody tr", has_text=w.company_b.name_zh)
@@ -98,7 +105,7 @@ def test_language_switch_flips_between_english_and_chinese(page, live_server):
 def test_sign_out_from_the_navbar_ends_the_session(page, live_server):
     w = live_server.world
     sign_in(page, live_server.url, w.head_a.email)
-    expect(page).to_have_url(f"{live_server.url}/companies/")
+    expect(page).to_have_url(f"{live_server.url}/home")
     sign_out = page.get_by_test_id("sign-out")
     expect(sign_out).to_be_hidden()
     page.locator("nav .dropdown-toggle").click()  # Bootstrap's JS opens the menu

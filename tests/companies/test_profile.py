@@ -277,3 +277,14 @@ def test_who_may_edit(db_session, world, who, allowed):
     else:
         with pytest.raises(NotAllowed):
             profile.update_profile(getattr(world, who), world.company_a, values)
+
+
+def test_a_closed_office_takes_no_new_company(app, db_session, world):
+    from portal.companies.profile import office_scope
+    from portal.db import utcnow
+
+    world.office_b.closed_at = utcnow()
+    db_session.flush()
+    with app.test_request_context():
+        offered = {o.id for o in db_session.scalars(office_scope(world.admin))}
+    assert world.office_a.id in offered and world.office_b.id not in offered
