@@ -94,6 +94,11 @@ class Config:
     REVIEWS_MAX_WAITING = _env_int("PORTAL_REVIEWS_MAX_WAITING", 20)
     REVIEWS_MAX_RUNNING = _env_int("PORTAL_REVIEWS_MAX_RUNNING", 2)
     STATEMENTS_MAX_PER_COMPANY = _env_int("PORTAL_STATEMENTS_MAX_PER_COMPANY", 1)
+    # The JSON API: calls per client (Flask-Limiter syntax), counted in RATELIMIT_STORAGE_URI,
+    # which must be shared by every instance in production (e.g. redis://host:6379/0).
+    API_RATE_LIMIT = os.environ.get("PORTAL_API_RATE_LIMIT", "600 per minute")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
 
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-pass-2026")
     PAGE_SIZE = 25
