@@ -22,8 +22,8 @@ from portal.demo import reference
 from portal.extensions import db
 from portal.imports.reading import (
     BadValue,
-    UnreadableRow,
     Sheet,
+    UnreadableRow,
     normalize_header,
     open_sheet,
     parse_date,

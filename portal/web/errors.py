@@ -42,10 +42,11 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(429)
     def _too_many(e):
-        body, status = render(429, e.description)
+        response = app.make_response(error_page(429, e.description))
         retry_after = getattr(e, "retry_after", None)
-        headers = {"Retry-After": str(retry_after)} if isinstance(retry_after, int) else {}
-        return body, status, headers
+        if isinstance(retry_after, int):
+            response.headers["Retry-After"] = str(retry_after)
+        return response
 
     @app.errorhandler(CSRFError)
     def _csrf(e):

@@ -311,9 +311,7 @@ def test_segment_ingest_reports_each_row_and_twice_changes_nothing(client, api, 
     count = db_session.scalar(select(func.count()).select_from(Segment))
     again = client.post("/api/v1/segments", json={"segments": batch}, headers=bearer(api.token)).get_json()
     assert (again["created"], again["existing"], again["rejected"]) == (0, 2, 3)
-    assert "PEKING 不是 IATA 三字机场代码。" in [
-        e["reason"] for e in again["results"][2]["errors"]
-    ]
+    assert "PEKING 不是 IATA 三字机场代码。" in [e["reason"] for e in again["results"][2]["errors"]]
     assert db_session.scalar(select(func.count()).select_from(Segment)) == count == 2
 
 
