@@ -1,6 +1,6 @@
-"""API clients: list, create (the token is shown once), revoke."""
+"""API clients: list, create (the token is shown once), revoke; their webhook deliveries."""
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -10,11 +10,18 @@ from blueprints.admin import bp
 from blueprints.admin.forms import ApiClientForm, ToggleForm
 from blueprints.admin.routes import company_id_of
 from portal.api.clients import create_client, revoke_client, status_of
-from portal.api.models import ApiClient
+from portal.api.models import ApiClient, WebhookDelivery, WebhookSubscription
 from portal.auth.policy import allow
 from portal.errors import ValidationFailed
 from portal.extensions import db
 from portal.timeutil import local_today
+
+# Delivery states an admin filters by, as conditions.
+DELIVERY_STATES = {
+    "pending": (WebhookDelivery.delivered_at.is_(None), WebhookDelivery.failed_at.is_(None)),
+    "delivered": (WebhookDelivery.delivered_at.is_not(None),),
+    "given_up": (WebhookDelivery.failed_at.is_not(None),),
+}
 
 
 @bp.route("/api-clients")
@@ -61,3 +68,22 @@ def revoke_api_client(client_id: int):
         db.session.commit()
         flash(_("The client %(name)s is revoked: its token no longer works.", name=client.name), "success")
     return redirect(url_for(".api_clients"))
+
+
+@bp.route("/webhook-deliveries")
+@allow("admin")
+def webhook_deliveries():
+    state = request.args.get("state", "", type=str)
+    statement = (
+        select(WebhookDelivery)
+        .options(joinedload(WebhookDelivery.subscription).joinedload(WebhookSubscription.client))
+        .order_by(WebhookDelivery.id.desc())
+    )
+    if state in DELIVERY_STATES:
+        statement = statement.where(*DELIVERY_STATES[state])
+    else:
+        state = ""
+    page = db.paginate(statement, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template(
+        "admin/webhook_deliveries.html", page=page, state=state, states=list(DELIVERY_STATES)
+    )

@@ -37,8 +37,9 @@ def principal() -> ApiPrincipal:
     return g.api_principal
 
 
-def scoped(scope: str):
-    """The view needs a live client's bearer token that carries `scope` (401, then 403)."""
+def scoped(scope: str | None):
+    """The view needs a live client's bearer token that carries `scope` (401, then 403);
+    `None`: any live client (its own webhooks)."""
 
     def decorate(view):
         @functools.wraps(view)
@@ -51,7 +52,7 @@ def scoped(scope: str):
                     headers={"WWW-Authenticate": 'Bearer realm="api"'},
                 )
             g.api_principal = principal_of(client)
-            if scope not in client.scope_set:
+            if scope is not None and scope not in client.scope_set:
                 abort(403, message=f"This client lacks the scope {scope}.")
             with acting_as(principal().email):
                 return view(*args, **kwargs)

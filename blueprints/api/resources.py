@@ -13,7 +13,8 @@ from blueprints.api import bp
 from blueprints.api import schemas as s
 from blueprints.api.auth import company_in_reach, finish_call, principal, rate_limit_key, scoped
 from portal.agreements.models import Agreement
-from portal.api import segments
+from portal.api import segments, webhooks
+from portal.api.models import ApiClient, WebhookSubscription
 from portal.companies import operations as companies
 from portal.companies.models import Company, Traveller
 from portal.db import utcnow
@@ -295,3 +296,45 @@ def ingest_segments(data):
     if who.company_id is not None:
         abort(403, message="Segments are ingested by the reservation system, not a company's client.")
     return segments.ingest(data["segments"], client_name=who.name)
+
+
+@bp.route("/webhooks")
+@scoped(None)
+@bp.response(200, s.WebhookSchema(many=True))
+def list_webhooks():
+    """The client's webhook subscriptions."""
+    return db.session.scalars(
+        select(WebhookSubscription)
+        .where(
+            WebhookSubscription.client_id == principal().client_id, WebhookSubscription.deleted_at.is_(None)
+        )
+        .order_by(WebhookSubscription.id)
+    ).all()
+
+
+@bp.route("/webhooks", methods=["POST"])
+@scoped(None)
+@bp.arguments(s.WebhookInput)
+@bp.response(201, s.WebhookCreated)
+def create_webhook(data):
+    """Subscribe a URL to events the client's scopes let it see. Each delivery is a signed
+    POST (header X-Portal-Signature: t=<unix time>,v1=<HMAC-SHA256 of "<t>.<body>">); the
+    secret is in this answer only."""
+    client = db.session.get(ApiClient, principal().client_id)
+    try:
+        subscription, secret = webhooks.subscribe(client, data["url"], data["events"])
+    except ValidationFailed as e:
+        _refused(e)
+    subscription.secret = secret
+    return subscription
+
+
+@bp.route("/webhooks/<int:webhook_id>", methods=["DELETE"])
+@scoped(None)
+@bp.response(204)
+def delete_webhook(webhook_id):
+    """Unsubscribe; deliveries not yet sent are given up."""
+    subscription = db.session.get(WebhookSubscription, webhook_id) if webhook_id < 2**31 else None
+    if subscription is None or subscription.client_id != principal().client_id or subscription.deleted_at:
+        abort(404, message="No such webhook.")
+    webhooks.unsubscribe(subscription)

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 
 from portal.agreements.models import AGREEMENT_STATUSES, CABINS
+from portal.api.models import EVENT_SCOPES
 from portal.companies.models import COMPANY_STATUSES, INTERACTION_KINDS, TIERS
 
 MAX_PAGE = 100
@@ -272,3 +273,25 @@ class SegmentReport(Schema):
     existing = fields.Integer()
     rejected = fields.Integer()
     results = fields.List(fields.Nested(SegmentRowResult))
+
+
+class WebhookInput(Schema):
+    url = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    events = fields.List(
+        fields.String(validate=validate.OneOf(tuple(EVENT_SCOPES))),
+        required=True,
+        validate=validate.Length(min=1, max=len(EVENT_SCOPES)),
+    )
+
+
+class WebhookSchema(Schema):
+    id = fields.Integer()
+    url = fields.String()
+    events = fields.Function(
+        lambda w: w.events.split(), metadata={"type": "array", "items": {"type": "string"}}
+    )
+    created_at = utc_datetime("created_at")
+
+
+class WebhookCreated(WebhookSchema):
+    secret = fields.String(metadata={"description": "Signs the deliveries; shown only in this answer."})

@@ -146,30 +146,41 @@ def unsubscribe(subscription: WebhookSubscription) -> None:
 def emit(event: str, company_id: int, data: dict, *, key: str) -> int:
     """Queue `event` about a company for every live subscription that may see it (clients bound
     to another company never do); `key` makes the event idempotent per subscription."""
-    now = utcnow()
-    rows = db.session.execute(
-        select(WebhookSubscription.id, WebhookSubscription.events, ApiClient.scopes)
-        .join(ApiClient, ApiClient.id == WebhookSubscription.client_id)
-        .where(
-            WebhookSubscription.deleted_at.is_(None),
-            WebhookSubscription.events.contains(event),
-            ApiClient.revoked_at.is_(None),
-            or_(ApiClient.expires_at.is_(None), ApiClient.expires_at > now),
-            or_(ApiClient.company_id.is_(None), ApiClient.company_id == company_id),
-        )
-    ).all()
-    wanted = {
-        f"{subscription_id}:{event}:{key}"[:160]: subscription_id
-        for subscription_id, events, scopes in rows
-        if event in events.split() and EVENT_SCOPES[event] in scopes.split()
-    }
-    if not wanted:
+    return emit_many(event, [(company_id, data, key)])
+
+
+def emit_many(event: str, items: list[tuple[int, dict, str]]) -> int:
+    """`emit` for several companies at once: (company_id, data, key) each; how many were queued.
+    Writes in the caller's transaction (flush only), so an event goes out only if it commits."""
+    if not items:
         return 0
+    now = utcnow()
+    subscriptions = [
+        (subscription_id, client_company)
+        for subscription_id, events, scopes, client_company in db.session.execute(
+            select(WebhookSubscription.id, WebhookSubscription.events, ApiClient.scopes, ApiClient.company_id)
+            .join(ApiClient, ApiClient.id == WebhookSubscription.client_id)
+            .where(
+                WebhookSubscription.deleted_at.is_(None),
+                WebhookSubscription.events.contains(event),
+                ApiClient.revoked_at.is_(None),
+                or_(ApiClient.expires_at.is_(None), ApiClient.expires_at > now),
+            )
+        )
+        if event in events.split() and EVENT_SCOPES[event] in scopes.split()
+    ]
+    if not subscriptions:
+        return 0
+    wanted = {}
+    for company_id, data, key in items:
+        body = {"event": event, "company_id": company_id, "occurred_at": now.isoformat() + "Z", "data": data}
+        for subscription_id, client_company in subscriptions:
+            if client_company is None or client_company == company_id:
+                wanted[f"{subscription_id}:{event}:{key}"[:160]] = (subscription_id, body)
     existing = set(
         db.session.scalars(select(WebhookDelivery.dedupe_key).where(WebhookDelivery.dedupe_key.in_(wanted)))
     )
-    body = {"event": event, "company_id": company_id, "occurred_at": now.isoformat() + "Z", "data": data}
-    for dedupe, subscription_id in wanted.items():
+    for dedupe, (subscription_id, body) in wanted.items():
         if dedupe not in existing:
             db.session.add(
                 WebhookDelivery(subscription_id=subscription_id, event=event, dedupe_key=dedupe, payload=body)
