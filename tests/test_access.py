@@ -472,6 +472,11 @@ def _ids_of_other_companies(session, world, argument: str) -> list[int]:
 def test_booker_gets_404_for_every_other_company_id(app, client, world, db_session):
     """Every route that takes an id answers 404 to a booker for other companies' ids."""
     sign_in(client, world.booker_a.email)
+    with app.test_request_context():
+        # The API's booker: a client bound to company A (a session is no credential there).
+        from tests.api.helpers import api_client, bearer
+
+        api_headers = bearer(api_client(db_session, "booker-a-system", company=world.company_a)[1])
     id_routes = [r for r in app.url_map.iter_rules() if any(a.endswith("_id") for a in r.arguments)]
     assert id_routes
     for rule in id_routes:
@@ -479,6 +484,10 @@ def test_booker_gets_404_for_every_other_company_id(app, client, world, db_sessi
         for i in range(max(len(c) for c in choices.values())):
             args = {a: c[min(i, len(c) - 1)] for a, c in choices.items()}
             url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m, args=args: str(args[m.group(1)]), rule.rule)
+            if url.startswith("/api/"):
+                for method in rule.methods & {"GET", "POST", "DELETE"}:
+                    assert client.open(url, method=method, headers=api_headers).status_code == 404, url
+                continue
             if "GET" in rule.methods:
                 assert client.get(url).status_code == 404, url
             if "POST" in rule.methods:

@@ -54,6 +54,8 @@ def scoped(scope: str | None):
             g.api_principal = principal_of(client)
             if scope is not None and scope not in client.scope_set:
                 abort(403, message=f"This client lacks the scope {scope}.")
+            if "company_id" in kwargs:
+                company_in_reach(kwargs["company_id"])  # 404 before the body is even read
             with acting_as(principal().email):
                 return view(*args, **kwargs)
 
