@@ -94,6 +94,16 @@ class Config:
     REVIEWS_MAX_WAITING = _env_int("PORTAL_REVIEWS_MAX_WAITING", 20)
     REVIEWS_MAX_RUNNING = _env_int("PORTAL_REVIEWS_MAX_RUNNING", 2)
     STATEMENTS_MAX_PER_COMPANY = _env_int("PORTAL_STATEMENTS_MAX_PER_COMPANY", 1)
+    # The JSON API: calls per client (Flask-Limiter syntax), counted in RATELIMIT_STORAGE_URI,
+    # which must be shared by every instance in production (e.g. redis://host:6379/0).
+    API_RATE_LIMIT = os.environ.get("PORTAL_API_RATE_LIMIT", "600 per minute")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    # Webhooks: attempts before a delivery is given up, seconds a receiver may take, and whether
+    # receivers on loopback, private or link-local addresses are allowed (never in production).
+    WEBHOOK_MAX_ATTEMPTS = _env_int("PORTAL_WEBHOOK_MAX_ATTEMPTS", 8)
+    WEBHOOK_TIMEOUT = _env_int("PORTAL_WEBHOOK_TIMEOUT", 10)
+    WEBHOOK_ALLOW_PRIVATE = _env_bool("PORTAL_WEBHOOK_ALLOW_PRIVATE", False)
 
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-pass-2026")
     PAGE_SIZE = 25
@@ -126,6 +136,8 @@ class TestingConfig(Config):
     # A fixed Fernet key for the suite only (made once with Fernet.generate_key()).
     PORTAL_FIELD_KEY = "AQEJyteoRzHJ7G9-Shthw8fgur03k4002RIJRQ1260I="
     WTF_CSRF_ENABLED = True
+    WEBHOOK_ALLOW_PRIVATE = True  # the tests' receivers listen on 127.0.0.1
+    API_RATE_LIMIT = "100000 per minute"  # the rate-limit test sets its own
     LOGIN_MAX_FAILURES = 5
     PORTAL_DATA_DIR = os.environ.get("PORTAL_DATA_DIR", "/tmp/portal-test-data")
 

@@ -9,7 +9,7 @@ import random
 from decimal import Decimal
 from types import SimpleNamespace
 
-from flask import Blueprint, Flask, current_app, render_template
+from flask import Blueprint, Flask, current_app, jsonify, render_template
 from flask_sqlalchemy.pagination import Pagination
 
 from portal import create_app
@@ -76,8 +76,32 @@ def baseline():
     return render_template("bench_baseline.html", page=page, tiers=TIERS, statuses=COMPANY_STATUSES)
 
 
+@bp.route("/_bench/api-floor")
+@public
+def api_floor():
+    """The API's floor: the first 100 companies as /api/v1/companies answers them, serialised to
+    JSON from memory on each request (no token, no database, no schema; read on first use)."""
+    extensions = current_app.extensions
+    if "bench_api_rows" not in extensions:
+        extensions["bench_api_rows"] = _api_rows()
+    return jsonify(extensions["bench_api_rows"])
+
+
+def _api_rows() -> dict:
+    """The first API page of companies, read once (the API's own schema shapes it)."""
+    from sqlalchemy import select
+
+    from blueprints.api.schemas import CompanyPage
+    from portal.companies.models import Company
+    from portal.extensions import db
+
+    companies = db.session.scalars(select(Company).order_by(Company.id).limit(100)).all()
+    return CompanyPage().dump({"items": companies, "next_cursor": "MTAw"})
+
+
 def create_app_with_baseline(config_name: str | None = None, **overrides) -> Flask:
-    """The portal app plus the baseline route (for `gunicorn 'bench.baseline:create_app_with_baseline()'`)."""
+    """The portal app plus the baseline routes
+    (for `gunicorn 'bench.baseline:create_app_with_baseline()'`)."""
     app = create_app(config_name, **overrides)
     app.register_blueprint(bp)
     app.extensions["bench_baseline_rows"] = _rows(ROWS)  # built once, like a warm cache

@@ -94,12 +94,13 @@ def register_extensions(app: Flask) -> None:
     """Bind the unbound extensions to this app."""
     from portal import models  # noqa: F401  (the whole metadata, for migrations)
     from portal.auth import sessions
-    from portal.extensions import babel, csrf, db, login_manager, migrate
+    from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
     from portal.i18n import install_template_gettext, select_locale, select_timezone
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)
+    limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     install_template_gettext(app)
     sessions.init_login_manager(login_manager)
@@ -116,6 +117,7 @@ def register_blueprints(app: Flask) -> None:
     blueprints at module level)."""
     from blueprints.admin import bp as admin_bp
     from blueprints.agreements import bp as agreements_bp
+    from blueprints.api.setup import init_api
     from blueprints.audit import bp as audit_bp
     from blueprints.auth import bp as auth_bp
     from blueprints.companies import bp as companies_bp
@@ -147,6 +149,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reviews_bp, url_prefix="/reviews")
     app.register_blueprint(audit_bp, url_prefix="/audit")
     app.register_blueprint(org_bp, url_prefix="/org")
+    init_api(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -112,9 +112,11 @@ def register(app: Flask) -> None:
         for day, summary in results:
             click.echo(f"Scores for {day.isoformat()}: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
 
+    from portal.api.cli import register as register_api
     from portal.imports.cli import register as register_imports
 
     register_imports(app)
+    register_api(app)
 
     from portal.jobs.cli import register as register_jobs
 

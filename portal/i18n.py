@@ -4,7 +4,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from babel.support import NullTranslations, Translations
-from flask import Flask, current_app, g, has_app_context, has_request_context, session
+from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import get_locale, get_translations
 from jinja2 import pass_eval_context
 from markupsafe import Markup
@@ -13,9 +13,14 @@ T = TypeVar("T")
 
 
 def select_locale() -> str:
-    """The language the user chose, else the default (zh); jobs and commands (no request) get
-    the default."""
-    lang = session.get("lang") if has_request_context() else None
+    """The language the user chose (API clients: by Accept-Language), else the default (zh);
+    jobs and commands (no request) get the default."""
+    lang = None
+    if has_request_context():
+        if request.path.startswith("/api/"):
+            lang = request.accept_languages.best_match(current_app.config["LANGUAGES"])
+        else:
+            lang = session.get("lang")
     if lang in current_app.config["LANGUAGES"]:
         return lang
     return current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -1,6 +1,7 @@
 """Imports every model so the metadata is whole (for Alembic and the app)."""
 
 from portal.agreements.models import Agreement, AgreementDiscount, AgreementEvent, IncentiveTier
+from portal.api.models import ApiClient, WebhookDelivery, WebhookSubscription
 from portal.audit.models import AuditEvent
 from portal.auth.models import LoginAttempt, User
 from portal.companies.models import (
@@ -27,6 +28,7 @@ from portal.segments.models import Segment, SegmentMonth
 
 __all__ = [
     "Agreement",
+    "ApiClient",
     "AgreementDiscount",
     "AgreementEvent",
     "AuditEvent",
@@ -58,4 +60,6 @@ __all__ = [
     "SegmentMonth",
     "Traveller",
     "User",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]

@@ -19,6 +19,19 @@ DOSSIER_CHANGE = {
     "booker": 404,
 }
 
+API_READS = (
+    "list_companies",
+    "get_company",
+    "current_score",
+    "score_history",
+    "list_agreements",
+    "get_agreement",
+    "list_quotas",
+    "list_requests",
+    "list_webhooks",
+)
+API_WRITES = ("create_request", "cancel_request", "create_interaction", "ingest_segments", "create_webhook")
+
 ADMIN_ONLY_DENIED = {"management": 403, "branch_head": 403, "account_manager": 403, "booker": 404}
 
 # endpoint -> (method, {role: status}). A route missing here fails test_every_route_has_a_rule.
@@ -300,6 +313,17 @@ EXPECTED = {
     "admin.import_detail": ("GET", {"anonymous": 302, "admin": 404, **ADMIN_ONLY_DENIED}),
     "admin.import_report": ("GET", {"anonymous": 302, "admin": 404, **ADMIN_ONLY_DENIED}),
     "admin.merge_companies": ("GET", {"anonymous": 302, "admin": 200, **ADMIN_ONLY_DENIED}),
+    # API clients and webhook deliveries: administrators only (the sample client id does not exist).
+    "admin.api_clients": ("GET", {"anonymous": 302, "admin": 200, **ADMIN_ONLY_DENIED}),
+    "admin.new_api_client": ("GET", {"anonymous": 302, "admin": 200, **ADMIN_ONLY_DENIED}),
+    "admin.revoke_api_client": ("POST", {"anonymous": 302, "admin": 404, **ADMIN_ONLY_DENIED}),
+    "admin.webhook_deliveries": ("GET", {"anonymous": 302, "admin": 200, **ADMIN_ONLY_DENIED}),
+    # The JSON API takes bearer tokens only: a signed-in session is no credential there.
+    **{f"api.{name}": ("GET", dict.fromkeys(ROLES, 401)) for name in API_READS},
+    **{f"api.{name}": ("POST", dict.fromkeys(ROLES, 401)) for name in API_WRITES},
+    "api.delete_webhook": ("DELETE", dict.fromkeys(ROLES, 401)),
+    "api_docs.openapi_json": ("GET", dict.fromkeys(ROLES, 200)),
+    "api_docs.reference": ("GET", dict.fromkeys(ROLES, 200)),
     "pipeline.index": ("GET", {"anonymous": 302, **STAFF_OK, "booker": 404}),
     "pipeline.opportunities": ("GET", {"anonymous": 302, **STAFF_OK, "booker": 404}),
     "pipeline.export_csv": ("GET", {"anonymous": 302, **STAFF_OK, "booker": 404}),
@@ -367,6 +391,8 @@ def _sample_args(world, rule) -> dict:
         "opportunity_id": world.opportunity_a.id,
         "branch_id": world.branch_a.id,
         "office_id": world.office_a.id,
+        "client_id": 999_999,
+        "webhook_id": 999_999,
     }
     if {"quota_id", "request_id"} & set(rule.arguments):
         values.update(_quota_sample(world))
@@ -424,7 +450,7 @@ def test_access_matrix(app, client, world, role):
         if method == "POST":
             response = client.post(url, data={"csrf_token": _csrf(client)})
         else:
-            response = client.get(url)
+            response = client.open(url, method=method)
         if response.status_code != statuses[role]:
             failures.append(f"{method} {url}: {response.status_code}, expected {statuses[role]}")
     assert not failures, "\n".join(failures)
@@ -472,6 +498,11 @@ def _ids_of_other_companies(session, world, argument: str) -> list[int]:
 def test_booker_gets_404_for_every_other_company_id(app, client, world, db_session):
     """Every route that takes an id answers 404 to a booker for other companies' ids."""
     sign_in(client, world.booker_a.email)
+    with app.test_request_context():
+        # The API's booker: a client bound to company A (a session is no credential there).
+        from tests.api.helpers import api_client, bearer
+
+        api_headers = bearer(api_client(db_session, "booker-a-system", company=world.company_a)[1])
     id_routes = [r for r in app.url_map.iter_rules() if any(a.endswith("_id") for a in r.arguments)]
     assert id_routes
     for rule in id_routes:
@@ -479,6 +510,10 @@ def test_booker_gets_404_for_every_other_company_id(app, client, world, db_sessi
         for i in range(max(len(c) for c in choices.values())):
             args = {a: c[min(i, len(c) - 1)] for a, c in choices.items()}
             url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m, args=args: str(args[m.group(1)]), rule.rule)
+            if url.startswith("/api/"):
+                for method in rule.methods & {"GET", "POST", "DELETE"}:
+                    assert client.open(url, method=method, headers=api_headers).status_code == 404, url
+                continue
             if "GET" in rule.methods:
                 assert client.get(url).status_code == 404, url
             if "POST" in rule.methods:

@@ -1,10 +1,20 @@
 """User administration forms."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from blueprints.forms import PortalForm
+from portal.api.models import SCOPES
 from portal.auth.models import ROLES
 from portal.labels import choices
 
@@ -70,3 +80,21 @@ def handover_form(companies, managers, *args, **kwargs) -> HandoverForm:
     for _company_id, field in form.company_fields():
         field.choices = [(0, _l("As above")), *choices]
     return form
+
+
+class ApiClientForm(PortalForm):
+    """A new API client; the scope names are an interface (DESIGN §6)."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    scopes = SelectMultipleField(
+        _l("Scopes"),
+        choices=[(s, s) for s in SCOPES],
+        widget=widgets.ListWidget(prefix_label=False),
+        option_widget=widgets.CheckboxInput(),
+    )
+    company_code = StringField(
+        _l("Company credit code"),
+        validators=[Optional(), Length(max=18)],
+        description=_l("Optional: the client then acts as this company's booker and sees nothing else."),
+    )
+    expires_on = DateField(_l("Expires on"), validators=[Optional()])

@@ -29,7 +29,7 @@ def _offices(current_office_id: int | None = None):
     return offices
 
 
-def _company_id(form) -> int | None:
+def company_id_of(form) -> int | None:
     """The company named by the credit code field, or None; unknown codes become a form error."""
     code = (form.company_code.data or "").strip().upper()
     if not code:
@@ -56,7 +56,7 @@ def new_user():
     form = NewUserForm(_offices())
     if form.validate_on_submit():
         try:
-            company_id = _company_id(form)
+            company_id = company_id_of(form)
             operations.create_user(
                 current_user,
                 email=form.email.data,
@@ -93,7 +93,7 @@ def edit_user(user_id: int):
                 name=form.name.data,
                 role=form.role.data,
                 office_id=form.office_id.data or None,
-                company_id=_company_id(form),
+                company_id=company_id_of(form),
                 phone=form.phone.data,
                 title=form.title.data,
             )

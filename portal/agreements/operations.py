@@ -28,6 +28,7 @@ from portal.agreements.models import (
     AgreementEvent,
     IncentiveTier,
 )
+from portal.api import webhooks
 from portal.audit.trail import record_bulk
 from portal.auth.models import User
 from portal.companies.access import may_change
@@ -484,6 +485,17 @@ def approve(actor: User, agreement: Agreement, *, today: date, note: str | None 
     agreement.approved_by_id = actor.id
     agreement.approved_at = utcnow()
     db.session.flush()
+    webhooks.emit(
+        "agreement.activated",
+        agreement.company_id,
+        {
+            "agreement_id": agreement.id,
+            "number": agreement.number,
+            "valid_from": agreement.valid_from.isoformat(),
+            "valid_to": agreement.valid_to.isoformat(),
+        },
+        key=str(agreement.id),
+    )
 
 
 def reject(actor: User, agreement: Agreement, reason: str) -> None:

@@ -17,8 +17,16 @@ from sqlalchemy.orm import Session
 
 from portal.db import utcnow
 
-NOT_AUDITED = {"audit_event", "login_attempt", "job_run", "job_lock", "segment", "notification"}
-SECRET_COLUMNS = {"password_hash", "id_document_encrypted"}
+NOT_AUDITED = {
+    "audit_event",
+    "login_attempt",
+    "job_run",
+    "job_lock",
+    "segment",
+    "notification",
+    "webhook_delivery",
+}
+SECRET_COLUMNS = {"password_hash", "id_document_encrypted", "token_hash", "secret_encrypted"}
 
 _system_actor = contextvars.ContextVar("audit_system_actor", default=None)
 _batch = contextvars.ContextVar("audit_batch", default=None)

@@ -16,6 +16,7 @@ from portal.extensions import db
 log = logging.getLogger(__name__)
 
 PUBLIC = "public"
+API_TOKEN = "api_token"  # the JSON API: a client's bearer token, checked by the API itself
 STAFF = STAFF_ROLES
 EVERYONE = ROLES
 
@@ -39,6 +40,12 @@ def public(view):
     return view
 
 
+def api_token(view):
+    """Let the JSON API's own bearer-token check decide who may call the view."""
+    view.access = frozenset({API_TOKEN})
+    return view
+
+
 def access_of(endpoint: str) -> frozenset[str] | None:
     """The roles (or PUBLIC) allowed on an endpoint; None when it declares nothing."""
     if endpoint == "static":
@@ -55,7 +62,7 @@ def enforce():
     if access is None:
         log.error("endpoint %s has no access rule; refused", request.endpoint)
         refuse("no access rule")
-    if PUBLIC in access:
+    if PUBLIC in access or API_TOKEN in access:
         return None
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()

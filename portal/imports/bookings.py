@@ -22,6 +22,7 @@ from portal.demo import reference
 from portal.extensions import db
 from portal.imports.reading import (
     BadValue,
+    Sheet,
     UnreadableRow,
     normalize_header,
     open_sheet,
@@ -321,9 +322,13 @@ class SegmentWriter:
 
 def import_rows(data: bytes, filename: str, outcome, batch, progress) -> None:
     """Validate and insert every row of a bookings file into the session's transaction."""
+    import_sheet(open_sheet(data, filename, HEADER_ALIASES, REQUIRED), outcome, batch, progress)
+
+
+def import_sheet(sheet: Sheet, outcome, batch, progress) -> None:
+    """Validate and insert every row of `sheet` (a file's, or the API's records)."""
     from portal.timeutil import local_today
 
-    sheet = open_sheet(data, filename, HEADER_ALIASES, REQUIRED)
     session = db.session
     connection = session.connection()
     writer = SegmentWriter(connection)
@@ -342,6 +347,7 @@ def import_rows(data: bytes, filename: str, outcome, batch, progress) -> None:
     total = rejected = 0
     delay = _test_delay()
     traveller_ids = lk.traveller
+    keys_by_line = outcome.keys_by_line
 
     def cell(cells, i):
         return cells[i] if i is not None else None
@@ -415,6 +421,8 @@ def import_rows(data: bytes, filename: str, outcome, batch, progress) -> None:
                 outcome.reject(line, label.get(field, field), reason, _display(value))
             continue
         flown.add(day)
+        if keys_by_line is not None:
+            keys_by_line[line] = (ticket, coupon)
         chunk.append(
             (
                 ticket,

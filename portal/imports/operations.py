@@ -16,7 +16,7 @@ from portal.audit.trail import acting_as
 from portal.db import utcnow
 from portal.extensions import db
 from portal.imports.models import ImportBatch
-from portal.imports.reading import FileRefused
+from portal.imports.reading import FileRefused, Sheet
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +36,13 @@ class Outcome:
     rows_rejected: int = 0
     rows_existing: int = 0  # valid rows already in the database (re-imports)
     report: list[dict] = field(default_factory=list)
+    rejected_lines: set = field(default_factory=set)  # whole, even when the report is cut
+    # line -> (ticket, coupon) of each valid booking row, kept only when asked for (the API).
+    keys_by_line: dict | None = None
 
     def reject(self, line: int | None, column: str | None, reason: str, value=None) -> None:
         """Note one problem of a row (a row can have several; count the row once elsewhere)."""
+        self.rejected_lines.add(line)
         if len(self.report) < REPORT_LIMIT:
             entry = {"line": line, "column": column, "reason": str(reason)}
             if value not in (None, ""):
@@ -57,14 +61,22 @@ def run_import(
     author_id: int | None = None,
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
+    sheet: Sheet | None = None,
+    keep_keys: bool = False,
 ) -> Outcome:
     """Import one file of `kind` ("bookings" or "companies") atomically; see the module doc.
+    With `sheet` (bookings only: the API's records), its rows are imported instead of `data`'s,
+    and `data` only identifies the batch.
 
     Raises FileRefused when the file cannot be read at all (nothing is written then)."""
     from portal.imports import bookings, companies
 
     importer: Importer = {"bookings": bookings.import_rows, "companies": companies.import_rows}[kind]
+    if sheet is not None:
+        importer = lambda _data, _name, *rest: bookings.import_sheet(sheet, *rest)  # noqa: E731
     outcome = Outcome(kind=kind, filename=filename[:255], dry_run=dry_run)
+    if keep_keys:
+        outcome.keys_by_line = {}
     digest = hashlib.sha256(data).hexdigest()
     session = db.session
     try:

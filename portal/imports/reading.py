@@ -59,6 +59,29 @@ class Sheet:
     rows: Iterator[tuple[int, list]]
 
 
+def records_sheet(records: list[dict], aliases: dict[str, str], labels: dict[str, str]) -> Sheet:
+    """A sheet of JSON records keyed by column names: every known field is a column (absent
+    keys are empty cells, unknown keys are ignored), line n is the record at index n - 1.
+    `labels` names each field in reports. Values must be what a cell holds (text, numbers)."""
+    fields = list(dict.fromkeys(aliases.values()))
+    position = {field: i for i, field in enumerate(fields)}
+
+    def cells(record: dict) -> list:
+        row: list = [None] * len(fields)
+        for key, value in record.items():
+            field = aliases.get(normalize_header(key))
+            if field is None or row[position[field]] is not None:
+                continue
+            row[position[field]] = value
+        return row
+
+    return Sheet(
+        columns=position,
+        headers={field: labels.get(field, field) for field in fields},
+        rows=((n, cells(record)) for n, record in enumerate(records, start=1)),
+    )
+
+
 def _delimiter(text: str) -> str:
     """Comma, unless tabs, semicolons or bars clearly separate the first lines instead."""
     sample = "\n".join(text[:8192].splitlines()[:HEADER_SCAN_ROWS])

@@ -78,6 +78,24 @@ def _mail_send(ctx: JobContext) -> dict:
     return send_pending()
 
 
+def _webhooks_due(ctx: JobContext) -> dict:
+    from portal.api.models import WebhookDelivery
+    from portal.extensions import db
+
+    pending = db.session.scalar(
+        db.select(db.func.count())
+        .select_from(WebhookDelivery)
+        .where(WebhookDelivery.delivered_at.is_(None), WebhookDelivery.failed_at.is_(None))
+    )
+    return {"pending": pending}
+
+
+def _webhooks_send(ctx: JobContext) -> dict:
+    from portal.api.webhooks import deliver_pending
+
+    return deliver_pending()
+
+
 def _reviews_queue(ctx: JobContext) -> dict:
     from portal.reviews.generation import queue_monthly_batch
 
@@ -135,6 +153,14 @@ JOBS: dict[str, Job] = {
             {"minutes": 5},
             _mail_enqueue,
             after=_mail_send,
+        ),
+        Job(
+            "webhooks",
+            "Deliver queued webhook events to the API clients' URLs (retried with back-off)",
+            "interval",
+            {"minutes": 1},
+            _webhooks_due,
+            after=_webhooks_send,
         ),
         Job(
             "rescoring",

@@ -43,6 +43,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from portal.agreements.models import CABINS, Agreement
+from portal.api import webhooks
 from portal.audit.trail import record_bulk
 from portal.auth.models import User
 from portal.companies.access import may_change
@@ -66,6 +67,11 @@ TIER_PRIORITY = {"platinum": 0, "gold": 1, "silver": 2, "standard": 3}
 DEFAULT_PRIORITY = 3
 STATUS_ATTEMPTS = 3
 SELF_REQUESTS_LINK = "/self/requests"
+WEBHOOK_EVENTS = {
+    "quota_confirmed": "request.confirmed",
+    "quota_waitlisted": "request.waitlisted",
+    "quota_promoted": "request.promoted",
+}
 
 _quota = Quota.__table__
 _request = PriorityRequest.__table__
@@ -157,8 +163,26 @@ def _describe(req: PriorityRequest) -> dict:
 
 
 def _tell(req: PriorityRequest, kind: str, message: str) -> None:
+    """Tell the requester in the portal, and the systems subscribed to the event."""
     if req.requested_by_id is not None:
         notify(req.requested_by_id, kind, message, SELF_REQUESTS_LINK)
+    event = WEBHOOK_EVENTS.get(kind)
+    if event is not None:
+        webhooks.emit(event, req.company_id, webhook_data(req), key=f"{req.id}:{event}")
+
+
+def webhook_data(req: PriorityRequest) -> dict:
+    """A request as webhooks describe it."""
+    return {
+        "request_id": req.id,
+        "status": req.status,
+        "traveller_id": req.traveller_id,
+        "flight_number": req.flight_number,
+        "flight_date": req.flight_date.isoformat(),
+        "origin": req.origin,
+        "destination": req.destination,
+        "cabin": req.cabin,
+    }
 
 
 # --- managing quotas (account managers, branch heads, admins) ---------------------------
@@ -596,6 +620,7 @@ def cancel_request(
         raise ValidationFailed(_("The request changed meanwhile. Please try again."))
     db.session.expire(req)
     _audit_status(request_id, company_id, status, "cancelled")
+    webhooks.emit("request.cancelled", company_id, webhook_data(req), key=f"{request_id}:request.cancelled")
     if status != "confirmed":
         return []
     if _release_seat(quota_id):  # also takes the quota's lock until commit

@@ -18,6 +18,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.agreements.models import Agreement
+from portal.api import webhooks
 from portal.auth.models import User
 from portal.companies import access
 from portal.companies.models import Company, Interaction
@@ -303,7 +304,7 @@ def agreement_expiry_reminders(today: date) -> int:
     """Remind the manager of an active agreement 90, 60 and 30 days before it ends (one reminder
     per threshold, due on valid_to - threshold; a missed day is caught up the next run)."""
     rows = db.session.execute(
-        select(Agreement.company_id, Agreement.number, Agreement.valid_to, Company.manager_id)
+        select(Agreement.id, Agreement.company_id, Agreement.number, Agreement.valid_to, Company.manager_id)
         .join(Company, Company.id == Agreement.company_id)
         .where(
             Agreement.status == "active",
@@ -312,10 +313,21 @@ def agreement_expiry_reminders(today: date) -> int:
         )
     ).all()
     new = []
-    for company_id, number, valid_to, manager_id in rows:
+    for agreement_id, company_id, number, valid_to, manager_id in rows:
         threshold = expiry_threshold((valid_to - today).days)
         if threshold is None:
             continue
+        webhooks.emit(
+            "agreement.expiring",
+            company_id,
+            {
+                "agreement_id": agreement_id,
+                "number": number,
+                "valid_to": valid_to.isoformat(),
+                "days": threshold,
+            },
+            key=f"{agreement_id}:{threshold}",
+        )
         new.append(
             {
                 "company_id": company_id,

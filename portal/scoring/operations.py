@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
 
+from portal.api import webhooks
 from portal.audit.trail import record_bulk
 from portal.companies.models import Company
 from portal.extensions import db
@@ -117,7 +118,7 @@ def _insert_rows(table, rows: list[dict]) -> None:
             copy.write_row([row[name] for name in names])
 
 
-def update_companies(scores: list[CompanyScore]) -> int:
+def update_companies(scores: list[CompanyScore], *, score_date: date) -> int:
     """Set each company's current tier, score and activity status; audit what changed."""
     table = Company.__table__
     current = {
@@ -159,6 +160,18 @@ def update_companies(scores: list[CompanyScore]) -> int:
         )
         db.session.execute(stmt, changes)
         record_bulk("company", audit)
+        webhooks.emit_many(
+            "company.tier_changed",
+            [
+                (
+                    company_id,
+                    {"from": before["tier"], "to": after["tier"]},
+                    f"{score_date.isoformat()}:{after['tier']}",
+                )
+                for company_id, _, before, after in audit
+                if before["tier"] != after["tier"]
+            ],
+        )
     return len(changes)
 
 
@@ -174,7 +187,9 @@ def recompute(as_of: date, rules: Rules | None = None) -> dict:
     scores = compute(as_of, rules)
     summary = {"companies": len(scores), **store_snapshots(as_of, scores, rules)}
     latest = latest_score_date()
-    summary["companies_changed"] = update_companies(scores) if latest is None or as_of >= latest else 0
+    summary["companies_changed"] = (
+        update_companies(scores, score_date=as_of) if latest is None or as_of >= latest else 0
+    )
     db.session.flush()
     return summary
 

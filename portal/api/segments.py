@@ -1,0 +1,61 @@
+"""Segment ingest for the API: the booking import's checks and writer over JSON records."""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.imports import bookings
+from portal.imports.operations import run_import
+from portal.imports.reading import records_sheet
+from portal.segments.models import Segment
+
+# The API names the traveller's column `traveller`; the other keys are the import's own.
+LABELS = {"traveller_name": "traveller"}
+
+
+@dataclass
+class IngestReport:
+    """What one ingest did, row by row (index = position in the posted list)."""
+
+    batch_id: int | None
+    total: int = 0
+    created: int = 0
+    existing: int = 0
+    rejected: int = 0
+    results: list[dict] = field(default_factory=list)
+
+
+def ingest(records: list[dict], *, client_name: str) -> IngestReport:
+    """Import `records` as one batch (atomic, idempotent on ticket and coupon number).
+    Owns its commit, like every import."""
+    data = json.dumps(records, sort_keys=True, ensure_ascii=False, default=str).encode()
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    sheet = records_sheet(records, bookings.HEADER_ALIASES, LABELS)
+    outcome = run_import("bookings", data, f"api:{client_name}:{digest}", sheet=sheet, keep_keys=True)
+    created = set(
+        db.session.execute(
+            select(Segment.ticket_number, Segment.coupon_number).where(
+                Segment.import_batch_id == outcome.batch_id
+            )
+        ).all()
+    )
+    problems: dict[int, list[dict]] = {}
+    for entry in outcome.report:
+        problems.setdefault(entry["line"], []).append(
+            {k: entry[k] for k in ("column", "reason", "value") if k in entry}
+        )
+    report = IngestReport(batch_id=outcome.batch_id, total=len(records))
+    for index in range(len(records)):
+        line = index + 1
+        if line in outcome.rejected_lines:
+            report.rejected += 1
+            report.results.append({"index": index, "result": "rejected", "errors": problems.get(line, [])})
+            continue
+        key = outcome.keys_by_line.get(line)
+        result = "created" if key in created else "existing"
+        setattr(report, result, getattr(report, result) + 1)
+        report.results.append({"index": index, "result": result, "errors": []})
+    return report
