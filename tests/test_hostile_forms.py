@@ -20,7 +20,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 from flask import url_for
-from hypothesis import find, settings
+from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 from wtforms import (
@@ -598,3 +598,35 @@ def test_a_portfolio_review_names_an_existing_branch_in_ascii_digits(client, wor
         )
         assert response.status_code == status, branch
     assert db_session.scalar(select(func.count()).select_from(Review)) == before
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    values=st.dictionaries(
+        st.sampled_from(["name", "title", "role", "phone", "email", "notes"]),
+        st.one_of(st.text(max_size=300), st.sampled_from([v for v in HOSTILE if isinstance(v, str)])),
+    )
+)
+def test_random_text_on_a_dossier_form(client, world, db_session, values):
+    """Any text (Hypothesis's, any plane, any category) in any field of the contact form: an
+    answer that is not a 5xx, no raw markup, and a refused input writes no contact."""
+    from sqlalchemy import func, select
+
+    from portal.companies.models import Contact
+
+    if client.get("/account/password").status_code != 200:
+        assert sign_in(client, world.manager_a1.email).status_code == 302
+    token = _token(client)
+    before = db_session.scalar(select(func.count()).select_from(Contact))
+    data = {"name": "王经理", "role": "travel_manager"} | values | {"csrf_token": token}
+    response = client.post(f"/companies/{world.company_a.id}/contacts/new", data=data)
+    assert response.status_code in (200, 302)
+    body = response.get_data(as_text=True)
+    assert not any(markup in body for markup in MARKUP)
+    after = db_session.scalar(select(func.count()).select_from(Contact))
+    assert after == before + (1 if response.status_code == 302 else 0)
