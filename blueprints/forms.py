@@ -1,10 +1,44 @@
 """A form base that takes a service's ValidationFailed reasons back onto its fields."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import FileStorage, MultiDict
+from wtforms.fields import FileField
+from wtforms.validators import NumberRange
+
+# Row ids are 32-bit integers on both databases: a larger number names no row, and SQLite cannot
+# even bind it (OverflowError), so an id field refuses it before any query sees it.
+MAX_ROW_ID = 2**31 - 1
+
+
+def row_id(minimum: int = 1) -> NumberRange:
+    """The range of a submitted row id (0 is allowed where it stands for "none")."""
+    return NumberRange(min=minimum, max=MAX_ROW_ID, message=_l("Not a valid choice."))
 
 
 class PortalForm(FlaskForm):
     """FlaskForm with `populate_errors` for rules the services enforce."""
+
+    class Meta:
+        def wrap_formdata(self, form, formdata):
+            """The submitted values, each of the kind its field takes: text for text fields, an
+            upload for file fields. A file sent where text is expected, text where a file is, and
+            the numbers, lists and objects of a JSON body are left out, so the field reads as
+            empty and says so instead of failing on a value it cannot handle. NUL characters are
+            dropped from text: PostgreSQL refuses them even in a query's parameters."""
+            try:
+                data = super().wrap_formdata(form, formdata)
+            except (TypeError, ValueError):  # a JSON body that is not an object
+                data = MultiDict()
+            if data is None:
+                return None
+            files = {field.name for field in form if isinstance(field, FileField)}
+            kept = MultiDict()
+            for name, value in data.items(multi=True):
+                wanted = FileStorage if name in files else str
+                if isinstance(value, wanted):
+                    kept.add(name, value.replace("\x00", "") if wanted is str else value)
+            return kept
 
     def populate_errors(self, reasons: dict[str | None, list[str]]) -> None:
         """Attach each reason to its field, or to the form when the field is unknown."""

@@ -13,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from blueprints.forms import PortalForm
+from blueprints.forms import PortalForm, row_id
 from portal.api.models import SCOPES
 from portal.auth.models import ROLES
 from portal.labels import choices
@@ -22,7 +22,9 @@ from portal.labels import choices
 class UserForm(PortalForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     role = SelectField(_l("Role"), choices=[])
-    office_id = SelectField(_l("Sales office"), coerce=int, choices=[], validate_choice=False)
+    office_id = SelectField(
+        _l("Sales office"), coerce=int, choices=[], validate_choice=False, validators=[row_id(minimum=0)]
+    )
     company_code = StringField(
         _l("Company credit code"),
         validators=[Optional(), Length(max=18)],

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
-from blueprints.forms import PortalForm
+from blueprints.forms import PortalForm, row_id
 from portal.companies.models import COMPLAINT_STATUSES, INTERACTION_KINDS
 from portal.labels import choices
 
@@ -105,7 +105,9 @@ class ComplaintStatusForm(PortalForm):
 
 
 class ReassignForm(PortalForm):
-    manager_id = SelectField(_l("New account manager"), coerce=int, choices=[], validate_choice=False)
+    manager_id = SelectField(
+        _l("New account manager"), coerce=int, choices=[], validate_choice=False, validators=[row_id()]
+    )
     note = TextAreaField(
         _l("Handover note"),
         filters=TEXT,

@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from blueprints.agreements.forms import at_most_two_decimals, finite
-from blueprints.forms import PortalForm
+from blueprints.forms import PortalForm, row_id
 from portal.labels import label
 from portal.pipeline.models import LOST_REASONS, OPPORTUNITY_KINDS, STAGES
 from portal.pipeline.operations import Details
@@ -42,7 +42,7 @@ class OpportunityForm(PortalForm):
         description=_l("Leave empty for the stage's default."),
     )
     close_date = DateField(_l("Expected close date"), validators=[Optional()])
-    owner_id = SelectField(_l("Owner"), choices=[], coerce=int, validate_choice=False)
+    owner_id = SelectField(_l("Owner"), choices=[], coerce=int, validate_choice=False, validators=[row_id()])
     next_step = TextAreaField(_l("Next step"), filters=[_strip], validators=[Optional(), Length(max=2000)])
     next_step_on = DateField(_l("Next step on"), validators=[Optional()])
 

@@ -92,9 +92,12 @@ def generate():
         company_id = company.id
     else:
         branch = form.branch_id.data or ""
-        if not (branch == "" or branch.isdigit()):
+        # ASCII digits only: "１２３" is a digit string to Python and an id to int().
+        if not (branch == "" or (branch.isascii() and branch.isdigit() and len(branch) < 10)):
             abort(400)
         branch_id = int(branch) if branch else None
+        if branch_id is not None and db.session.get(Branch, branch_id) is None:
+            abort(404)
         if not may_generate_portfolio(current_user, branch_id):
             refuse("portfolio review not allowed")
     try:
