@@ -26,11 +26,17 @@ def full_view_condition(user: User) -> ColumnElement[bool]:
 
 def listed_condition(user: User) -> ColumnElement[bool]:
     """SQL condition for the companies the staff list shows (managers see every name)."""
-    if user.role == "account_manager":
+    if lists_others_by_name(user):
         return true()
     if user.role == "booker":
         return false()  # bookers never reach the staff list
     return full_view_condition(user)
+
+
+def lists_others_by_name(user: User) -> bool:
+    """Whether the staff list shows the user companies outside their full view (by name and
+    owner only): filters and sorts on what those rows hide must pass them over."""
+    return user.role == "account_manager"
 
 
 def sees_in_full(user: User, company: Company) -> bool:

@@ -3,8 +3,9 @@ by substring (two Chinese characters are enough), limited to what the user may s
 
 SQLite answers from the FTS5 trigram index (a quoted phrase for three characters or more;
 shorter queries scan the index's text); PostgreSQL uses ILIKE, which its pg_trgm GIN indexes
-serve. An account manager sees other managers' companies by name only: contacts, travellers
-and interactions come only from companies the user sees in full. One query per group.
+serve. An account manager sees other managers' companies by name only: those are found by
+their names alone, and contacts, travellers and interactions come only from companies the user
+sees in full. One query per group.
 """
 
 import re
@@ -88,11 +89,16 @@ def search(user: User, q: str) -> Results:
     if len(q) < MIN_LENGTH:
         return results
     full = full_view_condition(user)
+    pattern = _like_pattern(q)
     results.companies = _limited(
         select(Company, full.label("in_full"))
         .where(
             _matches(q, "company", Company, (Company.name_zh, Company.name_en, Company.credit_code)),
             listed_condition(user),
+            # A company listed by name only is found by its name, never by its credit code.
+            or_(
+                full, Company.name_zh.ilike(pattern, escape="\\"), Company.name_en.ilike(pattern, escape="\\")
+            ),
         )
         .order_by(Company.name_zh, Company.id),
         results,
