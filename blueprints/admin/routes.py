@@ -1,6 +1,6 @@
 """User accounts: list, create, edit, enable and disable."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -16,6 +16,7 @@ from portal.companies.models import Company
 from portal.errors import ValidationFailed
 from portal.extensions import db
 from portal.org.models import SalesOffice
+from portal.web.query import PAGE, arg, paginate, reads, text_param
 
 
 def _offices():
@@ -37,11 +38,10 @@ def _company_id(form) -> int | None:
 
 @bp.route("/users")
 @allow("admin")
+@reads(text_param("q", maximum=100), text_param("role", choices=ROLES), PAGE)
 def users():
-    q = request.args.get("q", "", type=str)
-    role = request.args.get("role", "", type=str)
-    role = role if role in ROLES else ""
-    page = db.paginate(user_list(q, role), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    q, role = arg("q"), arg("role")
+    page = paginate(user_list(q, role))
     return render_template("admin/users.html", page=page, q=q, role=role, roles=ROLES, toggle=ToggleForm())
 
 

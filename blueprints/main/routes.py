@@ -1,6 +1,6 @@
 """Start page, /health and the language switch."""
 
-from flask import current_app, jsonify, redirect, request, session, url_for
+from flask import current_app, jsonify, redirect, session, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -8,6 +8,7 @@ from blueprints.auth.routes import safe_next
 from blueprints.main import bp
 from portal.auth.policy import public
 from portal.extensions import db
+from portal.web.query import NEXT, arg, reads
 
 
 @bp.route("/")
@@ -35,7 +36,8 @@ def health():
 
 @bp.route("/lang/<code>")
 @public
+@reads(NEXT)
 def set_language(code: str):
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
-    return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
+    return redirect(safe_next(arg("next")) or url_for("main.index"))

@@ -20,6 +20,8 @@ SORTS = {
     "score": Company.score,
     "status": Company.status,
 }
+SORT_CHOICES = tuple(f"{d}{k}" for k in SORTS for d in ("", "-"))
+SEARCH_LENGTH = 100
 # Sort keys on what a company outside the user's full view does not show (DESIGN §5).
 RESTRICTED_SORTS = frozenset({"tier", "score", "status"})
 CREDIT_CODE_FRAGMENT = re.compile(r"^[0-9A-Za-z]{4,18}$")
@@ -32,7 +34,7 @@ def like_escape(text: str) -> str:
 def search_condition(q: str, full: ColumnElement[bool] | None = None):
     """Match a Chinese or English name fragment, or the start of a credit code (only of the
     companies matching `full`, when given: the others do not show their credit code)."""
-    q = q.strip()[:100]
+    q = q.strip()[:SEARCH_LENGTH]
     fragment = f"%{like_escape(q)}%"
     conditions = [
         Company.name_zh.like(fragment, escape="\\"),
