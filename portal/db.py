@@ -146,13 +146,16 @@ class RowPagination(Pagination):
         return self._query_args["session"].scalar(self._query_args["count_select"])
 
 
-def paginate_rows(session: Session, select: sa.Select, count: sa.Select, *, per_page: int) -> RowPagination:
-    """The requested page (`?page=`) of `select`'s rows; `count` counts them all. Like the
-    portal's other lists, a page past the end is empty rather than a 404."""
+def paginate_rows(
+    session: Session, select: sa.Select, count: sa.Select, *, page: int, per_page: int
+) -> RowPagination:
+    """Page `page` of `select`'s rows; `count` counts them all. Like the portal's other lists,
+    a page past the end is empty rather than a 404."""
     return RowPagination(
         select=select,
         count_select=count,
         session=session,
+        page=page,
         per_page=per_page,
         max_per_page=100,
         error_out=False,

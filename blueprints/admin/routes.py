@@ -1,6 +1,6 @@
 """User accounts: list, create, edit, enable and disable."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -18,6 +18,7 @@ from portal.extensions import db
 from portal.org import handover
 from portal.org.models import SalesOffice
 from portal.org.operations import open_offices_query
+from portal.web.query import PAGE, arg, paginate, reads, text_param
 
 
 def _offices(current_office_id: int | None = None):
@@ -42,11 +43,10 @@ def company_id_of(form) -> int | None:
 
 @bp.route("/users")
 @allow("admin")
+@reads(text_param("q", maximum=100), text_param("role", choices=ROLES), PAGE)
 def users():
-    q = request.args.get("q", "", type=str)
-    role = request.args.get("role", "", type=str)
-    role = role if role in ROLES else ""
-    page = db.paginate(user_list(q, role), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    q, role = arg("q"), arg("role")
+    page = paginate(user_list(q, role))
     return render_template("admin/users.html", page=page, q=q, role=role, roles=ROLES, toggle=ToggleForm())
 
 

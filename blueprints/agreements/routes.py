@@ -3,7 +3,7 @@
 import logging
 from datetime import timedelta
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -22,6 +22,7 @@ from portal.companies.models import Document, DocumentVersion
 from portal.errors import NotAllowed, ValidationFailed
 from portal.extensions import db
 from portal.timeutil import local_today
+from portal.web.query import PAGE, arg, int_param, paginate, reads, text_param
 
 log = logging.getLogger(__name__)
 
@@ -65,14 +66,16 @@ def _to_detail(agreement_id: int, anchor: str | None = None):
 
 @bp.route("/")
 @allow(*STAFF)
+@reads(
+    text_param("status", choices=AGREEMENT_STATUSES),
+    int_param("branch"),
+    int_param("manager"),
+    int_param("expiring", maximum=MAX_EXPIRING_DAYS),
+    PAGE,
+)
 def index():
     today = local_today()
-    status = request.args.get("status", "", type=str)
-    status = status if status in AGREEMENT_STATUSES else ""
-    branch_id = max(request.args.get("branch", 0, type=int), 0)
-    manager_id = max(request.args.get("manager", 0, type=int), 0)
-    expiring = request.args.get("expiring", 0, type=int)
-    expiring = expiring if 0 < expiring <= MAX_EXPIRING_DAYS else None
+    status, branch_id, manager_id, expiring = arg("status"), arg("branch"), arg("manager"), arg("expiring")
     stmt = queries.agreement_list(
         current_user,
         today=today,
@@ -81,7 +84,7 @@ def index():
         manager_id=manager_id or None,
         expiring_days=expiring,
     )
-    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], max_per_page=100, error_out=False)
+    page = paginate(stmt)
     branches, managers = queries.filter_choices(current_user)
     return render_template(
         "agreements/index.html",
@@ -99,9 +102,10 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 @allow(*CHANGERS)
+@reads(int_param("company_id"))
 def new():
-    company_id = request.args.get("company_id", 0, type=int)
-    if company_id <= 0:
+    company_id = arg("company_id")
+    if company_id is None:
         flash(_("Open the company's page and choose “New agreement” there."), "info")
         return redirect(url_for("companies.index"))
     company = load_company(company_id, change=True)

@@ -1,6 +1,6 @@
 """Re-authentication: enter the password again before a sensitive action (a fresh sign-in)."""
 
-from flask import redirect, render_template, request, url_for
+from flask import redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
@@ -12,14 +12,16 @@ from portal.auth.policy import EVERYONE, allow
 from portal.auth.sessions import client_ip
 from portal.errors import NotAllowed, ValidationFailed
 from portal.extensions import db
+from portal.web.query import NEXT, arg, reads
 
 
 @bp.route("/reauth", methods=["GET", "POST"])
 @allow(*EVERYONE)
+@reads(NEXT)
 def reauth():
     """Ask the signed-in user's password again; throttled and recorded like a sign-in."""
     form = ReauthForm()
-    target = safe_next(request.args.get("next"))
+    target = safe_next(arg("next"))
     if form.validate_on_submit():
         try:
             user = operations.sign_in(current_user.email, form.password.data, client_ip())

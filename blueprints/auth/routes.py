@@ -13,6 +13,7 @@ from portal.auth.policy import EVERYONE, allow, public
 from portal.auth.sessions import client_ip
 from portal.errors import NotAllowed, ValidationFailed
 from portal.extensions import db
+from portal.web.query import NEXT, arg, reads
 
 
 def safe_next(target: str | None) -> str | None:
@@ -30,6 +31,7 @@ def safe_next(target: str | None) -> str | None:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
+@reads(NEXT)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -47,7 +49,7 @@ def login():
             return render_template("auth/login.html", form=form), 401
         db.session.commit()
         login_user(user, remember=form.remember.data)
-        return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
+        return redirect(safe_next(arg("next")) or url_for("main.index"))
     return render_template("auth/login.html", form=form)
 
 

@@ -17,16 +17,17 @@ from portal.errors import ValidationFailed
 from portal.extensions import db
 from portal.labels import label
 from portal.timeutil import local_now, local_to_utc
+from portal.web.query import arg, reads, text_param
 
 
 @bp.route("/<int:company_id>/interactions/new", methods=["GET", "POST"])
 @allow(*STAFF)
+@reads(text_param("kind", "visit", choices=INTERACTION_KINDS))
 def new_interaction(company_id: int):
     company = load_company(company_id, change=True)
     form = InteractionForm()
     if request.method == "GET":
-        kind = request.args.get("kind", "visit", type=str)
-        form.kind.data = kind if kind in INTERACTION_KINDS else "visit"
+        form.kind.data = arg("kind")
         form.occurred_at.data = local_now().replace(second=0, microsecond=0, tzinfo=None)
     if form.validate_on_submit():
         try:

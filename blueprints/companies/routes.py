@@ -1,7 +1,7 @@
 """Company list and the dossier's tabs: overview, score, timeline, agreements, quotas,
 reviews and the audit trail (documents and travel have their own modules)."""
 
-from flask import abort, current_app, render_template, request
+from flask import abort, current_app, render_template
 from flask_login import current_user
 
 from blueprints.companies import bp
@@ -18,26 +18,31 @@ from portal.db import paginate_rows, utcnow
 from portal.extensions import db
 from portal.scoring import explain
 from portal.timeutil import first_of_month, local_today, next_month
+from portal.web.query import PAGE, arg, paginate, reads, text_param
 
 TIMELINE_PAGE = 30
 
 
 @bp.route("/")
 @allow(*STAFF)
+@reads(
+    text_param("q", maximum=queries.SEARCH_LENGTH),
+    text_param("sort", "name", choices=queries.SORT_CHOICES),
+    text_param("tier", choices=TIERS),
+    text_param("status", choices=COMPANY_STATUSES),
+    text_param("all", choices=("1",)),
+    PAGE,
+)
 def index():
-    q = request.args.get("q", "", type=str)
-    sort = request.args.get("sort", "name", type=str)
-    tier = request.args.get("tier", "", type=str)
-    status = request.args.get("status", "", type=str)
-    tier = tier if tier in TIERS else ""
-    status = status if status in COMPANY_STATUSES else ""
+    q, sort, tier, status = arg("q"), arg("sort"), arg("tier"), arg("status")
     # An account manager's list opens on their own portfolio; ?all=1 shows every company.
     switch = has_portfolio(current_user)
-    portfolio = switch and request.args.get("all", "", type=str) != "1"
+    portfolio = switch and arg("all") != "1"
     page = paginate_rows(
         db.session,
         queries.company_list(current_user, q=q, sort=sort, tier=tier, status=status, portfolio=portfolio),
         queries.company_count(current_user, q=q, tier=tier, status=status, portfolio=portfolio),
+        page=arg("page"),
         per_page=current_app.config["PAGE_SIZE"],
     )
     return render_template(
@@ -95,15 +100,11 @@ def detail(company_id: int):
 
 @bp.route("/<int:company_id>/travellers")
 @allow(*STAFF)
+@reads(PAGE)
 def travellers(company_id: int):
     """Every key traveller, a page at a time."""
     company = load_company(company_id)
-    page = db.paginate(
-        dossier.travellers_query(company.id),
-        per_page=current_app.config["PAGE_SIZE"],
-        max_per_page=100,
-        error_out=False,
-    )
+    page = paginate(dossier.travellers_query(company.id))
     return render_tab(
         "travellers",
         "companies/travellers.html",
@@ -176,13 +177,14 @@ def reviews(company_id: int):
 
 @bp.route("/<int:company_id>/timeline")
 @allow(*STAFF)
+@reads(text_param("type", maximum=20), text_param("before", None, maximum=timeline.CURSOR_LENGTH))
 def timeline_page(company_id: int):
     """The timeline tab, a page at a time, newest first."""
     company = load_company(company_id)
     page = timeline.timeline(
         company.id,
-        type=request.args.get("type", "", type=str),
-        before=request.args.get("before", type=str),
+        type=arg("type"),
+        before=arg("before"),
         limit=TIMELINE_PAGE,
     )
     return render_tab(
@@ -197,12 +199,11 @@ def timeline_page(company_id: int):
 
 @bp.route("/<int:company_id>/audit")
 @allow(*STAFF)
+@reads(PAGE)
 def audit(company_id: int):
     """Every audited change (and refused access) concerning the company, newest first."""
     company = load_company(company_id)
-    page = db.paginate(
-        dossier.audit_query(company.id), per_page=dossier.AUDIT_PAGE_SIZE, max_per_page=100, error_out=False
-    )
+    page = paginate(dossier.audit_query(company.id), per_page=dossier.AUDIT_PAGE_SIZE)
     return render_tab(
         "audit",
         "companies/audit.html",

@@ -18,8 +18,8 @@ from portal.auth.policy import STAFF, allow
 from portal.extensions import db
 from portal.labels import choices, label
 from portal.segments import travel
+from portal.web.query import PAGE, paginate, reads, within_dates
 
-FILTER_FIELDS = ("date_from", "date_to", "origin", "destination", "cabin", "traveller")
 AIRPORT = Regexp(r"^[A-Za-z]{3}$", message=_l("Use a three-letter airport code, e.g. PEK."))
 
 
@@ -34,8 +34,8 @@ class TravelFilterForm(PortalForm):
         csrf = False
 
     # "From"/"To" of a date range, not of a route (those read 出发地/目的地).
-    date_from = DateField(_p("date range", "From"), validators=[Optional()])
-    date_to = DateField(_p("date range", "To"), validators=[Optional()])
+    date_from = DateField(_p("date range", "From"), validators=[Optional(), within_dates])
+    date_to = DateField(_p("date range", "To"), validators=[Optional(), within_dates])
     origin = StringField(_l("Origin"), filters=[*TEXT, _upper], validators=[Optional(), AIRPORT])
     destination = StringField(_l("Destination"), filters=[*TEXT, _upper], validators=[Optional(), AIRPORT])
     cabin = SelectField(_l("Cabin"), choices=[], validators=[Optional()])
@@ -83,14 +83,13 @@ def _filtered(company_id: int):
 
 @bp.route("/<int:company_id>/travel")
 @allow(*STAFF)
+@reads(PAGE, form=TravelFilterForm)
 def travel_page(company_id: int):
     company = load_company(company_id)
     form, chosen, where = _filtered(company.id)
     totals = travel.totals(where)
     months = travel.monthly(where, first=chosen.date_from, last=chosen.date_to) if totals.segments else []
-    page = db.paginate(
-        travel.rows(where), per_page=current_app.config["PAGE_SIZE"], max_per_page=100, error_out=False
-    )
+    page = paginate(travel.rows(where))
     return render_tab(
         "travel",
         "companies/travel.html",
@@ -99,13 +98,14 @@ def travel_page(company_id: int):
         totals=totals,
         months=months,
         page=page,
-        csv_args={name: request.args[name] for name in FILTER_FIELDS if request.args.get(name)},
+        csv_args={name: value for name, value in form.data.items() if value and not form[name].errors},
         **(_charts(months) if months else {}),
     )
 
 
 @bp.route("/<int:company_id>/travel.csv")
 @allow(*STAFF)
+@reads(form=TravelFilterForm)
 def travel_csv(company_id: int):
     company = load_company(company_id)
     _form, _chosen, where = _filtered(company.id)

@@ -1,6 +1,6 @@
 """Start page, a staff member's home, /health and the language switch."""
 
-from flask import current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import current_app, jsonify, redirect, render_template, session, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -11,6 +11,7 @@ from portal.db import utcnow
 from portal.extensions import db
 from portal.home import queries as home_queries
 from portal.timeutil import local_today
+from portal.web.query import NEXT, arg, reads
 
 
 @bp.route("/")
@@ -49,7 +50,8 @@ def health():
 
 @bp.route("/lang/<code>")
 @public
+@reads(NEXT)
 def set_language(code: str):
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
-    return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
+    return redirect(safe_next(arg("next")) or url_for("main.index"))

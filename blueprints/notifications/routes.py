@@ -1,6 +1,6 @@
 """The signed-in user's notifications, and the unread count the navbar shows."""
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,6 +11,7 @@ from portal.auth.policy import EVERYONE, allow, load_in_scope
 from portal.extensions import db
 from portal.notifications import operations, queries
 from portal.notifications.models import Notification
+from portal.web.query import PAGE, paginate, reads
 
 
 @bp.app_template_global("unread_notifications")
@@ -23,13 +24,9 @@ def unread_notifications() -> int:
 
 @bp.route("/")
 @allow(*EVERYONE)
+@reads(PAGE)
 def index():
-    page = db.paginate(
-        queries.notification_list(current_user.id),
-        per_page=current_app.config["PAGE_SIZE"],
-        max_per_page=100,
-        error_out=False,
-    )
+    page = paginate(queries.notification_list(current_user.id))
     return render_template("notifications/index.html", page=page, form=MarkReadForm(), safe_link=safe_next)
 
 

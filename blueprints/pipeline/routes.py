@@ -34,11 +34,33 @@ from portal.pipeline.models import (
     OpportunityStageChange,
 )
 from portal.pipeline.queries import FORECAST_ROLES
+from portal.web.query import (
+    PAGE,
+    arg,
+    args,
+    date_param,
+    int_param,
+    month_param,
+    paginate,
+    reads,
+    text_param,
+)
 
 CHANGERS = ("admin", "branch_head", "account_manager")  # management reads only
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_EXPORT_ROWS = 20_000
 MAX_PERIOD_DAYS = 3660
+MAX_FREQUENT_SEGMENTS = 10_000
+FILTER_PARAMS = (
+    int_param("owner"),
+    int_param("branch"),
+    int_param("office"),
+    text_param("kind", choices=OPPORTUNITY_KINDS),
+    text_param("stage", choices=STAGES),
+    month_param("month"),
+    text_param("stale", maximum=1),
+)
+FILTER_NAMES = tuple(p.name for p in FILTER_PARAMS)
 
 
 @bp.app_template_global("pipeline_opportunities")
@@ -103,16 +125,14 @@ def index():
 
 @bp.route("/list")
 @allow(*STAFF)
+@reads(*FILTER_PARAMS, PAGE)
 def opportunities():
     now, today = queries.now_and_today()
-    filters = queries.read_filters(request.args)
+    values = args(*FILTER_NAMES)
+    filters = queries.read_filters(values)
     stmt = queries.list_statement(current_user, filters, now=now, today=today, stale_days=_stale_days())
-    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], max_per_page=100, error_out=False)
-    export_args = {
-        k: v
-        for k, v in request.args.items()
-        if k in ("owner", "branch", "office", "kind", "stage", "month", "stale")
-    }
+    page = paginate(stmt)
+    export_args = {k: v.strftime("%Y-%m") if isinstance(v, date) else v for k, v in values.items() if v}
     return render_template(
         "pipeline/list.html",
         page=page,
@@ -127,7 +147,7 @@ def opportunities():
 
 def _export_table():
     now, today = queries.now_and_today()
-    filters = queries.read_filters(request.args)
+    filters = queries.read_filters(args(*FILTER_NAMES))
     stmt = queries.list_statement(current_user, filters, now=now, today=today, stale_days=_stale_days())
     rows = db.session.scalars(stmt.limit(MAX_EXPORT_ROWS)).all()
     zh = _zh()
@@ -175,6 +195,7 @@ def _export_table():
 
 @bp.route("/export.csv")
 @allow(*STAFF)
+@reads(*FILTER_PARAMS)
 def export_csv():
     header, body, name = _export_table()
     return Response(
@@ -186,6 +207,7 @@ def export_csv():
 
 @bp.route("/export.xlsx")
 @allow(*STAFF)
+@reads(*FILTER_PARAMS)
 def export_xlsx():
     header, body, name = _export_table()
     return Response(
@@ -209,20 +231,7 @@ def stale():
 def _period(today: date) -> tuple[date, date, list[str]]:
     """The forecast period from ?from=&to= (default: the last 12 months); problems are listed."""
     problems = []
-    start, end = today - timedelta(days=364), today
-    for name in ("from", "to"):
-        raw = request.args.get(name, "", type=str)
-        if not raw:
-            continue
-        try:
-            value = date.fromisoformat(raw)
-        except ValueError:
-            problems.append(_("“%(value)s” is not a date (YYYY-MM-DD).", value=raw[:20]))
-            continue
-        if name == "from":
-            start = value
-        else:
-            end = value
+    start, end = arg("from") or today - timedelta(days=364), arg("to") or today
     if end < start:
         problems.append(_("The period must end after it starts."))
         start, end = today - timedelta(days=364), today
@@ -234,6 +243,7 @@ def _period(today: date) -> tuple[date, date, list[str]]:
 
 @bp.route("/forecast")
 @allow(*FORECAST_ROLES)
+@reads(date_param("from"), date_param("to"))
 def forecast():
     _now, today = queries.now_and_today()
     start, end, problems = _period(today)
@@ -270,12 +280,10 @@ def forecast():
 
 @bp.route("/prospects")
 @allow(*STAFF)
+@reads(int_param("min", maximum=MAX_FREQUENT_SEGMENTS))
 def prospects():
     _now, today = queries.now_and_today()
-    default = current_app.config["PIPELINE_FREQUENT_SEGMENTS"]
-    minimum = request.args.get("min", default, type=int)
-    if not (1 <= minimum <= 10_000):
-        minimum = default
+    minimum = arg("min") or current_app.config["PIPELINE_FREQUENT_SEGMENTS"]
     companies = queries.unsigned_travellers(current_user, today=today)
     travellers = queries.travellers_to_enrol(current_user, today=today, min_segments=minimum)
     changeable = {row.Company.id for row in companies if may_change(current_user, row.Company)}
@@ -293,9 +301,10 @@ def prospects():
 
 @bp.route("/new", methods=["GET", "POST"])
 @allow(*CHANGERS)
+@reads(int_param("company_id"))
 def new():
-    company_id = request.args.get("company_id", 0, type=int)
-    if company_id <= 0:
+    company_id = arg("company_id")
+    if company_id is None:
         flash(_("Open the company's page or the prospect list and choose “New opportunity” there."), "info")
         return redirect(url_for("pipeline.prospects"))
     company = load_company(company_id, change=True)

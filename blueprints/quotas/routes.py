@@ -1,7 +1,7 @@
 """An agreement's quotas: utilisation, create, edit, delete-if-unused, copy a month; a quota's
 requests and waitlist. Staff who see the company read; those who may change it change."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -22,6 +22,7 @@ from portal.org.models import SalesOffice
 from portal.quotas import operations, queries
 from portal.quotas.models import Quota
 from portal.timeutil import local_today
+from portal.web.query import PAGE, arg, month_param, paginate, reads
 
 CHANGERS = ("admin", "branch_head", "account_manager")  # management reads only
 
@@ -76,11 +77,12 @@ def _to_agreement(agreement_id: int, month=None):
 
 @bp.route("/agreement/<int:agreement_id>")
 @allow(*STAFF)
+@reads(month_param("month"))
 def agreement(agreement_id: int):
     agreement = _load_agreement(agreement_id)
     today = local_today()
     months = queries.agreement_months(agreement.id)
-    month = queries.parse_month(request.args.get("month", "", type=str))
+    month = arg("month")
     uses = queries.agreement_quotas(agreement.id, today=today, month=month)
     copy_form = CopyMonthForm(formdata=None)
     copy_form.month.choices = [(queries.month_text(m), queries.month_text(m)) for m in months]
@@ -107,12 +109,13 @@ def agreement(agreement_id: int):
 
 @bp.route("/agreement/<int:agreement_id>/new", methods=["GET", "POST"])
 @allow(*CHANGERS)
+@reads(month_param("month"))
 def new(agreement_id: int):
     agreement = _load_agreement(agreement_id, change=True)
     form = QuotaForm()
     if request.method == "GET":
         form.cabin.data = "Y"
-        month = queries.parse_month(request.args.get("month", "", type=str))
+        month = arg("month")
         if month is None:
             month = max(local_today().replace(day=1), agreement.valid_from.replace(day=1))
         form.month.data = queries.month_text(month)
@@ -145,14 +148,10 @@ def new(agreement_id: int):
 
 @bp.route("/<int:quota_id>")
 @allow(*STAFF)
+@reads(PAGE)
 def detail(quota_id: int):
     quota = _load_quota(quota_id)
-    page = db.paginate(
-        queries.quota_requests(quota.id),
-        per_page=current_app.config["PAGE_SIZE"],
-        max_per_page=100,
-        error_out=False,
-    )
+    page = paginate(queries.quota_requests(quota.id))
     use = queries.agreement_quotas(quota.agreement_id, today=local_today(), month=quota.month)
     use = next((u for u in use if u.quota.id == quota.id), None)
     return render_template(

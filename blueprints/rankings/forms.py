@@ -1,46 +1,48 @@
-"""The ranking's filters: plain GET arguments checked against the values the user may pick.
+"""The ranking's filters: GET arguments (declared and bounded by portal.web.query) checked
+against the values the user may pick.
 
-Anything unknown (a tier that does not exist, an office outside the user's branch, `abc` for an
-id) is ignored, never an error: a filter link that went stale still shows a page.
+Anything unknown (an office outside the user's branch, a manager of another branch) is ignored,
+never an error: a filter link that went stale still shows a page.
 """
 
-from werkzeug.datastructures import MultiDict
+from collections.abc import Mapping
 
 from portal.companies.models import ACTIVITY_STATUSES, INDUSTRIES, TIERS
 from portal.scoring.queries import DEFAULT_SORT, SORTS, FilterOptions, RankingFilters
+from portal.web.query import int_param, text_param
 
-FILTER_ARGS = ("q", "branch", "office", "manager", "tier", "status", "industry", "sort")
+PARAMS = (
+    text_param("q", maximum=100),
+    int_param("branch"),
+    int_param("office"),
+    int_param("manager"),
+    text_param("tier", choices=TIERS),
+    text_param("status", choices=ACTIVITY_STATUSES),
+    text_param("industry", choices=INDUSTRIES),
+    text_param("sort", DEFAULT_SORT, choices=tuple(f"{d}{k}" for k in SORTS for d in ("", "-"))),
+)
+FILTER_ARGS = tuple(p.name for p in PARAMS)
 
 
-def _known_id(args: MultiDict, name: str, known: set[int]) -> int | None:
-    value = args.get(name, type=int)
+def _known_id(value: int | None, known: set[int]) -> int | None:
     return value if value in known else None
 
 
-def _known(args: MultiDict, name: str, known) -> str:
-    value = args.get(name, "", type=str)
-    return value if value in known else ""
-
-
-def read_filters(args: MultiDict, options: FilterOptions) -> RankingFilters:
-    """The filters of a request, each kept only when it is one of the user's choices."""
+def read_filters(values: Mapping, options: FilterOptions) -> RankingFilters:
+    """The filters of a request (its parsed arguments), each kept only when it is one of the
+    user's choices."""
     return RankingFilters(
-        q=args.get("q", "", type=str).strip()[:100],
-        branch=_known_id(args, "branch", {b.id for b in options.branches}),
-        office=_known_id(args, "office", {o.id for o in options.offices}),
-        manager=_known_id(args, "manager", {m.id for m in options.managers}),
-        tier=_known(args, "tier", TIERS),
-        status=_known(args, "status", ACTIVITY_STATUSES),
-        industry=_known(args, "industry", INDUSTRIES),
+        q=values["q"].strip(),
+        branch=_known_id(values["branch"], {b.id for b in options.branches}),
+        office=_known_id(values["office"], {o.id for o in options.offices}),
+        manager=_known_id(values["manager"], {m.id for m in options.managers}),
+        tier=values["tier"],
+        status=values["status"],
+        industry=values["industry"],
     )
 
 
-def read_sort(args: MultiDict) -> str:
-    """The sort key (`-` first reverses it); the default for anything unknown."""
-    sort = args.get("sort", DEFAULT_SORT, type=str)
-    return sort if sort.lstrip("-") in SORTS else DEFAULT_SORT
-
-
-def export_args(args: MultiDict) -> dict:
+def export_args(values: Mapping) -> dict:
     """The query arguments an export link carries: the filters and sort, not the page."""
-    return {name: args.get(name) for name in FILTER_ARGS if args.get(name)}
+    defaults = {p.name: p.default for p in PARAMS}
+    return {name: values[name] for name in FILTER_ARGS if values[name] and values[name] != defaults[name]}

@@ -2,20 +2,20 @@
 
 import copy
 
-from flask import Response, current_app, render_template, request
+from flask import Response, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.rankings import bp
 from blueprints.rankings.export import to_csv, to_xlsx
-from blueprints.rankings.forms import export_args, read_filters, read_sort
+from blueprints.rankings.forms import FILTER_ARGS, PARAMS, export_args, read_filters
 from portal.auth.policy import STAFF, allow
 from portal.charts import STYLE, bar_chart, data_uri, pie_chart
 from portal.companies.models import ACTIVITY_STATUSES, INDUSTRIES, TIERS
-from portal.extensions import db
 from portal.labels import label
 from portal.scoring import queries
 from portal.scoring.engine import COMPONENTS, TIER_ORDER
+from portal.web.query import PAGE, arg, args, int_param, paginate, reads
 
 PORTFOLIO_ROLES = ("admin", "management", "branch_head")
 # The badge colours of static/css/portal.css.
@@ -26,15 +26,17 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @bp.route("/")
 @allow(*STAFF)
+@reads(*PARAMS, PAGE)
 def index():
     options = queries.filter_options(current_user)
-    filters = read_filters(request.args, options)
-    sort = read_sort(request.args)
+    values = args(*FILTER_ARGS)
+    filters = read_filters(values, options)
+    sort = values["sort"]
     dates = queries.score_dates()
     page = rows = None
     if dates:
         stmt = queries.ranking_statement(current_user, dates[0], filters, sort)
-        page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], max_per_page=100, error_out=False)
+        page = paginate(stmt)
         rows = queries.decorate(page.items, dates)
     return render_template(
         "rankings/index.html",
@@ -45,7 +47,7 @@ def index():
         filters=filters,
         options=options,
         sort=sort,
-        export_args=export_args(request.args),
+        export_args=export_args(values),
         components=COMPONENTS,
         tiers=TIERS,
         statuses=ACTIVITY_STATUSES,
@@ -56,15 +58,15 @@ def index():
 def _export_rows():
     options = queries.filter_options(current_user)
     dates = queries.score_dates(2)
-    rows = queries.export_rows(
-        current_user, dates, read_filters(request.args, options), read_sort(request.args)
-    )
+    values = args(*FILTER_ARGS)
+    rows = queries.export_rows(current_user, dates, read_filters(values, options), values["sort"])
     suffix = dates[0].isoformat() if dates else "empty"
     return rows, f"rankings-{suffix}"
 
 
 @bp.route("/export.csv")
 @allow(*STAFF)
+@reads(*PARAMS)
 def export_csv():
     rows, name = _export_rows()
     return Response(
@@ -76,6 +78,7 @@ def export_csv():
 
 @bp.route("/export.xlsx")
 @allow(*STAFF)
+@reads(*PARAMS)
 def export_xlsx():
     rows, name = _export_rows()
     return Response(
@@ -87,11 +90,12 @@ def export_xlsx():
 
 @bp.route("/portfolio")
 @allow(*PORTFOLIO_ROLES)
+@reads(int_param("branch"))
 def portfolio():
     options = queries.filter_options(current_user)
     # Only admins and management choose a branch; a branch head's scope is their branch.
     branches = options.branches if current_user.role in ("admin", "management") else []
-    branch = request.args.get("branch", type=int)
+    branch = arg("branch")
     branch = branch if branch in {b.id for b in branches} else None
     figures = queries.portfolio(current_user, branch=branch)
     return render_template(

@@ -18,6 +18,7 @@ from portal.extensions import db
 from portal.labels import LABELS
 from portal.reminders import operations, queries
 from portal.timeutil import local_now, local_to_utc, local_today
+from portal.web.query import arg, int_param, reads, text_param
 
 PDF_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "pdf"
 PERIODS = (30, 90, 180, 365)
@@ -100,19 +101,20 @@ def snooze(reminder_id: int):
 
 @bp.route("/branch")
 @allow("admin", "management", "branch_head")
+@reads(int_param("branch_id"), int_param("days", 90, maximum=max(PERIODS)))
 def branch():
     branches = queries.branches()
     if current_user.role == "branch_head":
         branch_id = current_user.branch_id
-        requested = request.args.get("branch_id", type=int)
+        requested = arg("branch_id")
         if requested is not None and requested != branch_id:
             refuse("branch head asked for another branch")
     else:
-        branch_id = request.args.get("branch_id", type=int) or (branches[0].id if branches else None)
+        branch_id = arg("branch_id") or (branches[0].id if branches else None)
     chosen = next((b for b in branches if b.id == branch_id), None)
     if branch_id is not None and chosen is None:
         abort(404)
-    days = request.args.get("days", 90, type=int)
+    days = arg("days")
     if days not in PERIODS:
         days = 90
     today = local_today()
@@ -130,21 +132,28 @@ def branch():
     )
 
 
+CALL_LIST_PARAMS = (
+    int_param("office_id"),
+    text_param("tier", choices=TIERS, many=True),
+    text_param("activity", choices=ACTIVITY_STATUSES, many=True),
+)
+
+
 def _call_list_args():
     offices = queries.offices_for(current_user)
-    office_id = request.args.get("office_id", type=int)
+    office_id = arg("office_id")
     office = next((o for o in offices if o.id == office_id), None) if office_id else None
     if office_id and office is None:
         abort(404)
     if office is None and offices:
         office = offices[0]
-    tiers = [t for t in request.args.getlist("tier") if t in TIERS]
-    activities = [a for a in request.args.getlist("activity") if a in ACTIVITY_STATUSES]
+    tiers, activities = arg("tier"), arg("activity")
     return offices, office, tiers, activities
 
 
 @bp.route("/calls")
 @allow("admin", "management", "branch_head")
+@reads(*CALL_LIST_PARAMS)
 def call_list():
     offices, office, tiers, activities = _call_list_args()
     rows = queries.call_list(office.id, tiers, activities) if office else []
@@ -163,6 +172,7 @@ def call_list():
 
 @bp.route("/calls.pdf")
 @allow("admin", "management", "branch_head")
+@reads(*CALL_LIST_PARAMS)
 def call_list_pdf():
     _offices, office, tiers, activities = _call_list_args()
     if office is None:

@@ -3,9 +3,10 @@
 import logging
 import shutil
 import tempfile
+from datetime import date
 from pathlib import Path
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -21,10 +22,11 @@ from portal.companies.models import Interaction
 from portal.errors import NotAllowed, ValidationFailed
 from portal.extensions import db
 from portal.quotas.operations import IATA_CODE
-from portal.quotas.queries import month_text, parse_month
+from portal.quotas.queries import month_text
 from portal.rendering.slots import SlotsBusy
 from portal.selfservice import operations, statement
 from portal.timeutil import local_today
+from portal.web.query import PAGE, arg, month_param, paginate, reads, rejected, text_param
 
 log = logging.getLogger(__name__)
 FEEDBACK_SHOWN = 10
@@ -32,34 +34,32 @@ RETRY_AFTER = 10  # seconds a refused statement download is told to wait (Retry-
 
 
 def _code(name: str) -> str | None:
-    value = request.args.get(name, "", type=str).strip().upper()
+    value = arg(name).strip().upper()
     return value if IATA_CODE.match(value) else None
 
 
 @bp.route("/history")
 @allow("booker")
+@reads(
+    month_param("month"),
+    text_param("origin", maximum=10),
+    text_param("destination", maximum=10),
+    text_param("cabin", choices=CABINS),
+    PAGE,
+)
 def history():
     company = own_company()
-    month_arg = request.args.get("month", "", type=str)
-    cabin = request.args.get("cabin", "", type=str)
     filters = statement.HistoryFilter(
-        month=parse_month(month_arg),
+        month=arg("month"),
         origin=_code("origin"),
         destination=_code("destination"),
-        cabin=cabin if cabin in CABINS else None,
+        cabin=arg("cabin") or None,
     )
     problems = []
-    if month_arg and filters.month is None:
-        problems.append(_("A month as YYYY-MM, e.g. 2026-03."))
     for name in ("origin", "destination"):
-        if request.args.get(name, "").strip() and getattr(filters, name) is None:
+        if arg(name).strip() and getattr(filters, name) is None:
             problems.append(_("A three-letter IATA code, e.g. PEK."))
-    page = db.paginate(
-        statement.history(company.id, filters),
-        per_page=current_app.config["PAGE_SIZE"],
-        max_per_page=100,
-        error_out=False,
-    )
+    page = paginate(statement.history(company.id, filters))
     return render_template(
         "selfservice/history.html",
         company=company,
@@ -72,21 +72,19 @@ def history():
     )
 
 
-def _statement_month() -> tuple:
-    """The month asked for (default: last month, the latest complete one) and a problem."""
-    text = request.args.get("month", "", type=str)
-    month = parse_month(text)
-    if month is None:
-        default = statement.previous_month(local_today().replace(day=1))
-        return default, (_("A month as YYYY-MM, e.g. 2026-03.") if text else None)
-    return month, None
+def _statement_month() -> tuple[date, bool]:
+    """The month asked for (default: last month, the latest complete one) and whether the one
+    asked for was refused (the page has been told why)."""
+    month = arg("month") or statement.previous_month(local_today().replace(day=1))
+    return month, rejected("month")
 
 
 @bp.route("/statement")
 @allow("booker")
+@reads(month_param("month"))
 def statement_page():
     company = own_company()
-    month, problem = _statement_month()
+    month, _refused = _statement_month()
     data = statement.statement_data(company, month)
     months = statement.history_months(company.id)
     if month not in months:
@@ -98,20 +96,19 @@ def statement_page():
         month=month,
         months=months,
         month_text=month_text,
-        problem=problem,
     )
 
 
 def _download_or_back():
-    month, problem = _statement_month()
-    if problem:
-        flash(problem, "danger")
+    month, refused = _statement_month()
+    if refused:
         return None, redirect(url_for(".statement_page"))
     return month, None
 
 
 @bp.route("/statement.csv")
 @allow("booker")
+@reads(month_param("month"))
 def statement_csv():
     month, back = _download_or_back()
     if back:
@@ -130,6 +127,7 @@ def statement_csv():
 
 @bp.route("/statement.pdf")
 @allow("booker")
+@reads(month_param("month"))
 def statement_pdf():
     """The statement as PDF. The data is read into plain values and the read transaction ends
     before rendering (it may take a second or more): no transaction stays open meanwhile. At

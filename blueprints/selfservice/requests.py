@@ -1,7 +1,7 @@
 """A booker's priority requests: the list with statuses and waitlist places, a new request,
 and cancelling one."""
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -19,6 +19,7 @@ from portal.quotas import operations, queries
 from portal.quotas.models import REQUEST_STATUSES, PriorityRequest
 from portal.selfservice import operations as selfservice
 from portal.timeutil import local_today
+from portal.web.query import PAGE, arg, paginate, reads, text_param
 
 REQUEST_FORM_FIELDS = ("flight_number", "flight_date", "origin", "destination", "cabin", "departure_time")
 
@@ -35,16 +36,11 @@ def _travellers(company_id: int) -> list[Traveller]:
 
 @bp.route("/requests")
 @allow("booker")
+@reads(text_param("status", choices=REQUEST_STATUSES), PAGE)
 def requests():
     company = own_company()
-    status = request.args.get("status", "", type=str)
-    status = status if status in REQUEST_STATUSES else ""
-    page = db.paginate(
-        queries.company_requests(company.id, status=status or None),
-        per_page=current_app.config["PAGE_SIZE"],
-        max_per_page=100,
-        error_out=False,
-    )
+    status = arg("status")
+    page = paginate(queries.company_requests(company.id, status=status or None))
     now = utcnow()
     positions = queries.waitlist_positions([r.quota_id for r in page.items if r.status == "waitlisted"], now)
     return render_template(
@@ -61,14 +57,17 @@ def requests():
 
 @bp.route("/requests/new", methods=["GET", "POST"])
 @allow("booker")
+@reads(
+    text_param("origin", maximum=3), text_param("destination", maximum=3), text_param("cabin", "Y", maximum=3)
+)
 def new_request():
     company = own_company()
     form = RequestForm(_travellers(company.id))
     if request.method == "GET":
         # Prefilled from the quota dashboard's "Request a seat" links (route and cabin only).
-        form.origin.data = request.args.get("origin", "", type=str).upper()[:3] or None
-        form.destination.data = request.args.get("destination", "", type=str).upper()[:3] or None
-        cabin = request.args.get("cabin", "Y", type=str)
+        form.origin.data = arg("origin").upper() or None
+        form.destination.data = arg("destination").upper() or None
+        cabin = arg("cabin")
         form.cabin.data = cabin if cabin in dict(form.cabin.choices) else "Y"
         if len(form.traveller_id.choices) > 1:
             form.traveller_id.data = form.traveller_id.choices[1][0]

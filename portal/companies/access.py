@@ -26,7 +26,7 @@ def full_view_condition(user: User) -> ColumnElement[bool]:
 
 def listed_condition(user: User) -> ColumnElement[bool]:
     """SQL condition for the companies the staff list shows (managers see every name)."""
-    if user.role == "account_manager":
+    if lists_others_by_name(user):
         return true()
     if user.role == "booker":
         return false()  # bookers never reach the staff list
@@ -42,6 +42,12 @@ def has_portfolio(user: User) -> bool:
 def portfolio_condition(user: User) -> ColumnElement[bool]:
     """SQL condition for the user's own portfolio (the companies they manage)."""
     return Company.manager_id == user.id
+
+
+def lists_others_by_name(user: User) -> bool:
+    """Whether the staff list shows the user companies outside their full view (by name and
+    owner only): filters and sorts on what those rows hide must pass them over."""
+    return user.role == "account_manager"
 
 
 def sees_in_full(user: User, company: Company) -> bool:

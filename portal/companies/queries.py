@@ -2,11 +2,17 @@
 
 import re
 
-from sqlalchemy import Row, Select, bindparam, func, or_, select, true
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, case, func, or_, select, true
 from sqlalchemy.orm import aliased, joinedload
 
 from portal.auth.models import User
-from portal.companies.access import full_view_condition, has_portfolio, listed_condition, portfolio_condition
+from portal.companies.access import (
+    full_view_condition,
+    has_portfolio,
+    listed_condition,
+    lists_others_by_name,
+    portfolio_condition,
+)
 from portal.companies.dossier import OPEN_COMPLAINT, next_revisit_id
 from portal.companies.models import Company, Interaction
 from portal.companies.pinyin import pinyin_query
@@ -21,6 +27,10 @@ SORTS = {
     "score": Company.score,
     "status": Company.status,
 }
+SORT_CHOICES = tuple(f"{d}{k}" for k in SORTS for d in ("", "-"))
+SEARCH_LENGTH = 100
+# Sort keys on what a company outside the user's full view does not show (DESIGN §5).
+RESTRICTED_SORTS = frozenset({"tier", "score", "status"})
 CREDIT_CODE_FRAGMENT = re.compile(r"^[0-9A-Za-z]{4,18}$")
 
 
@@ -28,10 +38,11 @@ def like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def search_condition(q: str):
+def search_condition(q: str, full: ColumnElement[bool] | None = None):
     """Match a Chinese or English name fragment, pinyin of the Chinese name (full or initials:
-    `bjfx` finds 北京丰星…), or the start of a credit code."""
-    q = q.strip()[:100]
+    `bjfx` finds 北京丰星…), or the start of a credit code (only of the companies matching
+    `full`, when given: the others do not show their credit code)."""
+    q = q.strip()[:SEARCH_LENGTH]
     fragment = f"%{like_escape(q)}%"
     conditions = [
         Company.name_zh.like(fragment, escape="\\"),
@@ -43,22 +54,34 @@ def search_condition(q: str):
         conditions.append(Company.name_pinyin.contains(pinyin))
         conditions.append(Company.name_initials.contains(pinyin))
     if CREDIT_CODE_FRAGMENT.match(q):
-        conditions.append(Company.credit_code.like(f"{like_escape(q.upper())}%", escape="\\"))
+        code = Company.credit_code.like(f"{like_escape(q.upper())}%", escape="\\")
+        conditions.append(code if full is None else and_(full, code))
     return or_(*conditions)
+
+
+def _name_only(user: User) -> ColumnElement[bool] | None:
+    """The condition of the rows the user sees in full when the list also shows others by name
+    only; None when every listed row is seen in full."""
+    return full_view_condition(user) if lists_others_by_name(user) else None
 
 
 def _list_conditions(user: User, q: str, tier: str, status: str, portfolio: bool) -> list:
     """What the user may list, searched and filtered (no condition at all when a manager may
     list every name: SQLite cannot count a table's rows by its index under `WHERE 1 = 1`);
-    `portfolio` keeps an account manager's own companies only."""
+    `portfolio` keeps an account manager's own companies only. Tier, status and credit code
+    select only among the companies the user sees in full: a company listed by name only is
+    never included or left out by what it does not show."""
     listed = portfolio_condition(user) if portfolio and has_portfolio(user) else listed_condition(user)
     conditions = [] if listed is true() else [listed]
+    full = _name_only(user)
     if q.strip():
-        conditions.append(search_condition(q))
+        conditions.append(search_condition(q, full))
     if tier:
         conditions.append(Company.tier == tier)
     if status:
         conditions.append(Company.status == status)
+    if full is not None and (tier or status):
+        conditions.append(full)
     return conditions
 
 
@@ -89,6 +112,10 @@ def company_list(
     )
     key = sort.lstrip("-")
     column = SORTS.get(key, Company.name_pinyin)
+    full = _name_only(user)
+    if full is not None and key in RESTRICTED_SORTS:
+        # Companies listed by name only sort as if unscored: after the others, by id.
+        column = case((full, column))
     descending = sort.startswith("-")
     if key in ("tier", "score"):
         descending = not descending  # best first by default

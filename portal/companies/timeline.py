@@ -69,9 +69,12 @@ class Page:
     type: str
 
 
+CURSOR_LENGTH = 80
+
+
 def parse_cursor(value: str | None) -> tuple | None:
     """The (time, source rank, id) a cursor names; None for anything malformed."""
-    if not value or len(value) > 80:
+    if not value or len(value) > CURSOR_LENGTH:
         return None
     parts = value.split("~")
     if len(parts) != 3 or parts[1] not in SOURCES or not parts[2].isdigit():

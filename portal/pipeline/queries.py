@@ -3,6 +3,7 @@ prospects found in the travel data."""
 
 import statistics
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -99,30 +100,18 @@ class Filters:
         )
 
 
-def read_filters(args) -> Filters:
-    """Filters from query arguments; malformed values are ignored rather than refused."""
-
-    def positive(name):
-        value = args.get(name, 0, type=int)
-        return value if value and 0 < value < 2**31 else None
-
-    kind = args.get("kind", "", type=str)
-    stage = args.get("stage", "", type=str)
-    month = None
-    raw = args.get("month", "", type=str)
-    if len(raw) == 7:
-        try:
-            month = datetime.strptime(raw, "%Y-%m").date()
-        except ValueError:
-            month = None
+def read_filters(values: Mapping) -> Filters:
+    """Filters from the request's parsed query arguments (blueprints/pipeline: FILTER_PARAMS,
+    which bounds them); unknown kinds and stages are ignored rather than refused."""
+    kind, stage = values["kind"], values["stage"]
     return Filters(
-        owner_id=positive("owner"),
-        branch_id=positive("branch"),
-        office_id=positive("office"),
+        owner_id=values["owner"],
+        branch_id=values["branch"],
+        office_id=values["office"],
         kind=kind if kind in OPPORTUNITY_KINDS else "",
         stage=stage if stage in STAGES else "",
-        close_month=month,
-        stale=args.get("stale", "", type=str) == "1",
+        close_month=values["month"],
+        stale=values["stale"] == "1",
     )
 
 

@@ -4,8 +4,9 @@ are enough), limited to what the user may see.
 
 SQLite answers from the FTS5 trigram index (a quoted phrase for three characters or more;
 shorter queries scan the index's text); PostgreSQL uses ILIKE, which its pg_trgm GIN indexes
-serve. An account manager sees other managers' companies by name only: contacts, travellers
-and interactions come only from companies the user sees in full. One query per group.
+serve. An account manager sees other managers' companies by name only: those are found by
+their names alone, and contacts, travellers and interactions come only from companies the user
+sees in full. One query per group.
 """
 
 import re
@@ -90,16 +91,23 @@ def search(user: User, q: str) -> Results:
     if len(q) < MIN_LENGTH:
         return results
     full = full_view_condition(user)
+    pattern = _like_pattern(q)
     company_match = _matches(q, "company", Company, (Company.name_zh, Company.name_en, Company.credit_code))
+    by_name = [Company.name_zh.ilike(pattern, escape="\\"), Company.name_en.ilike(pattern, escape="\\")]
     pinyin = pinyin_query(q)
     if pinyin:
         # Pinyin of the Chinese name, full or initials (`bjfx` finds 北京丰星…).
-        company_match = or_(
-            company_match, Company.name_pinyin.contains(pinyin), Company.name_initials.contains(pinyin)
-        )
+        by_pinyin = [Company.name_pinyin.contains(pinyin), Company.name_initials.contains(pinyin)]
+        company_match = or_(company_match, *by_pinyin)
+        by_name += by_pinyin
     results.companies = _limited(
         select(Company, full.label("in_full"))
-        .where(company_match, listed_condition(user))
+        .where(
+            company_match,
+            listed_condition(user),
+            # A company listed by name only is found by its name, never by its credit code.
+            or_(full, *by_name),
+        )
         .order_by(Company.name_pinyin, Company.name_zh, Company.id),
         results,
         "companies",

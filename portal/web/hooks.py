@@ -9,6 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from portal.auth import policy
 from portal.db import commit_if_only_read, set_sqlite_begin
 from portal.extensions import db
+from portal.web import query
 
 # No inline script anywhere; styles only from our own files.
 CONTENT_SECURITY_POLICY = (
@@ -31,6 +32,8 @@ def register(app: Flask) -> None:
         set_sqlite_begin("BEGIN" if request.method in SAFE_METHODS else "BEGIN IMMEDIATE")
 
     app.before_request(policy.enforce)
+    # After the access check: the declared query parameters, parsed and bounded (portal.web.query).
+    app.before_request(query.parse_declared)
 
     @app.teardown_request
     def _end_reads(exc):
