@@ -1,6 +1,6 @@
 """API clients: list, create (the token is shown once), revoke; their webhook deliveries."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -15,6 +15,7 @@ from portal.auth.policy import allow
 from portal.errors import ValidationFailed
 from portal.extensions import db
 from portal.timeutil import local_today
+from portal.web.query import PAGE, arg, paginate, reads, text_param
 
 # Delivery states an admin filters by, as conditions.
 DELIVERY_STATES = {
@@ -26,9 +27,9 @@ DELIVERY_STATES = {
 
 @bp.route("/api-clients")
 @allow("admin")
+@reads(PAGE)
 def api_clients():
-    statement = select(ApiClient).options(joinedload(ApiClient.company)).order_by(ApiClient.name)
-    page = db.paginate(statement, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = paginate(select(ApiClient).options(joinedload(ApiClient.company)).order_by(ApiClient.name))
     return render_template("admin/api_clients.html", page=page, status_of=status_of, revoke=ToggleForm())
 
 
@@ -72,18 +73,17 @@ def revoke_api_client(client_id: int):
 
 @bp.route("/webhook-deliveries")
 @allow("admin")
+@reads(text_param("state", choices=DELIVERY_STATES), PAGE)
 def webhook_deliveries():
-    state = request.args.get("state", "", type=str)
+    state = arg("state")
     statement = (
         select(WebhookDelivery)
         .options(joinedload(WebhookDelivery.subscription).joinedload(WebhookSubscription.client))
         .order_by(WebhookDelivery.id.desc())
     )
-    if state in DELIVERY_STATES:
+    if state:
         statement = statement.where(*DELIVERY_STATES[state])
-    else:
-        state = ""
-    page = db.paginate(statement, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = paginate(statement)
     return render_template(
         "admin/webhook_deliveries.html", page=page, state=state, states=list(DELIVERY_STATES)
     )

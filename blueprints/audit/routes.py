@@ -6,7 +6,6 @@ from flask import (
     flash,
     redirect,
     render_template,
-    request,
     stream_with_context,
     url_for,
 )
@@ -19,13 +18,13 @@ from portal.audit import queries
 from portal.audit.access import TRAIL_READERS, may_see_ip
 from portal.audit.display import audit_line, trail_batch_url
 from portal.auth.policy import allow
-from portal.extensions import db
+from portal.web.query import PAGE, paginate, query_form, query_string, reads
 
 PAGE_SIZE = 50
 
 
 def _form() -> AuditSearchForm:
-    return AuditSearchForm(formdata=request.args)
+    return query_form(AuditSearchForm)
 
 
 def _trail_filter(form: AuditSearchForm) -> queries.TrailFilter:
@@ -43,13 +42,12 @@ def _trail_filter(form: AuditSearchForm) -> queries.TrailFilter:
 
 @bp.route("/")
 @allow(*TRAIL_READERS)
+@reads(PAGE, form=AuditSearchForm)
 def index():
     form = _form()
-    if request.args and not form.validate():
+    if query_string() and not form.validate():
         return render_template("audit/index.html", form=form, page=None, lines=[], show_ip=False), 400
-    page = db.paginate(
-        queries.search(_trail_filter(form)), per_page=PAGE_SIZE, max_per_page=PAGE_SIZE, error_out=False
-    )
+    page = paginate(queries.search(_trail_filter(form)), per_page=PAGE_SIZE)
     return render_template(
         "audit/index.html",
         form=form,
@@ -57,15 +55,16 @@ def index():
         lines=[audit_line(e) for e in page.items],
         show_ip=may_see_ip(current_user),
         batch_url=trail_batch_url,
-        export_url=url_for(".export_csv", **request.args.to_dict(flat=True)),
+        export_url=url_for(".export_csv", **query_string()),
     )
 
 
 @bp.route("/export.csv")
 @allow(*TRAIL_READERS)
+@reads(form=AuditSearchForm)
 def export_csv():
     form = _form()
-    if request.args and not form.validate():
+    if query_string() and not form.validate():
         return render_template("audit/index.html", form=form, page=None, lines=[], show_ip=False), 400
     stmt = queries.search(_trail_filter(form))
     found = queries.count(stmt)
@@ -78,7 +77,7 @@ def export_csv():
             ),
             "warning",
         )
-        return redirect(url_for(".index", **request.args.to_dict(flat=True)))
+        return redirect(url_for(".index", **query_string()))
     with_ip = may_see_ip(current_user)
     current_app.logger.info("audit export of %s events by %s", found, current_user.email)
     return Response(

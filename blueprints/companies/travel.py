@@ -1,6 +1,6 @@
 """The dossier's travel tab: filters, totals, monthly charts, paginated rows and a CSV export."""
 
-from flask import current_app, request
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _p
@@ -18,7 +18,7 @@ from portal.auth.policy import STAFF, allow
 from portal.extensions import db
 from portal.labels import choices, label
 from portal.segments import travel
-from portal.web.query import PAGE, paginate, reads, within_dates
+from portal.web.query import PAGE, paginate, query_form, reads, within_dates
 
 AIRPORT = Regexp(r"^[A-Za-z]{3}$", message=_l("Use a three-letter airport code, e.g. PEK."))
 
@@ -75,7 +75,7 @@ def _charts(months: list[travel.Month], *, height: int = 260) -> dict:
 
 
 def _filtered(company_id: int):
-    form = TravelFilterForm(request.args)
+    form = query_form(TravelFilterForm)
     form.validate()
     chosen = form.travel_filter()
     return form, chosen, chosen.conditions(company_id)

@@ -12,6 +12,7 @@ from portal.errors import ValidationFailed
 from portal.extensions import db
 from portal.org import operations, queries
 from portal.org.models import Branch, SalesOffice
+from portal.web.query import arg, int_param, reads
 
 
 def _answer(form, template: str, **context):
@@ -49,13 +50,14 @@ def new_branch():
 
 @bp.route("/offices/new", methods=["GET", "POST"])
 @allow("admin")
+@reads(int_param("branch_id"))
 def new_office():
     branches = db.session.scalars(
         select(Branch).where(Branch.closed_at.is_(None)).order_by(Branch.code)
     ).all()
     form = OfficeForm(branches)
-    if request.method == "GET" and request.args.get("branch_id", type=int):
-        form.branch_id.data = request.args.get("branch_id", type=int)
+    if request.method == "GET" and arg("branch_id"):
+        form.branch_id.data = arg("branch_id")
     return _open_unit(form, "office", operations.create_office, _("Office %(name)s has been opened."))
 
 

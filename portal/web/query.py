@@ -207,6 +207,16 @@ def paginate(statement, per_page: int | None = None):
     )
 
 
+def query_form(form_class):
+    """The view's GET filter form (declared with `reads(form=...)`) filled from the query string."""
+    return form_class(formdata=request.args, meta={"csrf": False})
+
+
+def query_string() -> dict:
+    """The query string as given, to carry it into a link (an export of the same search)."""
+    return request.args.to_dict(flat=True)
+
+
 def within_dates(form, field) -> None:
     """WTForms validator: the field's date lies between MIN_DATE and MAX_DATE."""
     if field.data is not None and not MIN_DATE <= field.data <= MAX_DATE:
