@@ -25,6 +25,14 @@ def _refusals(db_session, user, path: str) -> list[AuditEvent]:
     ).all()
 
 
+def _api_refusals(db_session, label: str, path: str) -> list[AuditEvent]:
+    return db_session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.action == "refused", AuditEvent.actor_label == label, AuditEvent.path == path
+        )
+    ).all()
+
+
 def _version(db_session, document) -> DocumentVersion:
     version = DocumentVersion(
         document_id=document.id,
@@ -127,6 +135,11 @@ def test_every_probe_of_another_companys_ids_by_a_booker_is_audited(app, client,
 
     priority_request(db_session, quota(db_session, world.agreement_b), world.traveller_b)
     sign_in(client, world.booker_a.email)
+    with app.test_request_context():
+        # The API's booker: a client bound to company A (a session is no credential there).
+        from tests.api.helpers import api_client, bearer
+
+        api_headers = bearer(api_client(db_session, "booker-a-system", company=world.company_a)[1])
     id_routes = [r for r in app.url_map.iter_rules() if any(a.endswith("_id") for a in r.arguments)]
     missing = []
     for rule in id_routes:
@@ -135,6 +148,13 @@ def test_every_probe_of_another_companys_ids_by_a_booker_is_audited(app, client,
         choices = {a: _ids_of_other_companies(db_session, world, a)[1:] or [999_999] for a in rule.arguments}
         args = {a: c[0] for a, c in choices.items()}
         url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m, args=args: str(args[m.group(1)]), rule.rule)
+        if url.startswith("/api/"):
+            if "company_id" in rule.arguments:  # other ids (a webhook's, a request's) exist nowhere here
+                method = next(iter(rule.methods & {"GET", "POST", "DELETE"}))
+                assert client.open(url, method=method, headers=api_headers).status_code == 404, url
+                if not _api_refusals(db_session, "api:booker-a-system", url):
+                    missing.append(f"{method} {url}")
+            continue
         method = "GET" if "GET" in rule.methods else "POST"
         if method == "GET":
             assert client.get(url).status_code == 404, url

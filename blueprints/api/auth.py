@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from portal.api.clients import ApiPrincipal, authenticate, principal_of, touch
 from portal.audit.trail import acting_as, record_event
-from portal.auth.policy import api_token
+from portal.auth.policy import api_token, refuse
 from portal.companies.models import Company
 from portal.extensions import db
 from portal.web.problems import problem_response
@@ -54,9 +54,9 @@ def scoped(scope: str | None):
             g.api_principal = principal_of(client)
             if scope is not None and scope not in client.scope_set:
                 abort(403, message=f"This client lacks the scope {scope}.")
-            if "company_id" in kwargs:
-                company_in_reach(kwargs["company_id"])  # 404 before the body is even read
             with acting_as(principal().email):
+                if "company_id" in kwargs:
+                    company_in_reach(kwargs["company_id"])  # 404 before the body is even read
                 return view(*args, **kwargs)
 
         return api_token(wrapper)
@@ -68,8 +68,10 @@ def company_in_reach(company_id: int) -> Company:
     """The company, if the client may see it: a company-bound client sees only its own (404)."""
     bound = principal().company_id
     company = db.session.get(Company, company_id) if company_id < 2**31 else None
-    if company is None or (bound is not None and company.id != bound):
+    if company is None:
         abort(404, message="No such company.")
+    if bound is not None and company.id != bound:
+        refuse(f"company {company.id} outside the client's company", company_id=company.id, hide=True)
     return company
 
 
