@@ -1,0 +1,102 @@
+"""One command starts everything (./run.sh → honcho → the Procfile), Ctrl-C stops it all."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+
+
+def procfile() -> dict[str, str]:
+    """The Procfile's process types and their commands, in order."""
+    lines = (ROOT / "Procfile").read_text().splitlines()
+    return dict(line.split(": ", 1) for line in lines if line.strip() and not line.startswith("#"))
+
+
+def test_the_procfile_names_web_worker_and_scheduler():
+    processes = procfile()
+    assert list(processes) == ["web", "worker", "scheduler"]  # web first: honcho's -p port is its $PORT
+    assert re.search(r"gunicorn --bind 127\.0\.0\.1:\$PORT .* wsgi:app$", processes["web"])
+    assert processes["worker"].endswith("flask --app wsgi worker")
+    assert processes["scheduler"].endswith("flask --app wsgi scheduler run")
+    check = subprocess.run(
+        [VENV_BIN / "honcho", "check", "-f", ROOT / "Procfile"], capture_output=True, text=True, check=False
+    )
+    assert check.returncode == 0, check.stderr
+    assert "Valid procfile detected (web, worker, scheduler)" in check.stderr
+
+
+def test_run_sh_migrates_then_starts_the_procfile_with_honcho():
+    script = (ROOT / "run.sh").read_text()
+    assert subprocess.run(["bash", "-n", ROOT / "run.sh"], check=False).returncode == 0
+    assert script.index("db upgrade") < script.index("seed --if-empty") < script.index("honcho start")
+    assert script.rstrip().endswith('exec .venv/bin/honcho start -f Procfile -p "$port"')
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_honcho_serves_the_web_and_runs_the_scheduler_and_ctrl_c_stops_every_process(tmp_path):
+    port = free_port()
+    env = {
+        **os.environ,
+        "PORTAL_ENV": "testing",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.db'}",
+        "PORTAL_DATA_DIR": str(tmp_path / "data"),
+        "WEB_CONCURRENCY": "1",
+        "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    log = open(tmp_path / "honcho.log", "w+")
+    # Its own process group, as a terminal's foreground job: Ctrl-C signals the whole group.
+    honcho = subprocess.Popen(
+        [VENV_BIN / "honcho", "start", "-f", "Procfile", "-p", str(port), "web", "scheduler"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        answer = None
+        while time.monotonic() < deadline and answer is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
+                    answer = r.status, r.read()
+            except OSError:
+                time.sleep(0.3)
+        while time.monotonic() < deadline and "scheduled " not in Path(log.name).read_text():
+            time.sleep(0.3)
+        output = Path(log.name).read_text()
+        assert answer is not None and answer[0] == 200, output
+        assert "scheduled " in output, output  # the scheduler process listed its jobs
+
+        os.killpg(honcho.pid, signal.SIGINT)
+        honcho.wait(timeout=30)
+        deadline = time.monotonic() + 15
+        while group_alive(honcho.pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not group_alive(honcho.pid), "a process outlived Ctrl-C"
+    finally:
+        if group_alive(honcho.pid):
+            os.killpg(honcho.pid, signal.SIGKILL)
+        honcho.wait(timeout=10)
+        log.close()
