@@ -100,3 +100,16 @@ def test_honcho_serves_the_web_and_runs_the_scheduler_and_ctrl_c_stops_every_pro
             os.killpg(honcho.pid, signal.SIGKILL)
         honcho.wait(timeout=10)
         log.close()
+
+
+def test_the_deployment_samples_hold_no_secret_and_name_only_settings_the_portal_reads():
+    sample = (ROOT / "scripts" / "deploy" / "portal.env.example").read_text()
+    settings = dict(line.split("=", 1) for line in sample.splitlines() if line and not line.startswith("#"))
+    assert settings["SECRET_KEY"] == "" and settings["PORTAL_FIELD_KEY"] == ""
+    assert settings["PORTAL_ENV"] == "production"
+    read = "".join((ROOT / name).read_text() for name in ("config.py", "portal/__init__.py", "Procfile"))
+    for name in settings:
+        assert name in read, f"{name} is read nowhere"
+    nginx = (ROOT / "scripts" / "deploy" / "nginx.conf").read_text()
+    assert nginx.count("server 10.0.1.") == 3
+    assert "proxy_set_header X-Request-ID $request_id;" in nginx
