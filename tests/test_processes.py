@@ -1,5 +1,6 @@
 """One command starts everything (./run.sh → honcho → the Procfile), Ctrl-C stops it all."""
 
+import json
 import os
 import re
 import signal
@@ -62,6 +63,7 @@ def test_honcho_serves_the_web_and_runs_the_scheduler_and_ctrl_c_stops_every_pro
         "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.db'}",
         "PORTAL_DATA_DIR": str(tmp_path / "data"),
         "WEB_CONCURRENCY": "1",
+        "PORTAL_LOG_FORMAT": "json",
         "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
     }
     log = open(tmp_path / "honcho.log", "w+")
@@ -79,15 +81,28 @@ def test_honcho_serves_the_web_and_runs_the_scheduler_and_ctrl_c_stops_every_pro
         answer = None
         while time.monotonic() < deadline and answer is None:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
-                    answer = r.status, r.read()
+                ask = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/health", headers={"X-Request-ID": "rid-77"}
+                )
+                with urllib.request.urlopen(ask, timeout=2) as r:
+                    answer = r.status, r.headers["X-Request-ID"]
             except OSError:
                 time.sleep(0.3)
         while time.monotonic() < deadline and "scheduled " not in Path(log.name).read_text():
             time.sleep(0.3)
         output = Path(log.name).read_text()
-        assert answer is not None and answer[0] == 200, output
+        assert answer == (200, "rid-77"), output
         assert "scheduled " in output, output  # the scheduler process listed its jobs
+        # PORTAL_LOG_FORMAT=json: what web writes, gunicorn's lines and the app's, is JSON lines.
+        lines = [line.split(" | ", 1) for line in output.splitlines() if " | " in line]
+        web = [json.loads(text) for prefix, text in lines if prefix.split()[-1] == "web.1"]
+        assert any(e["logger"] == "gunicorn.error" for e in web), output
+        assert {
+            "logger": "portal.request",
+            "path": "/health",
+            "status": 200,
+            "request_id": "rid-77",
+        }.items() <= next(e for e in web if e["logger"] == "portal.request").items(), output
 
         os.killpg(honcho.pid, signal.SIGINT)
         honcho.wait(timeout=30)
