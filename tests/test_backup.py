@@ -141,6 +141,18 @@ def test_a_restore_is_refused_into_a_used_database_at_another_revision_or_when_d
     # None of it touched the target: still empty, no files; the real backup then restores.
     assert counts_of(target) == {}
     assert not (tmp_path / "target-data").exists()
+
+    # A file of the backup already in the data folder with other content: refused, kept.
+    rel = next(iter(json.loads((out / "manifest.json").read_text())["files"]))
+    clash = tmp_path / "target-data" / rel
+    clash.parent.mkdir(parents=True)
+    clash.write_bytes(b"someone else's file")
+    with target.app_context():
+        with pytest.raises(BackupRefused, match="other content"):
+            restore_backup(out)
+    assert clash.read_bytes() == b"someone else's file" and counts_of(target) == {}
+    clash.unlink()
+
     with target.app_context():
         restore_backup(out)
     assert counts_of(target) == before
