@@ -28,6 +28,8 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     PORTAL_DATA_DIR = os.environ.get("PORTAL_DATA_DIR", str(BASE_DIR / "instance" / "data"))
     PORTAL_TIMEZONE = os.environ.get("PORTAL_TIMEZONE", "Asia/Shanghai")
+    # Logs on standard error: "text" or "json" (one JSON object per line, with the request id).
+    PORTAL_LOG_FORMAT = os.environ.get("PORTAL_LOG_FORMAT", "text")
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
     MAIL_PORT = _env_int("MAIL_PORT", 25)

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Quick start, part one: install, migrate, seed the demo world if empty, serve on 127.0.0.1:$PORT.
+# Quick start: install, migrate, seed the demo world if empty, then start every process of the
+# Procfile with honcho (the web server on 127.0.0.1:$PORT, the task worker, the scheduler);
+# Ctrl-C stops them all. README: "Running the parts on their own".
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/bootstrap.sh app
@@ -17,5 +19,6 @@ else
   $flask seed --if-empty
 fi
 
-echo "==> serving on http://127.0.0.1:${port} (Ctrl-C stops)"
-exec .venv/bin/gunicorn --bind "127.0.0.1:${port}" --workers 2 --access-logfile - wsgi:app
+echo "==> starting web (http://127.0.0.1:${port}), worker and scheduler (Ctrl-C stops them all)"
+# honcho gives the Procfile's first process, web, the port passed with -p as $PORT.
+exec .venv/bin/honcho start -f Procfile -p "$port"

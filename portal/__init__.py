@@ -1,6 +1,5 @@
 """The key-account portal: application factory."""
 
-import logging
 import os
 import secrets
 
@@ -25,6 +24,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config["PORTAL_ENV"] = config_name
     app.config.update(overrides)
     os.makedirs(app.instance_path, exist_ok=True)
+    register_logging(app)
     if not app.config.get("SECRET_KEY"):
         if config_name != "development":
             raise RuntimeError("SECRET_KEY must be set in the environment.")
@@ -41,8 +41,17 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     register_request_hooks(app)
     register_template_helpers(app)
     register_commands(app)
-    logging.basicConfig(level=logging.INFO)
     return app
+
+
+def register_logging(app: Flask) -> None:
+    """Logs as text or JSON lines, each record with its request id (first, so every later hook's
+    records carry it)."""
+    from portal import logs
+    from portal.web import request_id
+
+    request_id.register(app)
+    logs.configure(app)
 
 
 def _instance_secret(instance_path: str) -> str:

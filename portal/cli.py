@@ -125,3 +125,7 @@ def register(app: Flask) -> None:
     from portal.reviews.cli import register as register_reviews
 
     register_reviews(app)
+
+    from portal.backup.cli import register as register_backup
+
+    register_backup(app)

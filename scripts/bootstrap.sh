@@ -11,6 +11,10 @@ fc-list 2>/dev/null | grep -qiE 'WenQuanYi|Noto Sans CJK|Noto Serif CJK' || need
 command -v pdftotext >/dev/null 2>&1 || need_apt+=(poppler-utils)
 ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset || need_apt+=(libharfbuzz-subset0)
 ldconfig -p 2>/dev/null | grep -q libpango-1.0 || need_apt+=(libpango-1.0-0 libpangoft2-1.0-0)
+# Backups of a PostgreSQL database use pg_dump/pg_restore (the tests back up one too).
+if [ "$mode" = dev ] || [[ "${DATABASE_URL:-}" == postgresql* ]]; then
+  command -v pg_dump >/dev/null 2>&1 || need_apt+=(postgresql-client)
+fi
 if [ "$mode" = dev ]; then
   command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 fi

@@ -38,6 +38,7 @@ ADMIN_ONLY_DENIED = {"management": 403, "branch_head": 403, "account_manager": 4
 EXPECTED = {
     "main.index": ("GET", dict.fromkeys(ROLES, 302)),
     "main.health": ("GET", dict.fromkeys(ROLES, 200)),
+    "main.ready": ("GET", dict.fromkeys(ROLES, 200)),
     "main.home": ("GET", {"anonymous": 302, **STAFF_OK, "booker": 404}),
     "main.set_language": ("GET", dict.fromkeys(ROLES, 302)),
     "auth.login": ("GET", {"anonymous": 200} | dict.fromkeys(ROLES[1:], 302)),

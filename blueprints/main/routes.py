@@ -1,4 +1,4 @@
-"""Start page, a staff member's home, /health and the language switch."""
+"""Start page, a staff member's home, /health, /ready and the language switch."""
 
 from flask import current_app, jsonify, redirect, render_template, session, url_for
 from flask_login import current_user
@@ -10,6 +10,7 @@ from portal.auth.policy import STAFF, allow, public
 from portal.db import utcnow
 from portal.extensions import db
 from portal.home import queries as home_queries
+from portal.readiness import run_checks
 from portal.timeutil import local_today
 from portal.web.query import NEXT, arg, reads
 
@@ -46,6 +47,16 @@ def health():
         database = "unreachable"
     ok = database == "ok"
     return jsonify(status="ok" if ok else "degraded", database=database), 200 if ok else 503
+
+
+@bp.route("/ready")
+@public
+def ready():
+    """Whether this instance can serve: database, data folder and task broker reachable."""
+    ok, checks = run_checks()
+    if not ok:
+        db.session.rollback()  # a failed database check leaves the session unusable
+    return jsonify(status="ready" if ok else "not ready", checks=checks), 200 if ok else 503
 
 
 @bp.route("/lang/<code>")
