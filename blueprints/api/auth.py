@@ -52,6 +52,7 @@ def scoped(scope: str | None):
                     headers={"WWW-Authenticate": 'Bearer realm="api"'},
                 )
             g.api_principal = principal_of(client)
+            g.api_client = client
             if scope is not None and scope not in client.scope_set:
                 abort(403, message=f"This client lacks the scope {scope}.")
             with acting_as(principal().email):
@@ -97,7 +98,7 @@ def finish_call(response):
                 },
             )
             if who:
-                touch(who.client_id)
+                touch(g.api_client)
             db.session.commit()
     except IntegrityError:
         db.session.rollback()

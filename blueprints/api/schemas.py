@@ -12,7 +12,7 @@ from portal.companies.models import COMPANY_STATUSES, INTERACTION_KINDS, TIERS
 MAX_PAGE = 100
 
 
-def _utc_text(value: datetime | None) -> str | None:
+def utc_text(value: datetime | None) -> str | None:
     # The database keeps naive UTC; the API says so (RFC 3339 with Z).
     return None if value is None else value.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
 
@@ -28,7 +28,7 @@ def decimal_text(allow_none: bool = False) -> fields.Decimal:
 def utc_datetime(attribute: str, description: str = "UTC") -> fields.Function:
     """A stored (naive UTC) time as an RFC 3339 date-time."""
     return fields.Function(
-        lambda obj: _utc_text(getattr(obj, attribute)),
+        lambda obj: utc_text(getattr(obj, attribute)),
         allow_none=True,
         metadata={"type": "string", "format": "date-time", "description": description},
     )

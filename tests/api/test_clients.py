@@ -123,3 +123,23 @@ def test_admin_revokes_a_client(client, world, login, db_session):
     db_session.refresh(api)
     assert api.revoked_at is not None
     assert client.get("/api/v1/companies", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_last_use_is_noted_to_the_minute(app, client, db_session):
+    from datetime import timedelta
+
+    with app.test_request_context():
+        api, token = api_client(db_session, "bi")
+    assert api.last_used_at is None
+    client.get("/api/v1/companies", headers={"Authorization": f"Bearer {token}"})
+    db_session.refresh(api)
+    first = api.last_used_at
+    assert first is not None
+    client.get("/api/v1/companies", headers={"Authorization": f"Bearer {token}"})
+    db_session.refresh(api)
+    assert api.last_used_at == first  # within the minute: not written again
+    api.last_used_at = first - timedelta(minutes=5)
+    db_session.commit()
+    client.get("/api/v1/companies", headers={"Authorization": f"Bearer {token}"})
+    db_session.refresh(api)
+    assert api.last_used_at > first - timedelta(minutes=5)

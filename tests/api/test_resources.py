@@ -369,3 +369,15 @@ def test_openapi_document_and_reference_page(client):
     page = client.get("/api/v1/docs")
     assert page.status_code == 200 and "vendor/redoc/redoc.standalone.js" in page.get_data(as_text=True)
     assert "cdn" not in page.get_data(as_text=True).lower()
+
+
+def test_the_company_list_writes_each_company_as_the_schema_does(client, api, world, db_session):
+    from blueprints.api.schemas import CompanySchema
+    from portal.companies.models import Company
+
+    world.company_a.score, world.company_a.tier = Decimal("61.5"), "gold"
+    db_session.flush()
+    listed = client.get("/api/v1/companies", headers=bearer(api.token)).get_json()["items"]
+    dumped = CompanySchema(many=True).dump(db_session.scalars(select(Company).order_by(Company.id)).all())
+    assert listed == dumped
+    assert listed[0]["score"] == "61.50" and listed[0]["updated_at"].endswith("Z")
