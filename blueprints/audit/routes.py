@@ -16,7 +16,7 @@ from blueprints.audit import bp
 from blueprints.audit.forms import AuditSearchForm
 from portal.audit import queries
 from portal.audit.access import TRAIL_READERS, may_see_ip
-from portal.audit.display import audit_line, trail_batch_url
+from portal.audit.display import audit_lines, trail_batch_url
 from portal.auth.policy import allow
 from portal.web.query import PAGE, paginate, query_form, query_string, reads
 
@@ -52,7 +52,7 @@ def index():
         "audit/index.html",
         form=form,
         page=page,
-        lines=[audit_line(e) for e in page.items],
+        lines=audit_lines(page.items),
         show_ip=may_see_ip(current_user),
         batch_url=trail_batch_url,
         export_url=url_for(".export_csv", **query_string()),

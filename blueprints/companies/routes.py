@@ -8,7 +8,7 @@ from blueprints.companies import bp
 from blueprints.companies.common import load_company
 from blueprints.companies.tabs import render_tab
 from portal.audit.access import may_search_trail, may_see_ip
-from portal.audit.display import audit_line, trail_batch_url
+from portal.audit.display import audit_lines, trail_batch_url
 from portal.auth.policy import STAFF, allow, refuse
 from portal.companies import dossier, operations, queries, timeline
 from portal.companies.access import has_portfolio, sees_in_full
@@ -209,7 +209,7 @@ def audit(company_id: int):
         "companies/audit.html",
         company,
         page=page,
-        lines=[audit_line(e) for e in page.items],
+        lines=audit_lines(page.items),
         show_ip=may_see_ip(current_user),
         batch_url=trail_batch_url if may_search_trail(current_user) else None,
     )

@@ -12,7 +12,7 @@ from portal.errors import ValidationFailed
 from portal.extensions import db
 from portal.org import operations, queries
 from portal.org.models import Branch, SalesOffice
-from portal.web.query import arg, int_param, reads
+from portal.web.query import MAX_ID, arg, int_param, reads
 
 
 def _answer(form, template: str, **context):
@@ -119,10 +119,14 @@ def close_office(office_id: int):
 
 @bp.route("/move", methods=["GET", "POST"])
 @allow("admin")
+@reads(int_param("from"))
 def move():
     """Choose companies of one office, a target office and (if needed) a new manager."""
     offices = db.session.scalars(operations.open_offices_query()).all()
-    source_id = request.values.get("from", type=int)
+    posted = request.form.get("from", type=int) if request.method == "POST" else None
+    source_id = posted if posted is not None else arg("from")
+    if source_id is not None and not 0 < source_id <= MAX_ID:
+        abort(404)
     source = db.session.get(SalesOffice, source_id) if source_id else None
     if source_id and source is None:
         abort(404)

@@ -6,11 +6,16 @@ from dataclasses import dataclass
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from portal.audit.models import AuditEvent
 from portal.audit.trail import NOT_AUDITED, SECRET_COLUMNS
+from portal.auth.models import User
+from portal.companies.models import Company
 from portal.db import Base
+from portal.extensions import db
 from portal.labels import LABELS, label
+from portal.org.models import Branch, SalesOffice
 
 NOISE = {"id", "company_id", "created_at", "updated_at"}
 VALUE_CHARS = 120
@@ -73,6 +78,32 @@ FIELD_LABELS = {
     "type": _l("Type"),
     "companies": _l("Companies"),
     "managers": _l("New managers"),
+    "from_office_id": _l("From office"),
+    "ended_at": _l("Ended at"),
+    "started_at": _l("Started at"),
+    "author_id": _l("Author"),
+    "assigned_by_id": _l("Assigned by"),
+    "user_id": _l("User"),
+}
+
+# Columns holding the id of a row people know by name: shown as "name (#id)".
+REFERENCES = {
+    "office_id": SalesOffice,
+    "from_office_id": SalesOffice,
+    "branch_id": Branch,
+    "manager_id": User,
+    "owner_id": User,
+    "assignee_id": User,
+    "author_id": User,
+    "assigned_by_id": User,
+    "user_id": User,
+    "parent_id": Company,
+}
+NAME_COLUMN = {
+    SalesOffice: SalesOffice.name_zh,
+    Branch: Branch.name_zh,
+    User: User.name,
+    Company: Company.name_zh,
 }
 
 # Columns whose stored codes have labels; (entity, column) first, then the column alone.
@@ -144,35 +175,94 @@ def field_label(key: str) -> str:
     return str(text) if text is not None else key
 
 
-def shown_value(entity: str, key: str, value) -> str | None:
-    """A stored value as people read it: codes translated, secrets masked, long text cut."""
+Names = dict[tuple[type, int], str]
+
+
+def _references(value, key: str, found: dict[type, set[int]]) -> None:
+    """Collect the ids `value` refers to (a list of {"id", ...} rows names companies)."""
+    if isinstance(value, list):
+        for item in value:
+            if isinstance(item, dict):
+                if isinstance(item.get("id"), int):
+                    found.setdefault(Company, set()).add(item["id"])
+                for inner_key, inner in item.items():
+                    _references(inner, inner_key, found)
+    elif key in REFERENCES and isinstance(value, int) and not isinstance(value, bool):
+        found.setdefault(REFERENCES[key], set()).add(value)
+
+
+def names_for(events) -> Names:
+    """The names of every row the events refer to by id: one query per kind of row."""
+    found: dict[type, set[int]] = {}
+    for event in events:
+        for values in (event.before, event.after):
+            if isinstance(values, dict):
+                for key, value in values.items():
+                    _references(value, key, found)
+    names: Names = {}
+    for model, ids in found.items():
+        ids = {i for i in ids if 0 < i < 2**31}
+        if ids:
+            rows = db.session.execute(select(model.id, NAME_COLUMN[model]).where(model.id.in_(ids)))
+            names.update({(model, row_id): name for row_id, name in rows})
+    return names
+
+
+def _named(model: type, row_id: int, names: Names) -> str:
+    name = names.get((model, row_id))
+    return f"{name} (#{row_id})" if name else f"#{row_id}"
+
+
+def shown_value(entity: str, key: str, value, names: Names | None = None) -> str | None:
+    """A stored value as people read it: codes translated, ids named, secrets masked, long
+    text cut."""
     if value is None:
         return None
     if key in SECRET_COLUMNS or "password" in key or "encrypted" in key:
         return "***"  # the trail masks these already; never trust one layer alone
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
-    kind = VALUE_KINDS.get((entity, key)) or VALUE_KINDS.get(key)
-    if kind is not None and isinstance(value, str) and value in LABELS[kind]:
-        return label(value, kind)
-    text = value if isinstance(value, str) else str(value)
+    names = names or {}
+    if key in REFERENCES and isinstance(value, int):
+        return _named(REFERENCES[key], value, names)
+    if isinstance(value, list) and all(isinstance(item, dict) for item in value):
+        text = "; ".join(_row_text(entity, item, names) for item in value)
+    else:
+        kind = VALUE_KINDS.get((entity, key)) or VALUE_KINDS.get(key)
+        if kind is not None and isinstance(value, str) and value in LABELS[kind]:
+            return label(value, kind)
+        text = value if isinstance(value, str) else str(value)
     return text if len(text) <= VALUE_CHARS else text[: VALUE_CHARS - 1] + "…"
 
 
-def audit_line(event: AuditEvent) -> AuditLine:
-    """The event with its changed fields labelled, secrets masked and long values cut."""
+def _row_text(entity: str, item: dict, names: Names) -> str:
+    """One row of a bulk change (e.g. a moved company): its name, then its other fields."""
+    head = _named(Company, item["id"], names) if isinstance(item.get("id"), int) else ""
+    rest = [f"{field_label(k)} {shown_value(entity, k, v, names)}" for k, v in item.items() if k != "id"]
+    return ", ".join(filter(None, [head, *rest]))
+
+
+def audit_line(event: AuditEvent, names: Names | None = None) -> AuditLine:
+    """The event with its changed fields labelled, ids named, secrets masked and long values
+    cut (`names` from `names_for`; without it ids show as numbers)."""
     before = event.before if isinstance(event.before, dict) else {}
     after = event.after if isinstance(event.after, dict) else {}
     changes = []
     for key in dict.fromkeys([*after.keys(), *before.keys()]):
         if key in NOISE:
             continue
-        old = shown_value(event.entity, key, before.get(key))
-        new = shown_value(event.entity, key, after.get(key))
+        old = shown_value(event.entity, key, before.get(key), names)
+        new = shown_value(event.entity, key, after.get(key), names)
         if event.action == "create" and new is None:
             continue
         changes.append(Change(key, field_label(key), old, new))
     return AuditLine(event, changes)
+
+
+def audit_lines(events) -> list[AuditLine]:
+    """`audit_line` for a page of events, the rows they refer to named in one go."""
+    names = names_for(events)
+    return [audit_line(event, names) for event in events]
 
 
 def trail_batch_url(batch: str) -> str:

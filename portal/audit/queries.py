@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 
-from portal.audit.display import audit_line
+from portal.audit.display import audit_line, names_for
 from portal.audit.models import AuditEvent
 from portal.companies.queries import like_escape
 from portal.extensions import db
@@ -107,8 +107,9 @@ def csv_chunks(stmt: Select, with_ip: bool) -> Iterator[str]:
             return
         out.seek(0)
         out.truncate()
+        names = names_for(events)
         for event in events:
-            line = audit_line(event)
+            line = audit_line(event, names)
             row = [utc_to_local(event.at).strftime("%Y-%m-%d %H:%M:%S"), event.actor_label]
             if with_ip:
                 row.append(event.ip or "")

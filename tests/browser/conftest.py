@@ -93,8 +93,12 @@ def _capture(w: factories.World) -> SimpleNamespace:
 
     people = ("admin", "management", "head_a", "head_b", "manager_a1", "manager_a2", "manager_b1")
     firms = ("company_a", "company_a2", "company_b")
+    offices = ("office_a", "office_b")
     values = {name: person(getattr(w, name)) for name in (*people, "booker_a", "booker_b")}
     values.update({name: firm(getattr(w, name)) for name in firms})
+    values.update(
+        {name: SimpleNamespace(id=getattr(w, name).id, name_zh=getattr(w, name).name_zh) for name in offices}
+    )
     values["agreement_a_number"] = w.agreement_a.number
     return SimpleNamespace(**values)
 
