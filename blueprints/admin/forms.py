@@ -32,6 +32,8 @@ class UserForm(PortalForm):
         _l("Station"),
         coerce=int,
         choices=[],
+        default=0,
+        validate_choice=False,
         description=_l("Station staff only: the airport they serve."),
     )
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])

@@ -8,11 +8,11 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, TimestampMixin, choice
+from portal.stations.models import Station  # mapped with User wherever users are loaded
 
 if TYPE_CHECKING:
     from portal.companies.models import Company
     from portal.org.models import SalesOffice
-    from portal.stations.models import Station
 
 ROLES = ("admin", "management", "branch_head", "account_manager", "booker", "station")
 STAFF_ROLES = ROLES[:4]  # the sales department; station staff see only their station's pages
@@ -48,7 +48,7 @@ class User(UserMixin, TimestampMixin, Base):
 
     office: Mapped[Optional["SalesOffice"]] = relationship()
     company: Mapped[Optional["Company"]] = relationship(foreign_keys=[company_id])
-    station: Mapped[Optional["Station"]] = relationship()
+    station: Mapped[Station | None] = relationship()
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses sessions of inactive users

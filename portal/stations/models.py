@@ -1,16 +1,11 @@
 """Station, VipNotice and ServiceRequest."""
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, TimestampMixin, choice, utcnow
-
-if TYPE_CHECKING:
-    from portal.auth.models import User
-    from portal.quotas.models import PriorityRequest
 
 # Per-trip services a priority request may ask for, each allowed by one agreement entitlement.
 SERVICES = ("ticket_pickup", "checkin_help", "escort", "lounge", "fast_track", "extra_baggage")
@@ -74,6 +69,3 @@ class ServiceRequest(Base):
     service: Mapped[str] = mapped_column(choice(*SERVICES, name="service"))
     done_at: Mapped[datetime | None]
     done_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-
-    request: Mapped["PriorityRequest"] = relationship()
-    done_by: Mapped[Optional["User"]] = relationship()

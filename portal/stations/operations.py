@@ -10,6 +10,7 @@ from portal.auth.models import User
 from portal.db import utcnow
 from portal.errors import NotAllowed, ValidationFailed
 from portal.extensions import db
+from portal.quotas.models import PriorityRequest
 from portal.stations.access import may_mark_done
 from portal.stations.models import ServiceRequest, Station
 
@@ -73,7 +74,7 @@ def update_station(actor: User, station: Station, *, name: str, distribution: st
 
 def mark_done(actor: User, service: ServiceRequest, *, today: date) -> bool:
     """Mark a per-trip service done; False when it was done already (flushes)."""
-    req = service.request
+    req = db.session.get(PriorityRequest, service.request_id)
     station_id = db.session.scalar(select(Station.id).where(Station.code == req.origin))
     if station_id is None or not may_mark_done(actor, station_id, req.flight_date, today):
         raise NotAllowed(_("This service is not one of your station's."))

@@ -13,7 +13,9 @@ def station(session, code: str = "PEK", **kw) -> Station:
     obj = Station(
         code=code,
         name=kw.pop("name", "北京首都国际机场"),
-        distribution=kw.pop("distribution", f"ground-{code.lower()}@airport.example\nlounge-{code.lower()}@airport.example"),
+        distribution=kw.pop(
+            "distribution", f"ground-{code.lower()}@airport.example\nlounge-{code.lower()}@airport.example"
+        ),
     )
     session.add(obj)
     session.flush()
@@ -33,10 +35,13 @@ def world_station(world):
     return world.station_pek, world.station_user
 
 
-def confirmed_on(session, agreement, traveller, day: date, *, flight="CA1501", services=(), departure=None, **kw):
+def confirmed_on(
+    session, agreement, traveller, day: date, *, flight="CA1501", services=(), departure=None, **kw
+):
     """A confirmed request for `traveller` departing PEK on `day`, with `services`."""
     month = day.replace(day=1)
-    q = kw.pop("quota_obj", None) or quota(session, agreement, month=month, seats=kw.pop("seats", 5))
+    route = {k: kw.pop(k) for k in ("origin", "destination") if k in kw}
+    q = kw.pop("quota_obj", None) or quota(session, agreement, month=month, seats=kw.pop("seats", 5), **route)
     req = priority_request(
         session,
         q,
