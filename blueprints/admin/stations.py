@@ -1,6 +1,6 @@
 """Stations and the distribution lists of their VIP service notices (administrators)."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -56,6 +56,4 @@ def edit_station(station_id: int):
             db.session.commit()
             flash(_("The station has been saved."), "success")
             return redirect(url_for(".stations"))
-    elif request.method == "POST":
-        db.session.rollback()
     return render_template("admin/station_form.html", form=form, station=station)

@@ -9,7 +9,6 @@ from email import message_from_bytes
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner  # noqa: F401 (the CLI is invoked through the app's runner)
 from sqlalchemy import func, select
 
 from portal.extensions import db
