@@ -111,6 +111,9 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table("service_request", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_service_request_request_id"))
+    op.drop_table("service_request")
     with op.batch_alter_table("agreement", schema=None) as batch_op:
         for name in reversed(NEW_ENTITLEMENTS):
             batch_op.drop_column(name)
@@ -118,6 +121,7 @@ def downgrade():
         batch_op.drop_column("service_needs")
         batch_op.drop_constraint(op.f("ck_traveller_vip_level"), type_="check")
         batch_op.drop_column("vip_level")
+    # The old schema has no station role: station staff accounts go with it.
     op.execute("DELETE FROM \"user\" WHERE role = 'station'")
     with op.batch_alter_table("user", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_user_role"), type_="check")
@@ -125,8 +129,5 @@ def downgrade():
         batch_op.drop_constraint(batch_op.f("fk_user_station_id_station"), type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_user_station_id"))
         batch_op.drop_column("station_id")
-    with op.batch_alter_table("service_request", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_service_request_request_id"))
-    op.drop_table("service_request")
     op.drop_table("vip_notice")
     op.drop_table("station")
