@@ -14,6 +14,7 @@ LABELS = {
         "branch_head": _l("Branch head"),
         "account_manager": _l("Account manager"),
         "booker": _l("Travel booker"),
+        "station": _l("Station staff"),
     },
     "tier": {
         "platinum": _l("Platinum"),
@@ -211,6 +212,29 @@ LABELS = {
         "fast_track": _l("Fast track"),
         "extra_baggage": _l("Extra baggage"),
         "dedicated_hotline": _l("Dedicated hotline"),
+        "ticket_pickup": _l("Airport ticket pick-up"),
+        "checkin_help": _l("Check-in and baggage help"),
+        "escort": _l("Escort through the airport"),
+    },
+    # Per-trip services of a priority request (the VIP service notice lists them).
+    "service": {
+        "ticket_pickup": _l("Airport ticket pick-up"),
+        "checkin_help": _l("Check-in and baggage help"),
+        "escort": _l("Escort through the airport"),
+        "lounge": _l("Lounge access"),
+        "fast_track": _l("Fast track"),
+        "extra_baggage": _l("Extra baggage"),
+    },
+    "vip_level": {
+        "none": _l("Not a VIP"),
+        "vip": _l("VIP"),
+        "vvip": _l("VVIP"),
+    },
+    "service_need": {
+        "wheelchair": _l("Wheelchair"),
+        "special_meal": _l("Special meal"),
+        "escort": _l("Escort"),
+        "language": _l("Language assistance"),
     },
     # The terms an agreement's history names when they change (operations.plain_terms).
     "agreement_term": {

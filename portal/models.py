@@ -25,6 +25,7 @@ from portal.rendering.models import RenderSlot
 from portal.reviews.models import Review
 from portal.scoring.models import ScoreSnapshot, ScoringConfig
 from portal.segments.models import Segment, SegmentMonth
+from portal.stations.models import ServiceRequest, Station, VipNotice
 
 __all__ = [
     "Agreement",
@@ -58,6 +59,9 @@ __all__ = [
     "ScoringConfig",
     "Segment",
     "SegmentMonth",
+    "ServiceRequest",
+    "Station",
+    "VipNotice",
     "Traveller",
     "User",
     "WebhookDelivery",

@@ -7,7 +7,7 @@ import pytest
 from tests import factories
 from tests.conftest import sign_in
 
-ROLES = ("anonymous", "admin", "management", "branch_head", "account_manager", "booker")
+ROLES = ("anonymous", "admin", "management", "branch_head", "account_manager", "booker", "station")
 STAFF_OK = {"admin": 200, "management": 200, "branch_head": 200, "account_manager": 200}
 # Dossier pages that change the company: its manager, branch head and admins; management reads only.
 DOSSIER_CHANGE = {
@@ -33,6 +33,9 @@ API_READS = (
 API_WRITES = ("create_request", "cancel_request", "create_interaction", "ingest_segments", "create_webhook")
 
 ADMIN_ONLY_DENIED = {"management": 403, "branch_head": 403, "account_manager": 403, "booker": 404}
+# Station staff: their station's pages (the sample notice and service ids do not exist: 404);
+# refused like bookers (404) everywhere else except their account pages.
+STATION_ONLY = {"anonymous": 302, **dict.fromkeys(STAFF_OK, 403), "booker": 404}
 
 # endpoint -> (method, {role: status}). A route missing here fails test_every_route_has_a_rule.
 EXPECTED = {
@@ -355,6 +358,14 @@ EXPECTED = {
     ),
     # A leaver's handover page (the sample user holds nothing): administrators only.
     "admin.leave": ("GET", {"anonymous": 302, "admin": 200, **ADMIN_ONLY_DENIED}),
+    "stations.index": ("GET", STATION_ONLY | {"station": 200}),
+    "stations.notice_pdf": ("GET", STATION_ONLY | {"station": 404}),
+    "stations.mark_done": ("POST", STATION_ONLY | {"station": 404}),
+    # Stations and their distribution lists: administrators only.
+    **dict.fromkeys(
+        ("admin.stations", "admin.edit_station"),
+        ("GET", {"anonymous": 302, "admin": 200, **ADMIN_ONLY_DENIED}),
+    ),
     # The whole audit trail: administrators, and management to read.
     **dict.fromkeys(
         ("audit.index", "audit.export_csv"),
@@ -363,7 +374,16 @@ EXPECTED = {
 }
 
 
+# Where a role list above does not name station staff, they are answered 404 (never allowed).
+for _method, _statuses in EXPECTED.values():
+    _statuses.setdefault("station", 404)
+
+
 def _user_for(world, role):
+    if role == "station":
+        from tests.stations.helpers import world_station
+
+        return world_station(world)[1]
     return {
         "admin": world.admin,
         "management": world.management,
@@ -394,7 +414,13 @@ def _sample_args(world, rule) -> dict:
         "office_id": world.office_a.id,
         "client_id": 999_999,
         "webhook_id": 999_999,
+        "notice_id": 999_999,
+        "service_id": 999_999,
     }
+    if "station_id" in rule.arguments:
+        from tests.stations.helpers import world_station
+
+        values["station_id"] = world_station(world)[0].id
     if {"quota_id", "request_id"} & set(rule.arguments):
         values.update(_quota_sample(world))
     return {name: values[name] for name in rule.arguments}

@@ -53,6 +53,8 @@ FINGERPRINT_TABLES = (
     "reminder",
     "opportunity",
     "opportunity_stage_change",
+    "station",
+    "service_request",
 )
 
 
@@ -154,6 +156,27 @@ def test_demo_logins(seeded, session):
         )
         assert _count(session, Traveller, Traveller.company_id == user.company_id) >= 4
         assert _count(session, Segment, Segment.company_id == user.company_id) > 0
+
+
+def test_stations_vip_travellers_and_services_on_tomorrows_flights(seeded, session):
+    from portal.stations.models import SERVICE_ENTITLEMENT, ServiceRequest, Station
+
+    station = session.scalar(select(User).where(User.email == "station@demo.example"))
+    assert station.role == "station" and station.station.code == "PEK" and station.office_id is None
+    assert session.scalar(select(Station.distribution).where(Station.code == "PEK")).count("@") == 4
+    assert _count(session, Traveller, Traveller.vip_level != "none") >= 1
+    tomorrow = TODAY + timedelta(days=1)
+    rows = session.execute(
+        select(ServiceRequest.service, PriorityRequest, Agreement)
+        .join(PriorityRequest, PriorityRequest.id == ServiceRequest.request_id)
+        .join(Quota, Quota.id == PriorityRequest.quota_id)
+        .join(Agreement, Agreement.id == Quota.agreement_id)
+    ).all()
+    assert any(
+        r.flight_date == tomorrow and r.origin == "PEK" and r.status == "confirmed" for _, r, _ in rows
+    )
+    for service, _request, agreement in rows:
+        assert getattr(agreement, SERVICE_ENTITLEMENT[service]), (service, agreement.number)
 
 
 def test_companies_are_well_formed(session):

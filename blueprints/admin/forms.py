@@ -30,13 +30,22 @@ class UserForm(PortalForm):
         validators=[Optional(), Length(max=18)],
         description=_l("Bookers only: the 18-character credit code of their company."),
     )
+    station_id = SelectField(
+        _l("Station"),
+        coerce=int,
+        choices=[],
+        default=0,
+        validate_choice=False,
+        description=_l("Station staff only: the airport they serve."),
+    )
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
     title = StringField(_l("Job title"), validators=[Optional(), Length(max=100)])
 
-    def __init__(self, offices, *args, **kwargs):
+    def __init__(self, offices, *args, stations=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.role.choices = [c for c in choices("role") if c[0] in ROLES]
         self.office_id.choices = [(0, "–")] + [(o.id, f"{o.name_zh} ({o.branch.name_zh})") for o in offices]
+        self.station_id.choices = [(0, "–")] + [(s.id, f"{s.code} · {s.name}") for s in stations]
 
 
 class NewUserForm(UserForm):
@@ -100,3 +109,15 @@ class ApiClientForm(PortalForm):
         description=_l("Optional: the client then acts as this company's booker and sees nothing else."),
     )
     expires_on = DateField(_l("Expires on"), validators=[Optional()])
+
+
+class StationForm(PortalForm):
+    """A station (airport) and the distribution list of its VIP service notice."""
+
+    code = StringField(_l("IATA code"), validators=[DataRequired(), Length(max=3)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    distribution = TextAreaField(
+        _l("Distribution list"),
+        validators=[Optional(), Length(max=13000)],
+        description=_l("One address a line: ground, cabin, catering and lounge staff."),
+    )

@@ -18,6 +18,7 @@ from portal.extensions import db
 from portal.org import handover
 from portal.org.models import SalesOffice
 from portal.org.operations import open_offices_query
+from portal.stations.models import Station
 from portal.web.query import PAGE, arg, paginate, reads, text_param
 
 
@@ -28,6 +29,10 @@ def _offices(current_office_id: int | None = None):
         current = db.session.get(SalesOffice, current_office_id, options=[joinedload(SalesOffice.branch)])
         offices = [current, *offices]
     return offices
+
+
+def _stations():
+    return db.session.scalars(select(Station).order_by(Station.code)).all()
 
 
 def company_id_of(form) -> int | None:
@@ -53,7 +58,7 @@ def users():
 @bp.route("/users/new", methods=["GET", "POST"])
 @allow("admin")
 def new_user():
-    form = NewUserForm(_offices())
+    form = NewUserForm(_offices(), stations=_stations())
     if form.validate_on_submit():
         try:
             company_id = company_id_of(form)
@@ -67,6 +72,7 @@ def new_user():
                 company_id=company_id,
                 phone=form.phone.data,
                 title=form.title.data,
+                station_id=form.station_id.data or None,
             )
         except ValidationFailed as e:
             form.populate_errors(e.reasons)
@@ -81,9 +87,10 @@ def new_user():
 @allow("admin")
 def edit_user(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
-    form = UserForm(_offices(user.office_id), obj=user)
+    form = UserForm(_offices(user.office_id), obj=user, stations=_stations())
     if request.method == "GET":
         form.office_id.data = user.office_id or 0
+        form.station_id.data = user.station_id or 0
         form.company_code.data = user.company.credit_code if user.company else ""
     if form.validate_on_submit():
         try:
@@ -96,6 +103,7 @@ def edit_user(user_id: int):
                 company_id=company_id_of(form),
                 phone=form.phone.data,
                 title=form.title.data,
+                station_id=form.station_id.data or None,
             )
         except ValidationFailed as e:
             form.populate_errors(e.reasons)

@@ -148,6 +148,9 @@ class TermsForm(PortalForm):
     fast_track = BooleanField(_l("Fast track"))
     extra_baggage = BooleanField(_l("Extra baggage"))
     dedicated_hotline = BooleanField(_l("Dedicated hotline"))
+    ticket_pickup = BooleanField(_l("Airport ticket pick-up"))
+    checkin_help = BooleanField(_l("Check-in and baggage help"))
+    escort = BooleanField(_l("Escort through the airport"))
     internal_notes = TextAreaField(
         _l("Internal notes"),
         filters=[_strip],

@@ -245,6 +245,7 @@ def create_request(data, company_id):
             destination=data["destination"],
             cabin=data["cabin"],
             departure_time=data.get("departure_time"),
+            services=data["services"],
         )
     except (ValidationFailed, NotAllowed) as e:
         _refused(e)

@@ -8,6 +8,7 @@ from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 from portal.agreements.models import AGREEMENT_STATUSES, CABINS
 from portal.api.models import EVENT_SCOPES
 from portal.companies.models import COMPANY_STATUSES, INTERACTION_KINDS, TIERS
+from portal.stations.models import SERVICES
 
 MAX_PAGE = 100
 
@@ -172,6 +173,12 @@ class RequestInput(Schema):
     cabin = fields.String(required=True, validate=validate.OneOf(CABINS))
     departure_time = fields.Time(
         metadata={"description": "HH:MM (Beijing time); only for flights outside our timetable"}
+    )
+    services = fields.List(
+        fields.String(validate=validate.OneOf(SERVICES)),
+        load_default=list,
+        validate=validate.Length(max=len(SERVICES)),
+        metadata={"description": "per-trip services the company's agreement includes"},
     )
 
 

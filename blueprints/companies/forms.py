@@ -3,7 +3,15 @@
 import re
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 from blueprints.forms import PortalForm, row_id
@@ -56,6 +64,13 @@ class TravellerForm(PortalForm):
     seat_preference = SelectField(_l("Seat preference"), choices=[])
     meal_preference = SelectField(_l("Meal preference"), choices=[])
     notes = TextAreaField(_l("Notes"), filters=TEXT, validators=[Optional(), Length(max=2000)])
+    vip_level = SelectField(_l("VIP level"), choices=[], default="none")
+    service_needs = SelectMultipleField(
+        _l("Standing service needs"),
+        choices=[],
+        widget=widgets.ListWidget(prefix_label=False),
+        option_widget=widgets.CheckboxInput(),
+    )
     id_document_type = SelectField(_l("Identity document"), choices=[], default="")
     id_document_number = StringField(
         _l("Document number"),
@@ -70,6 +85,8 @@ class TravellerForm(PortalForm):
         self.member_tier.choices = choices("member_tier")
         self.seat_preference.choices = choices("seat_preference")
         self.meal_preference.choices = choices("meal_preference")
+        self.vip_level.choices = choices("vip_level")
+        self.service_needs.choices = choices("service_need")
         self.id_document_type.choices = [("", _l("None"))] + choices("id_document_type")
 
 

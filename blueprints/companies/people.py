@@ -25,6 +25,8 @@ TRAVELLER_FIELDS = (
     "seat_preference",
     "meal_preference",
     "notes",
+    "vip_level",
+    "service_needs",
 )
 
 

@@ -22,6 +22,8 @@ def index():
         return redirect(url_for("auth.login"))
     if current_user.role == "booker":
         return redirect(url_for("selfservice.home"))
+    if current_user.role == "station":
+        return redirect(url_for("stations.index"))
     if home_queries.starts_at_home(current_user):
         return redirect(url_for("main.home"))
     return redirect(url_for("companies.index"))

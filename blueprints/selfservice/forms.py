@@ -5,7 +5,15 @@ Nothing here names a company: the company is always the booker's own."""
 import re
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import (
+    DateField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+    widgets,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 from blueprints.forms import PortalForm
@@ -59,9 +67,17 @@ class RequestForm(PortalForm):
     origin = StringField(_l("From"), filters=[upper], validators=[InputRequired(), IATA])
     destination = StringField(_l("To"), filters=[upper], validators=[InputRequired(), IATA])
     cabin = SelectField(_l("Cabin"), choices=[])
+    services = SelectMultipleField(
+        _l("Services at the airport"),
+        choices=[],
+        widget=widgets.ListWidget(prefix_label=False),
+        option_widget=widgets.CheckboxInput(),
+        description=_l("Only what your agreement includes."),
+    )
 
     def __init__(self, travellers=(), *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.services.choices = choices("service")
         # Only the booker's own company's travellers are valid choices: another company's id
         # fails here ("Not a valid choice") before any service sees it.
         self.traveller_id.choices = [(NEW_TRAVELLER, _l("A new traveller…"))] + [

@@ -89,6 +89,7 @@ def new_request():
                 destination=form.destination.data,
                 cabin=form.cabin.data,
                 departure_time=form.departure_time.data,
+                services=form.services.data,
             )
             outcome = (req.status, req.flight_number, req.flight_date)
             db.session.commit()

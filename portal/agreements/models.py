@@ -25,6 +25,9 @@ ENTITLEMENTS = (
     "fast_track",
     "extra_baggage",
     "dedicated_hotline",
+    "ticket_pickup",
+    "checkin_help",
+    "escort",
 )
 
 
@@ -55,6 +58,9 @@ class Agreement(TimestampMixin, Base):
     fast_track: Mapped[bool] = mapped_column(default=False)
     extra_baggage: Mapped[bool] = mapped_column(default=False)
     dedicated_hotline: Mapped[bool] = mapped_column(default=False)
+    ticket_pickup: Mapped[bool] = mapped_column(default=False)
+    checkin_help: Mapped[bool] = mapped_column(default=False)
+    escort: Mapped[bool] = mapped_column(default=False)
     internal_notes: Mapped[str | None] = mapped_column(sa.Text)
     template_version: Mapped[str | None] = mapped_column(sa.String(30))
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))

@@ -8,13 +8,14 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, TimestampMixin, choice
+from portal.stations.models import Station  # mapped with User wherever users are loaded
 
 if TYPE_CHECKING:
     from portal.companies.models import Company
     from portal.org.models import SalesOffice
 
-ROLES = ("admin", "management", "branch_head", "account_manager", "booker")
-STAFF_ROLES = ROLES[:4]
+ROLES = ("admin", "management", "branch_head", "account_manager", "booker", "station")
+STAFF_ROLES = ROLES[:4]  # the sales department; station staff see only their station's pages
 
 
 class User(UserMixin, TimestampMixin, Base):
@@ -36,6 +37,7 @@ class User(UserMixin, TimestampMixin, Base):
     role: Mapped[str] = mapped_column(choice(*ROLES, name="role"))
     office_id: Mapped[int | None] = mapped_column(sa.ForeignKey("sales_office.id"), index=True)
     company_id: Mapped[int | None] = mapped_column(sa.ForeignKey("company.id", use_alter=True), index=True)
+    station_id: Mapped[int | None] = mapped_column(sa.ForeignKey("station.id"), index=True)  # station staff
     phone: Mapped[str | None] = mapped_column(sa.String(30))
     title: Mapped[str | None] = mapped_column(sa.String(100))
     is_enabled: Mapped[bool] = mapped_column(default=True)
@@ -46,6 +48,7 @@ class User(UserMixin, TimestampMixin, Base):
 
     office: Mapped[Optional["SalesOffice"]] = relationship()
     company: Mapped[Optional["Company"]] = relationship(foreign_keys=[company_id])
+    station: Mapped[Station | None] = relationship()
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses sessions of inactive users
@@ -56,7 +59,8 @@ class User(UserMixin, TimestampMixin, Base):
 
     @property
     def is_staff(self) -> bool:
-        return self.role != "booker"
+        """Sales staff (answered 403 when refused); bookers and station staff are answered 404."""
+        return self.role in STAFF_ROLES
 
     @property
     def branch_id(self) -> int | None:

@@ -6,12 +6,13 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from portal.auth.models import LoginAttempt, User
+from portal.auth.models import STAFF_ROLES, LoginAttempt, User
 from portal.auth.passwords import dummy_verify, hash_password, password_problems, verify_password
 from portal.db import utcnow
 from portal.errors import NotAllowed, ValidationFailed
 from portal.extensions import db
 from portal.org.operations import check_open_office
+from portal.stations.models import Station
 
 
 def _recent_failures(column, value: str, since: datetime) -> int:
@@ -111,8 +112,10 @@ def create_user(
     company_id: int | None = None,
     phone: str | None = None,
     title: str | None = None,
+    station_id: int | None = None,
 ) -> User:
-    """Create an account: staff belong to an office, bookers to a company."""
+    """Create an account: staff belong to an office, bookers to a company, station staff to a
+    station."""
     email = email.strip().lower()
     reasons: dict[str | None, list[str]] = {}
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
@@ -120,8 +123,8 @@ def create_user(
     problems = password_problems(password, user_inputs=(email, name))
     if problems:
         reasons["password"] = problems
-    _check_membership(role, office_id, company_id, reasons)
-    if role != "booker":
+    _check_membership(role, office_id, company_id, reasons, station_id)
+    if role in STAFF_ROLES:
         check_open_office(office_id, reasons)
     if reasons:
         raise ValidationFailed(reasons)
@@ -130,8 +133,9 @@ def create_user(
         name=name.strip(),
         role=role,
         password_hash=hash_password(password),
-        office_id=office_id if role != "booker" else None,
+        office_id=office_id if role in STAFF_ROLES else None,
         company_id=company_id if role == "booker" else None,
+        station_id=station_id if role == "station" else None,
         phone=phone or None,
         title=title or None,
         password_changed_at=utcnow(),
@@ -142,22 +146,23 @@ def create_user(
 
 
 def update_user(
-    actor: User, user: User, *, name: str, role: str, office_id, company_id, phone, title
+    actor: User, user: User, *, name: str, role: str, office_id, company_id, phone, title, station_id=None
 ) -> None:
     """Change an account's name, role and membership; a role change ends its sessions."""
     reasons: dict[str | None, list[str]] = {}
     if actor.id == user.id and role != user.role:
         reasons["role"] = [_("You cannot change your own role.")]
-    _check_membership(role, office_id, company_id, reasons)
-    if role != "booker":
+    _check_membership(role, office_id, company_id, reasons, station_id)
+    if role in STAFF_ROLES:
         check_open_office(office_id, reasons, unchanged_from=user.office_id)
     if reasons:
         raise ValidationFailed(reasons)
     role_changed = role != user.role
     user.name = name.strip()
     user.role = role
-    user.office_id = office_id if role != "booker" else None
+    user.office_id = office_id if role in STAFF_ROLES else None
     user.company_id = company_id if role == "booker" else None
+    user.station_id = station_id if role == "station" else None
     user.phone = phone or None
     user.title = title or None
     if role_changed:
@@ -165,8 +170,10 @@ def update_user(
     db.session.flush()
 
 
-def _check_membership(role: str, office_id, company_id, reasons: dict) -> None:
+def _check_membership(role: str, office_id, company_id, reasons: dict, station_id=None) -> None:
     if role == "booker" and not company_id:
         reasons["company_id"] = [_("A booker belongs to a company.")]
-    if role != "booker" and not office_id:
+    if role in STAFF_ROLES and not office_id:
         reasons["office_id"] = [_("Staff belong to a sales office.")]
+    if role == "station" and (not station_id or db.session.get(Station, station_id) is None):
+        reasons["station_id"] = [_("Station staff belong to a station.")]

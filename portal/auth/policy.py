@@ -1,7 +1,8 @@
 """The access policy: every endpoint declares who may call it; anything undeclared is refused.
 
 Views are marked with `@allow(...)` or `@public`; `enforce()` runs before every request.
-Bookers are answered 404 for anything that is not theirs, so they learn nothing of it.
+Bookers (and station staff) are answered 404 for anything that is not theirs, so they learn
+nothing of it; sales staff are answered 403.
 """
 
 import logging
@@ -72,7 +73,8 @@ def enforce():
 
 
 def refuse(reason: str, *, company_id: int | None = None, hide: bool = False):
-    """Record a refused access and answer 404 to bookers (and anonymous), 403 to staff; with
+    """Record a refused access and answer 404 to bookers, station staff (and anonymous), 403 to
+    sales staff (`User.is_staff`); with
     `hide`, 404 to everyone (a row outside the user's scope is answered as if it did not exist)."""
     from portal.audit.trail import record_refusal
 

@@ -42,6 +42,8 @@ COMPLAINT_STATUSES = ("open", "in_progress", "resolved")
 MEMBER_TIERS = ("none", "silver", "gold", "platinum", "lifetime_platinum")
 SEAT_PREFERENCES = ("none", "window", "aisle", "front", "exit_row")
 MEAL_PREFERENCES = ("none", "vegetarian", "muslim", "diabetic", "low_salt", "child")
+VIP_LEVELS = ("none", "vip", "vvip")
+SERVICE_NEEDS = ("wheelchair", "special_meal", "escort", "language")
 ID_DOCUMENT_TYPES = ("id_card", "passport", "hk_macau_permit", "taiwan_permit", "other")
 
 
@@ -144,6 +146,9 @@ class Traveller(TimestampMixin, Base):
         choice(*MEAL_PREFERENCES, name="meal_preference"), default="none"
     )
     notes: Mapped[str | None] = mapped_column(sa.Text)
+    # VIP level and standing service needs (wheelchair, special meal, ...): set by managers.
+    vip_level: Mapped[str] = mapped_column(choice(*VIP_LEVELS, name="vip_level"), default="none")
+    service_needs: Mapped[list | None] = mapped_column(sa.JSON)
     id_document_type: Mapped[str | None] = mapped_column(choice(*ID_DOCUMENT_TYPES, name="id_document_type"))
     # Fernet token of the document number, and its masked form for display (E1******78).
     id_document_encrypted: Mapped[str | None] = mapped_column(sa.Text)

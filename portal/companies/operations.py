@@ -27,6 +27,8 @@ from portal.companies.models import (
     MEAL_PREFERENCES,
     MEMBER_TIERS,
     SEAT_PREFERENCES,
+    SERVICE_NEEDS,
+    VIP_LEVELS,
     Company,
     Contact,
     Interaction,
@@ -192,6 +194,8 @@ def _traveller_fields(
     meal_preference,
     notes,
     reasons: dict,
+    vip_level="none",
+    service_needs=(),
 ) -> dict:
     if not (name or "").strip():
         reasons["name"] = [_("Enter the traveller's name.")]
@@ -202,6 +206,10 @@ def _traveller_fields(
     _check_choice(reasons, "member_tier", member_tier, MEMBER_TIERS)
     _check_choice(reasons, "seat_preference", seat_preference, SEAT_PREFERENCES)
     _check_choice(reasons, "meal_preference", meal_preference, MEAL_PREFERENCES)
+    _check_choice(reasons, "vip_level", vip_level, VIP_LEVELS)
+    needs = list(dict.fromkeys(service_needs or ()))
+    if set(needs) - set(SERVICE_NEEDS):
+        reasons["service_needs"] = [_("Choose from the listed needs.")]
     return dict(
         name=(name or "").strip(),
         name_en=_blank_to_none(name_en),
@@ -210,6 +218,8 @@ def _traveller_fields(
         seat_preference=seat_preference,
         meal_preference=meal_preference,
         notes=_blank_to_none(notes),
+        vip_level=vip_level,
+        service_needs=[n for n in SERVICE_NEEDS if n in needs] or None,
     )
 
 

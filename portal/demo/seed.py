@@ -19,7 +19,7 @@ from decimal import Decimal
 
 import click
 from flask import current_app
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select, text, update
 from tqdm import tqdm
 
 from portal.agreements.models import Agreement, AgreementDiscount, AgreementEvent, IncentiveTier
@@ -28,7 +28,7 @@ from portal.audit.trail import acting_as
 from portal.auth.models import User
 from portal.auth.passwords import hash_password
 from portal.companies import credit_code
-from portal.companies.models import Company, Contact, Interaction, ManagerAssignment, Traveller
+from portal.companies.models import SERVICE_NEEDS, Company, Contact, Interaction, ManagerAssignment, Traveller
 from portal.companies.pinyin import name_keys
 from portal.demo import reference as ref
 from portal.extensions import db
@@ -38,6 +38,7 @@ from portal.quotas.models import PriorityRequest, Quota
 from portal.reminders.models import Reminder
 from portal.segments import rollup
 from portal.segments.models import Segment
+from portal.stations.models import SERVICE_ENTITLEMENT, SERVICES, ServiceRequest, Station
 
 # The demo logins of DESIGN §6, in the order they are printed.
 DEMO_LOGINS = (
@@ -47,6 +48,7 @@ DEMO_LOGINS = (
     "manager@demo.example",
     "booker@demo.example",
     "booker2@demo.example",
+    "station@demo.example",
 )
 
 SEGMENTS_PER_COMPANY_YEAR = 300
@@ -83,6 +85,14 @@ SUMMARY = (
     ("reminders", "reminder"),
     ("opportunities", "opportunity"),
 )
+# Stations with VIP service notices (要客通知单), and the teams on each distribution list.
+STATIONS = (
+    ("PEK", "北京首都国际机场"),
+    ("PKX", "北京大兴国际机场"),
+    ("SHA", "上海虹桥国际机场"),
+    ("CAN", "广州白云国际机场"),
+)
+STATION_TEAMS = ("ground", "cabin", "catering", "lounge")
 CHUNK = 50_000  # rows per bulk statement: big enough to amortise, small enough for memory
 
 TIERS = ("platinum", "gold", "silver", "standard")
@@ -134,6 +144,8 @@ def print_logins(password: str) -> None:
             where = user.company.name_zh
         elif user.office is not None:
             where = f"{user.office.branch.name_zh} {user.office.name_zh}"
+        elif user.station is not None:
+            where = f"{user.station.name} ({user.station.code})"
         else:
             where = ""
         click.echo(f"  {email:<26} {user.role:<16} {user.name:<6} {where}")
@@ -320,6 +332,7 @@ class _World:
             rollup.refresh_all()  # the monthly sums scoring reads
             self._agreements()
             self._quotas()
+            self._stations(session)
             self._interactions_and_reminders()
             self._opportunities()
             self._reset_sequences()
@@ -1297,6 +1310,10 @@ class _World:
             fast_track=rank < 2,
             extra_baggage=rank < 2 or (rank == 2 and rng.random() < 0.5),
             dedicated_hotline=rank == 0 or (rank == 1 and rng.random() < 0.5),
+            # Per-trip services (no draw: the rest of the world stays as it was).
+            ticket_pickup=rank < 2,
+            checkin_help=rank < 2,
+            escort=rank == 0,
         )
 
     def _incentive_tiers(self, c: _Company) -> list[tuple[int, float]]:
@@ -1364,6 +1381,7 @@ class _World:
                     requests += made
         self._insert(Quota, quotas)
         self._insert(PriorityRequest, requests)
+        self.requests_made, self.quotas_made = requests, quotas
 
     def _requests(self, c, rng, quota_id, leg, cabin, month, month_end, seats, used) -> list[dict]:
         """The confirmed requests behind a quota's used seats, and some cancelled, waitlisted
@@ -1429,6 +1447,120 @@ class _World:
             if past and rng.random() < 0.25:
                 request("expired", rng.choice(past))
         return rows
+
+    # -- stations, VIP travellers and per-trip services --
+
+    def _stations(self, session) -> None:
+        """The big stations with their distribution lists and a station user at PEK; VIP
+        travellers; services on tomorrow's confirmed departures from PEK (their own random
+        stream: the rest of the world does not move)."""
+        rng = random.Random(self.seed * 7919 + 11)
+        for code, name in STATIONS:
+            lists = "\n".join(f"{team}-{code.lower()}@airport.demo.example" for team in STATION_TEAMS)
+            made = datetime.combine(self.start, clock(8))
+            session.add(Station(code=code, name=name, distribution=lists, created_at=made, updated_at=made))
+        session.flush()
+        pek = session.scalar(select(Station).where(Station.code == "PEK"))
+        self.emails.add("station@demo.example")
+        created = datetime.combine(self.start, clock(9))
+        session.add(
+            User(
+                id=self.ids("user"),
+                email="station@demo.example",
+                name="刘晓燕",
+                password_hash=self.password_hash,
+                role="station",
+                station_id=pek.id,
+                phone="010-6454-0000",
+                title="要客服务室值班主任",
+                created_at=created,
+                updated_at=created,
+            )
+        )
+        session.flush()
+        tomorrow = self.today + timedelta(days=1)
+        by_id = {c.id: c for c in self.companies}
+        departing = [
+            r
+            for r in self.requests_made
+            if r["status"] == "confirmed" and r["origin"] == "PEK" and r["flight_date"] == tomorrow
+        ]
+        departing += self._key_departures(rng, tomorrow, by_id, want=4 - len(departing))
+        departing.sort(key=lambda r: (r["departure_at"], r["id"]))
+        vip_ids = set()
+        for company in self.companies:  # a few VIPs among the key accounts' travellers
+            if company.tier in ("platinum", "gold") and company.travellers and rng.random() < 0.25:
+                vip_ids.add(company.travellers[0][0])
+        for i, r in enumerate(departing[:12]):  # some of tomorrow's PEK travellers are VIPs
+            if i % 3 == 0:
+                vip_ids.add(r["traveller_id"])
+        levels = {tid: ("vvip" if rng.random() < 0.2 else "vip") for tid in sorted(vip_ids)}
+        for tid, level in levels.items():
+            needs = sorted(rng.sample(SERVICE_NEEDS, rng.choice((0, 0, 1, 1, 2))), key=SERVICE_NEEDS.index)
+            self.conn.execute(
+                update(Traveller)
+                .where(Traveller.id == tid)
+                .values(vip_level=level, service_needs=needs or None, updated_at=Traveller.updated_at)
+            )
+        services = []
+        for r in departing:
+            agreement = by_id[r["company_id"]].current_agreement
+            allowed = [s for s in SERVICES if agreement and agreement.get(SERVICE_ENTITLEMENT[s])]
+            given = len({row["request_id"] for row in services})
+            if not allowed or (given >= 3 and rng.random() < 0.3):  # the first few always ask
+                continue
+            for name in rng.sample(allowed, min(len(allowed), rng.randint(1, 3))):
+                services.append({"request_id": r["id"], "service": name})
+        services.sort(key=lambda row: (row["request_id"], SERVICES.index(row["service"])))
+        self._insert(ServiceRequest, services)
+        self.counts["vip_travellers"] = len(levels)
+
+    def _key_departures(self, rng, day: date, by_id: dict, want: int) -> list[dict]:
+        """Confirmed requests on `day` from PEK on quotas with seats left, so that even a small
+        world shows a VIP service notice (none when it has enough of its own)."""
+        made = []
+        company_of = {c.current_agreement["id"]: c for c in self.companies if c.current_agreement}
+        month = day.replace(day=1)
+        for q in self.quotas_made:
+            if len(made) >= want:
+                break
+            c = company_of.get(q["agreement_id"])
+            if c is None or q["origin"] != "PEK" or q["month"] != month or q["used"] >= q["seats"]:
+                continue
+            if not any(c.current_agreement.get(e) for e in SERVICE_ENTITLEMENT.values()):
+                continue  # a departure whose agreement allows no service shows little
+            flights = self.routes[(q["origin"], q["destination"])][4]
+            flight = rng.choice(flights)
+            free = [t for t, _ in c.travellers if (t, flight, day) not in self.live_requests]
+            if not free:
+                continue
+            traveller_id = free[0]
+            self.live_requests.add((traveller_id, flight, day))
+            requested = self.now - timedelta(days=2, hours=rng.randint(0, 10))
+            row = dict(
+                id=self.ids("priority_request"),
+                quota_id=q["id"],
+                company_id=c.id,
+                traveller_id=traveller_id,
+                requested_by_id=c.booker_ids[0] if c.booker_ids else c.manager_id,
+                flight_number=flight,
+                flight_date=day,
+                departure_at=_departure_utc(flight, day),
+                origin=q["origin"],
+                destination=q["destination"],
+                cabin=q["cabin"],
+                status="confirmed",
+                priority=TIERS.index(c.tier),
+                requested_at=requested,
+                confirmed_at=requested,
+                cancelled_at=None,
+                expired_at=None,
+            )
+            self._insert(PriorityRequest, [row])
+            self.conn.execute(update(Quota).where(Quota.id == q["id"]).values(used=Quota.used + 1))
+            q["used"] += 1
+            made.append(row)
+        return made
 
     # -- interactions and reminders --
 

@@ -13,10 +13,12 @@ from datetime import date, datetime
 
 @dataclass
 class JobContext:
-    """What a run knows: the local date and the UTC time it runs for."""
+    """What a run knows: the local date and the UTC time it runs for; whether the date was given
+    (`jobs run NAME --today ...`) rather than read from the clock."""
 
     today: date
     now: datetime
+    today_given: bool = False
 
 
 @dataclass
@@ -114,6 +116,18 @@ def _rescoring(ctx: JobContext) -> dict:
     return {k: v for k, v in recompute(ctx.today).items() if isinstance(v, int | str | float)}
 
 
+def _vip_notice(ctx: JobContext) -> dict:
+    from portal.stations.notices import build_notices
+
+    return build_notices(ctx.today, ctx.now, today_given=ctx.today_given)
+
+
+def _vip_notice_mail(ctx: JobContext) -> dict:
+    from portal.stations.notices import mail_pending
+
+    return mail_pending()
+
+
 JOBS: dict[str, Job] = {
     job.name: job
     for job in (
@@ -176,6 +190,14 @@ JOBS: dict[str, Job] = {
             {"day": 1, "hour": 5, "minute": 0},  # after the monthly rescoring at 03:00
             _reviews_queue,
             after=_reviews_render,
+        ),
+        Job(
+            "vip_notice",
+            "Each station's VIP service notice for tomorrow from 16:00; amendments after it",
+            "cron",
+            {"minute": "*/10"},  # the 16:00 run builds the notices, later runs the amendments
+            _vip_notice,
+            after=_vip_notice_mail,
         ),
     )
 }

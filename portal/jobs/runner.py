@@ -128,7 +128,7 @@ def run_job(name: str, *, today: date | None = None, now: datetime | None = None
     if job is None or not job.available():
         raise UnknownJob(name)
     app = current_app._get_current_object()
-    ctx = JobContext(today=today or local_today(), now=now or utcnow())
+    ctx = JobContext(today=today or local_today(), now=now or utcnow(), today_given=today is not None)
     db.session.rollback()
     run = JobRun(name=name, started_at=utcnow(), outcome="running")
     db.session.add(run)

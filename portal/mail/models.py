@@ -26,7 +26,8 @@ class OutboundEmail(Base):
     to_address: Mapped[str] = mapped_column(sa.String(254))
     subject: Mapped[str] = mapped_column(sa.String(300))
     body_text: Mapped[str] = mapped_column(sa.Text)
-    # [{"filename", "content_type", "content"}] with text content (the .ics entries).
+    # [{"filename", "content_type", "content"}] with text content (the .ics entries), or
+    # {"filename", "content_type", "path"} naming a file under PORTAL_DATA_DIR (a PDF).
     attachments: Mapped[list | None] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     attempts: Mapped[int] = mapped_column(default=0)

@@ -11,6 +11,7 @@ import smtplib
 import socket
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
+from pathlib import Path
 
 from flask import current_app
 from flask_babel import force_locale
@@ -188,6 +189,15 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(60, 2 ** max(0, attempts - 1)))
 
 
+def data_file(relative: str) -> Path:
+    """A file under PORTAL_DATA_DIR named by a stored relative path (never outside it)."""
+    root = Path(current_app.config["PORTAL_DATA_DIR"]).resolve()
+    path = (root / relative).resolve()
+    if not path.is_relative_to(root):
+        raise ValueError(f"{relative!r} is outside the data folder")
+    return path
+
+
 def build_message(row: OutboundEmail) -> EmailMessage:
     """The MIME message of an outbox row."""
     msg = EmailMessage()
@@ -203,6 +213,13 @@ def build_message(row: OutboundEmail) -> EmailMessage:
         if maintype == "text":  # text parts carry their charset (the .ics holds Chinese names)
             msg.add_attachment(
                 attachment["content"], subtype=subtype, charset="utf-8", filename=attachment["filename"]
+            )
+        elif "path" in attachment:  # a generated file under PORTAL_DATA_DIR (a notice's PDF)
+            msg.add_attachment(
+                data_file(attachment["path"]).read_bytes(),
+                maintype=maintype,
+                subtype=subtype,
+                filename=attachment["filename"],
             )
         else:
             msg.add_attachment(

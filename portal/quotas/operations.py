@@ -34,6 +34,7 @@ hook, so they are written to the trail with `record_bulk`.
 """
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -56,6 +57,7 @@ from portal.notifications.operations import notify
 from portal.quotas import schedule
 from portal.quotas.models import LIVE_STATUSES, PriorityRequest, Quota
 from portal.quotas.queries import WAITLIST_ORDER, last_day, month_text, next_month, waitlist_positions
+from portal.stations import services as trip_services
 from portal.timeutil import local_to_utc, utc_to_local
 
 IATA_CODE = re.compile(r"^[A-Z]{3}$")
@@ -480,13 +482,19 @@ def request_seat(
     cabin: str | None,
     departure_time: time | None = None,
     now: datetime | None = None,
+    services: Sequence[str] | None = None,
 ) -> PriorityRequest:
     """Request a protected seat for one of the company's travellers: confirmed if a seat of
-    the matching quota is left, waitlisted otherwise; the requester is told in the portal."""
+    the matching quota is left, waitlisted otherwise; the requester is told in the portal.
+    `services` are per-trip services the company's agreement must include."""
     if not _may_request(actor, company.id):
         raise NotAllowed(_("You may not request seats for this company."))
     now = now or utcnow()
     reasons: dict = {}
+    try:
+        services = trip_services.clean_services(services)
+    except ValidationFailed as e:
+        reasons.update(e.reasons)
     if traveller is None or traveller.company_id != company.id or traveller.deleted_at is not None:
         reasons["traveller_id"] = [_("Choose one of your company's travellers.")]
     origin = (origin or "").strip().upper()
@@ -528,6 +536,7 @@ def request_seat(
                 month=month_text(flight_date),
             )
         )
+    trip_services.check_entitled(quota.agreement, services)
     duplicate = _(
         "%(traveller)s has a request on %(flight)s on %(date)s already.",
         traveller=traveller.name,
@@ -566,6 +575,7 @@ def request_seat(
             )
             db.session.add(req)
             db.session.flush()
+            trip_services.add_services(req.id, services)
     except IntegrityError:
         raise ValidationFailed({"traveller_id": [duplicate]}) from None
     db.session.expire(quota, ["used"])

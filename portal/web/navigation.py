@@ -9,6 +9,7 @@ from portal.i18n import once_per_language
 # (endpoint, label) in display order; areas that do not exist yet are simply absent.
 NAV = (
     ("selfservice.home", _l("My company")),
+    ("stations.index", _l("My station")),
     ("main.home", _l("My day")),
     ("companies.index", _l("Companies")),
     ("rankings.index", _l("Rankings")),
