@@ -44,9 +44,29 @@ def run_migrations_online() -> None:
             context.run_migrations()
         return
     with db.engine.connect() as connection:
-        context.configure(connection=connection, **_options(connection.dialect.name))
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds tables that other rows reference. SQLite's documented way is to
+            # turn foreign keys off outside the transaction, then check every reference at the
+            # end; a deferred check would count each rebuilt table's rows as violations.
+            _sqlite_pragma(connection, "PRAGMA foreign_keys = OFF")
+        try:
+            context.configure(connection=connection, **_options(connection.dialect.name))
+            with context.begin_transaction():
+                context.run_migrations()
+            if sqlite:
+                broken = _sqlite_pragma(connection, "PRAGMA foreign_key_check")
+                if broken:
+                    raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
+        finally:
+            if sqlite:
+                _sqlite_pragma(connection, "PRAGMA foreign_keys = ON")
+
+
+def _sqlite_pragma(connection, statement: str) -> list:
+    """Run a PRAGMA on the driver's connection itself: outside any transaction, where SQLite
+    honours `foreign_keys` (inside one it is silently ignored)."""
+    return connection.connection.driver_connection.execute(statement).fetchall()
 
 
 if context.is_offline_mode():
