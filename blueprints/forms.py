@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import FileStorage, MultiDict
 from wtforms.fields import FileField
-from wtforms.validators import NumberRange
+from wtforms.validators import NumberRange, ValidationError
 
 # Row ids are 32-bit integers on both databases: a larger number names no row, and SQLite cannot
 # even bind it (OverflowError), so an id field refuses it before any query sees it.
@@ -14,6 +14,18 @@ MAX_ROW_ID = 2**31 - 1
 def row_id(minimum: int = 1) -> NumberRange:
     """The range of a submitted row id (0 is allowed where it stands for "none")."""
     return NumberRange(min=minimum, max=MAX_ROW_ID, message=_l("Not a valid choice."))
+
+
+def row_ids(minimum: int = 1):
+    """`row_id` for each of a multiple choice's submitted ids."""
+    each = row_id(minimum)
+
+    def check(form, field) -> None:
+        for value in field.data or ():
+            if not isinstance(value, int) or not each.min <= value <= each.max:
+                raise ValidationError(str(each.message))
+
+    return check
 
 
 class PortalForm(FlaskForm):

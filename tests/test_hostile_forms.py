@@ -505,7 +505,7 @@ def walker(app, db_session, monkeypatch):
 
     # A queued review is rendered by a worker thread that cannot see the test's transaction;
     # rendering is the reviews tests' business, the walk only queues.
-    monkeypatch.setattr(generation, "start_in_background", lambda review_id: None)
+    monkeypatch.setattr(generation, "start_in_background", lambda *args, **kwargs: None)
     return Walker(app, db_session, monkeypatch)
 
 

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from blueprints.forms import PortalForm
+from blueprints.forms import PortalForm, row_id, row_ids
 
 
 class NamesForm(PortalForm):
@@ -30,13 +30,18 @@ class CloseForm(PortalForm):
 
 
 class MoveForm(PortalForm):
-    company_ids = SelectMultipleField(_l("Companies"), coerce=int, choices=[], validate_choice=False)
-    office_id = SelectField(_l("Target office"), coerce=int, choices=[], validate_choice=False)
+    company_ids = SelectMultipleField(
+        _l("Companies"), coerce=int, choices=[], validate_choice=False, validators=[row_ids()]
+    )
+    office_id = SelectField(
+        _l("Target office"), coerce=int, choices=[], validate_choice=False, validators=[row_id(0)]
+    )
     manager_id = SelectField(
         _l("New account manager"),
         coerce=int,
         choices=[],
         validate_choice=False,
+        validators=[row_id(0)],
         description=_l("Required when a company's manager is not in the target office."),
     )
     note = TextAreaField(_l("Note to the managers"), validators=[Optional(), Length(max=500)])

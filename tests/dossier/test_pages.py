@@ -496,7 +496,9 @@ def test_contact_create_edit_delete_through_the_forms(client, db_session, world,
     assert "赵敏" not in contacts
     assert client.get(edit).status_code == 404  # a deleted contact is gone from the pages
     actions = db_session.scalars(
-        select(AuditEvent.action).where(AuditEvent.entity == "contact", AuditEvent.entity_id == contact.id)
+        select(AuditEvent.action)
+        .where(AuditEvent.entity == "contact", AuditEvent.entity_id == contact.id)
+        .order_by(AuditEvent.id)
     ).all()
     assert actions == ["create", "update", "delete"]
 
