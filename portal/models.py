@@ -1,6 +1,7 @@
 """Imports every model so the metadata is whole (for Alembic and the app)."""
 
 from portal.agreements.models import Agreement, AgreementDiscount, AgreementEvent, IncentiveTier
+from portal.alerts.models import Alert
 from portal.api.models import ApiClient, WebhookDelivery, WebhookSubscription
 from portal.audit.models import AuditEvent
 from portal.auth.models import LoginAttempt, User
@@ -25,9 +26,11 @@ from portal.rendering.models import RenderSlot
 from portal.reviews.models import Review
 from portal.scoring.models import ScoreSnapshot, ScoringConfig
 from portal.segments.models import Segment, SegmentMonth
+from portal.surveys.models import Survey, SurveyResponse
 
 __all__ = [
     "Agreement",
+    "Alert",
     "ApiClient",
     "AgreementDiscount",
     "AgreementEvent",
@@ -58,6 +61,8 @@ __all__ = [
     "ScoringConfig",
     "Segment",
     "SegmentMonth",
+    "Survey",
+    "SurveyResponse",
     "Traveller",
     "User",
     "WebhookDelivery",

@@ -246,6 +246,38 @@ def segment(
     return obj
 
 
+def snapshot(
+    session, company_obj: Company, day: date, rank: int = 1, tier: str = "standard", status: str = "active"
+):
+    """A score snapshot of middling components with the given rank, tier and activity status."""
+    from portal.scoring.models import ScoreSnapshot
+
+    d = Decimal("50")
+    obj = ScoreSnapshot(
+        company_id=company_obj.id,
+        score_date=day,
+        revenue_fen=1,
+        segments=1,
+        premium_share=0,
+        growth=0,
+        recency_days=1,
+        attainment=0,
+        pct_revenue=d,
+        pct_frequency=d,
+        pct_premium=d,
+        pct_growth=d,
+        pct_recency=d,
+        pct_attainment=d,
+        total=d,
+        rank=rank,
+        tier=tier,
+        activity_status=status,
+    )
+    session.add(obj)
+    session.flush()
+    return obj
+
+
 def opportunity(session, company_obj: Company, owner: User, **kw):
     """An opportunity (a lead by default) without stage history; the services write history."""
     from portal.pipeline.models import DEFAULT_PROBABILITY, Opportunity

@@ -40,6 +40,9 @@ EXPECTED = {
     "main.health": ("GET", dict.fromkeys(ROLES, 200)),
     "main.home": ("GET", {"anonymous": 302, **STAFF_OK, "booker": 404}),
     "main.set_language": ("GET", dict.fromkeys(ROLES, 302)),
+    # The public survey page: anyone with a valid link; the sample link is not one.
+    "surveys.answer": ("GET", dict.fromkeys(ROLES, 404)),
+    "surveys.thanks": ("GET", dict.fromkeys(ROLES, 200)),
     "auth.login": ("GET", {"anonymous": 200} | dict.fromkeys(ROLES[1:], 302)),
     "auth.logout": ("GET", {"anonymous": 302} | dict.fromkeys(ROLES[1:], 200)),
     "auth.change_password": ("GET", {"anonymous": 302} | dict.fromkeys(ROLES[1:], 200)),
@@ -393,6 +396,7 @@ def _sample_args(world, rule) -> dict:
         "office_id": world.office_a.id,
         "client_id": 999_999,
         "webhook_id": 999_999,
+        "token": "not-a-survey-link",
     }
     if {"quota_id", "request_id"} & set(rule.arguments):
         values.update(_quota_sample(world))
