@@ -12,7 +12,7 @@ the company's traveller roster (matched by frequent-flyer number, else by name).
 warning on the dossier and in the review; above 60 % is flagged to the branch heads.
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -22,7 +22,7 @@ from portal.alerts.models import Alert
 from portal.companies.models import Company, Traveller
 from portal.db import utcnow
 from portal.extensions import db
-from portal.notifications.operations import notify
+from portal.notifications.models import Notification
 from portal.reminders.operations import branch_heads
 from portal.scoring.models import ScoreSnapshot
 from portal.segments.models import Segment, SegmentMonth
@@ -123,9 +123,10 @@ def churn_reasons(today: date) -> tuple[dict[int, dict], dict[int, int]]:
     return reasons, {cid: twelve for cid, (_r, _y, twelve) in revenue.items()}
 
 
-def raise_churn_alerts(today: date) -> dict:
+def raise_churn_alerts(today: date, now: datetime | None = None) -> dict:
     """Open an alert for each company a churn rule newly holds for, keep open episodes' reasons
     current, and close episodes no rule holds for any more. Idempotent for a day."""
+    now = now or utcnow()
     reasons, at_stake = churn_reasons(today)
     episode = today.isoformat()
     known = {
@@ -148,6 +149,7 @@ def raise_churn_alerts(today: date) -> dict:
                     reason=reason,
                     revenue_at_stake_fen=at_stake.get(company_id, 0),
                     opened_on=today,
+                    created_at=now,
                 )
             )
             opened += 1
@@ -209,7 +211,7 @@ def roster_level(off: int, total: int) -> str | None:
     return None
 
 
-def raise_roster_alerts(today: date) -> dict:
+def raise_roster_alerts(today: date, now: datetime | None = None) -> dict:
     """Rate the last whole month's roster compliance: an alert per company above the warning
     share (kept current if segments arrive late), closed below it; earlier months' alerts close;
     a company above the flag share is told to its branch heads once."""
@@ -221,7 +223,7 @@ def raise_roster_alerts(today: date) -> dict:
         for a in db.session.scalars(select(Alert).where(Alert.kind == "roster", Alert.episode == episode))
     }
     opened = flagged = 0
-    now = utcnow()
+    now = now or utcnow()
     for company_id, (off, total) in shares.items():
         level = roster_level(off, total)
         alert = existing.get(company_id)
@@ -239,7 +241,7 @@ def raise_roster_alerts(today: date) -> dict:
         alert.reason, alert.level, alert.closed_on = reason, level, None
         if level == "flagged" and alert.flagged_at is None:
             alert.flagged_at = now
-            flagged += _flag(company_id, off, total, episode)
+            flagged += _flag(company_id, off, total, episode, now)
     for alert in db.session.scalars(
         select(Alert).where(Alert.kind == "roster", Alert.episode < episode, Alert.closed_on.is_(None))
     ):
@@ -248,7 +250,7 @@ def raise_roster_alerts(today: date) -> dict:
     return {"roster_opened": opened, "roster_flagged": flagged}
 
 
-def _flag(company_id: int, off: int, total: int, episode: str) -> int:
+def _flag(company_id: int, off: int, total: int, episode: str, now: datetime) -> int:
     company = db.session.get(Company, company_id)
     with force_locale("zh"):
         message = _(
@@ -261,10 +263,18 @@ def _flag(company_id: int, off: int, total: int, episode: str) -> int:
         )
     heads = branch_heads(company.office.branch_id)
     for head in heads:
-        notify(head.id, "roster_flagged", message, f"/companies/{company_id}")
+        db.session.add(
+            Notification(
+                user_id=head.id,
+                kind="roster_flagged",
+                message=message,
+                link=f"/companies/{company_id}",
+                created_at=now,
+            )
+        )
     return len(heads)
 
 
-def run_early_warnings(today: date) -> dict:
+def run_early_warnings(today: date, now: datetime | None = None) -> dict:
     """The daily job's work: churn episodes and the last month's roster compliance."""
-    return {**raise_churn_alerts(today), **raise_roster_alerts(today)}
+    return {**raise_churn_alerts(today, now), **raise_roster_alerts(today, now)}

@@ -123,7 +123,7 @@ def _surveys(ctx: JobContext) -> dict:
 def _early_warnings(ctx: JobContext) -> dict:
     from portal.alerts.operations import run_early_warnings
 
-    return run_early_warnings(ctx.today)
+    return run_early_warnings(ctx.today, ctx.now)
 
 
 JOBS: dict[str, Job] = {
