@@ -171,3 +171,16 @@ def test_the_page_speaks_english_when_asked(app, client, db_session, world):
     assert "推荐" in client.get(path).get_data(as_text=True)
     client.get("/lang/en")
     assert "recommend us" in client.get(path).get_data(as_text=True)
+
+
+def test_the_surveys_job_sends_the_quarter_once(app, db_session, world):
+    from portal.jobs.runner import run_job
+
+    with app.test_request_context():
+        _contacts(db_session, world.company_a)
+        db_session.commit()
+        first = run_job("surveys", today=TODAY)
+        second = run_job("surveys", today=TODAY + timedelta(days=1))
+    assert (first.outcome, first.counts["surveys"]) == ("ok", 2)
+    assert (second.outcome, second.counts["surveys"]) == ("ok", 0)
+    assert len(survey_paths(db_session)) == 2
