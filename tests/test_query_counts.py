@@ -375,7 +375,6 @@ def test_dossier_signals_cost_one_statement_however_many_alerts_and_answers(app,
     from portal.alerts.models import Alert
     from portal.companies.models import Company
     from portal.db import utcnow
-    from portal.surveys.models import Survey, SurveyResponse
 
     def signals(company_id: int, n: int) -> None:
         company = db_session.get(Company, company_id)
@@ -390,31 +389,7 @@ def test_dossier_signals_cost_one_statement_however_many_alerts_and_answers(app,
                     opened_on=date(2026, 12, 1),
                 )
             )
-            at = utcnow() - timedelta(days=i + 1)
-            survey = Survey(
-                company_id=company_id,
-                contact_id=contact.id,
-                reason="quarterly",
-                occasion=f"q{i}",
-                token_hash=f"{company_id}-{i}".ljust(64, "0"),
-                sent_at=at,
-                expires_at=at + timedelta(days=21),
-                answered_at=at,
-            )
-            db_session.add(survey)
-            db_session.flush()
-            db_session.add(
-                SurveyResponse(
-                    survey_id=survey.id,
-                    company_id=company_id,
-                    nps=i % 11,
-                    rating_booking=3,
-                    rating_service=4,
-                    rating_manager=5,
-                    language="zh",
-                    answered_at=at,
-                )
-            )
+            factories.survey_answer(db_session, company, contact, i % 11, utcnow() - timedelta(days=i + 1))
         db_session.flush()
 
     small, large, plain = (company_with(db_session, 1) for _ in range(3))

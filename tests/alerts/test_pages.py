@@ -7,7 +7,6 @@ from portal.alerts.models import Alert
 from portal.db import utcnow
 from portal.reviews.data import account_data
 from portal.reviews.periods import parse
-from portal.surveys.models import Survey, SurveyResponse
 from tests import factories
 from tests.alerts.test_rules import snapshot
 
@@ -16,33 +15,8 @@ ROSTER = {"rules": ["roster_share"], "month": "2026-11", "off": 7, "total": 10}
 
 
 def answered(session, company, contact, nps: int, *, days_ago: int = 10, at: datetime | None = None):
-    now = at or utcnow() - timedelta(days=days_ago)
-    survey = Survey(
-        company_id=company.id,
-        contact_id=contact.id,
-        reason="quarterly",
-        occasion=f"t-{nps}-{days_ago}",
-        token_hash=f"{company.id:08d}{nps:04d}{days_ago:04d}".ljust(64, "0"),
-        sent_at=now,
-        expires_at=now + timedelta(days=21),
-        answered_at=now,
-    )
-    session.add(survey)
-    session.flush()
-    session.add(
-        SurveyResponse(
-            survey_id=survey.id,
-            company_id=company.id,
-            nps=nps,
-            rating_booking=4,
-            rating_service=3,
-            rating_manager=5,
-            comment=f"意见{nps}",
-            language="zh",
-            answered_at=now,
-        )
-    )
-    session.flush()
+    at = at or utcnow() - timedelta(days=days_ago)
+    factories.survey_answer(session, company, contact, nps, at, comment=f"意见{nps}")
 
 
 def warnings(session, world):
