@@ -75,16 +75,11 @@ def _send(
     reason: str,
     occasion: str,
     now: datetime,
+    already: set[int],
     interaction_id=None,
 ) -> int:
-    """Create and mail one survey per contact that has none for the occasion; how many."""
-    already = set(
-        db.session.scalars(
-            select(Survey.contact_id).where(
-                Survey.contact_id.in_([c.id for c in contacts]), Survey.occasion == occasion
-            )
-        )
-    )
+    """Create and mail one survey per contact not in `already` (those surveyed for the
+    occasion); how many."""
     sent = 0
     for contact in contacts:
         if contact.id in already or not contact.email:
@@ -115,6 +110,15 @@ def _send(
     return sent
 
 
+def _surveyed(occasion: str, company_ids: list[int]) -> set[int]:
+    """The contacts of these companies already surveyed for the occasion (one statement)."""
+    return set(
+        db.session.scalars(
+            select(Survey.contact_id).where(Survey.occasion == occasion, Survey.company_id.in_(company_ids))
+        )
+    )
+
+
 def _live_contacts(company_ids: list[int]) -> dict[int, list[Contact]]:
     by_company: dict[int, list[Contact]] = {}
     for contact in db.session.scalars(
@@ -134,8 +138,9 @@ def send_quarterly(today: date, now: datetime | None = None) -> int:
     )
     contacts = _live_contacts([c.id for c in companies])
     occasion = quarter_of(today)
+    already = _surveyed(occasion, list(contacts))
     return sum(
-        _send(c, contacts[c.id], reason="quarterly", occasion=occasion, now=now)
+        _send(c, contacts[c.id], reason="quarterly", occasion=occasion, now=now, already=already)
         for c in companies
         if c.id in contacts
     )
@@ -145,13 +150,15 @@ def send_after_complaint(interaction: Interaction, now: datetime | None = None) 
     """Survey the company's contacts about a complaint that was just resolved (once per
     complaint: reopening and resolving it again sends nothing new)."""
     now = now or utcnow()
+    occasion = f"complaint-{interaction.id}"
     contacts = _live_contacts([interaction.company_id]).get(interaction.company_id, [])
     return _send(
         interaction.company,
         contacts,
         reason="complaint",
-        occasion=f"complaint-{interaction.id}",
+        occasion=occasion,
         now=now,
+        already=_surveyed(occasion, [interaction.company_id]),
         interaction_id=interaction.id,
     )
 
