@@ -56,6 +56,10 @@ class Config:
     }
     REVISIT_ESCALATION_DAYS = _env_int("PORTAL_REVISIT_ESCALATION_DAYS", 7)
 
+    # Satisfaction surveys: mailed links point at this address and expire after so many days.
+    PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000")
+    SURVEY_LINK_DAYS = _env_int("PORTAL_SURVEY_LINK_DAYS", 21)
+
     # Uploads: the whole request is refused above this size (documents default 20 MB).
     MAX_CONTENT_LENGTH = _env_int("PORTAL_MAX_UPLOAD_MB", 20) * 1024 * 1024
     PORTAL_DOCUMENT_MAX_MB = _env_int("PORTAL_DOCUMENT_MAX_MB", 20)  # per dossier document

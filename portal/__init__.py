@@ -142,6 +142,7 @@ def register_blueprints(app: Flask) -> None:
     from blueprints.search import bp as search_bp
     from blueprints.selfservice import bp as self_bp
     from blueprints.stations import bp as stations_bp
+    from blueprints.surveys import bp as surveys_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -160,6 +161,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_bp, url_prefix="/audit")
     app.register_blueprint(org_bp, url_prefix="/org")
     app.register_blueprint(stations_bp, url_prefix="/stations")
+    app.register_blueprint(surveys_bp)
     init_api(app)
 
 

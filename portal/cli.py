@@ -60,6 +60,13 @@ def register(app: Flask) -> None:
                 scored = backfill(local_today(), score_months)
             db.session.commit()
             click.echo(f"scored {len(scored)} month-ends, the last {scored[-1][0].isoformat()}")
+            # With a score history the rank and sleeping rules have something to read too.
+            from portal.alerts.operations import raise_churn_alerts
+
+            with acting_as("system:early_warnings"):
+                churn = raise_churn_alerts(local_today())
+            db.session.commit()
+            click.echo(f"churn warnings after scoring: {churn['churn_opened']} more")
         demo.print_logins(app.config["DEMO_PASSWORD"])
 
     @app.cli.group("scores")

@@ -177,6 +177,16 @@ LABELS = {
         "quota_expired": _l("Waitlisted request expired"),
         "feedback_received": _l("Feedback from a company"),
         "revisit_escalated": _l("Overdue revisit escalated"),
+        "survey_detractor": _l("A detractor answered a survey"),
+        "roster_flagged": _l("Travel by people off the roster"),
+    },
+    "survey_reason": {
+        "quarterly": _l("Quarterly survey"),
+        "complaint": _l("After a resolved complaint"),
+    },
+    "alert_kind": {
+        "churn": _l("Churn risk"),
+        "roster": _l("Roster compliance"),
     },
     "audit_action": {
         "create": _l("Created"),

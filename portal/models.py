@@ -1,6 +1,7 @@
 """Imports every model so the metadata is whole (for Alembic and the app)."""
 
 from portal.agreements.models import Agreement, AgreementDiscount, AgreementEvent, IncentiveTier
+from portal.alerts.models import Alert
 from portal.api.models import ApiClient, WebhookDelivery, WebhookSubscription
 from portal.audit.models import AuditEvent
 from portal.auth.models import LoginAttempt, User
@@ -26,9 +27,11 @@ from portal.reviews.models import Review
 from portal.scoring.models import ScoreSnapshot, ScoringConfig
 from portal.segments.models import Segment, SegmentMonth
 from portal.stations.models import ServiceRequest, Station, VipNotice
+from portal.surveys.models import Survey, SurveyResponse
 
 __all__ = [
     "Agreement",
+    "Alert",
     "ApiClient",
     "AgreementDiscount",
     "AgreementEvent",
@@ -62,6 +65,8 @@ __all__ = [
     "ServiceRequest",
     "Station",
     "VipNotice",
+    "Survey",
+    "SurveyResponse",
     "Traveller",
     "User",
     "WebhookDelivery",

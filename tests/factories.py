@@ -2,7 +2,7 @@
 
 import itertools
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from werkzeug.security import generate_password_hash
@@ -244,6 +244,72 @@ def segment(
     )
     session.add(obj)
     return obj
+
+
+def snapshot(
+    session, company_obj: Company, day: date, rank: int = 1, tier: str = "standard", status: str = "active"
+):
+    """A score snapshot of middling components with the given rank, tier and activity status."""
+    from portal.scoring.models import ScoreSnapshot
+
+    d = Decimal("50")
+    obj = ScoreSnapshot(
+        company_id=company_obj.id,
+        score_date=day,
+        revenue_fen=1,
+        segments=1,
+        premium_share=0,
+        growth=0,
+        recency_days=1,
+        attainment=0,
+        pct_revenue=d,
+        pct_frequency=d,
+        pct_premium=d,
+        pct_growth=d,
+        pct_recency=d,
+        pct_attainment=d,
+        total=d,
+        rank=rank,
+        tier=tier,
+        activity_status=status,
+    )
+    session.add(obj)
+    session.flush()
+    return obj
+
+
+def survey_answer(session, company_obj: Company, contact_obj: Contact, nps: int, answered_at: datetime, **kw):
+    """A survey sent to the contact three days before `answered_at` and its answers then."""
+    from portal.surveys.models import Survey, SurveyResponse
+
+    n = next(_counter)
+    sent_at = answered_at - timedelta(days=3)
+    survey = Survey(
+        company_id=company_obj.id,
+        contact_id=contact_obj.id,
+        reason="quarterly",
+        occasion=f"test-{n}",
+        token_hash=f"{n:064d}",
+        sent_at=sent_at,
+        expires_at=sent_at + timedelta(days=21),
+        answered_at=answered_at,
+    )
+    session.add(survey)
+    session.flush()
+    response = SurveyResponse(
+        survey_id=survey.id,
+        company_id=company_obj.id,
+        nps=nps,
+        rating_booking=kw.pop("rating_booking", 4),
+        rating_service=kw.pop("rating_service", 3),
+        rating_manager=kw.pop("rating_manager", 5),
+        comment=kw.pop("comment", None),
+        language=kw.pop("language", "zh"),
+        answered_at=answered_at,
+    )
+    session.add(response)
+    session.flush()
+    return response
 
 
 def opportunity(session, company_obj: Company, owner: User, **kw):

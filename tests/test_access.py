@@ -44,6 +44,9 @@ EXPECTED = {
     "main.ready": ("GET", dict.fromkeys(ROLES, 200)),
     "main.home": ("GET", {"anonymous": 302, **STAFF_OK, "booker": 404}),
     "main.set_language": ("GET", dict.fromkeys(ROLES, 302)),
+    # The public survey page: anyone with a valid link; the sample link is not one.
+    "surveys.answer": ("GET", dict.fromkeys(ROLES, 404)),
+    "surveys.thanks": ("GET", dict.fromkeys(ROLES, 200)),
     "auth.login": ("GET", {"anonymous": 200} | dict.fromkeys(ROLES[1:], 302)),
     "auth.logout": ("GET", {"anonymous": 302} | dict.fromkeys(ROLES[1:], 200)),
     "auth.change_password": ("GET", {"anonymous": 302} | dict.fromkeys(ROLES[1:], 200)),
@@ -416,6 +419,7 @@ def _sample_args(world, rule) -> dict:
         "webhook_id": 999_999,
         "notice_id": 999_999,
         "service_id": 999_999,
+        "token": "not-a-survey-link",
     }
     if "station_id" in rule.arguments:
         from tests.stations.helpers import world_station

@@ -365,3 +365,46 @@ def test_overview_skips_the_subsidiaries_and_complaints_a_company_does_not_have(
 
     assert complaints(full) and subsidiaries(full)
     assert not complaints(plain) and not subsidiaries(plain)
+
+
+def test_dossier_signals_cost_one_statement_however_many_alerts_and_answers(app, db_session, client):
+    """The early warnings and the year's survey results are one statement, run only for a
+    company that has any (its own statement says so)."""
+    from datetime import date, timedelta
+
+    from portal.alerts.models import Alert
+    from portal.companies.models import Company
+    from portal.db import utcnow
+
+    def signals(company_id: int, n: int) -> None:
+        company = db_session.get(Company, company_id)
+        contact = factories.contact(db_session, company, email="c@example.com")
+        for i in range(n):
+            db_session.add(
+                Alert(
+                    company_id=company_id,
+                    kind="churn" if i == 0 else "roster",
+                    episode=f"2026-{i + 1:02d}",
+                    reason={"rules": ["roster_share"], "month": "2026-01", "off": 4, "total": 10},
+                    opened_on=date(2026, 12, 1),
+                )
+            )
+            factories.survey_answer(db_session, company, contact, i % 11, utcnow() - timedelta(days=i + 1))
+        db_session.flush()
+
+    small, large, plain = (company_with(db_session, 1) for _ in range(3))
+    signals(small["id"], 1)
+    signals(large["id"], 10)
+    fresh_request_state(db_session)
+    counts = []
+    for world in (small, large, plain):
+        client = app.test_client()
+        signed_in_as(app, client, world["manager"])
+        counts.append(get_counted(app, client, f"/companies/{world['id']}"))
+    assert_same_count(counts[0], counts[1])
+    assert len(counts[2]) == len(counts[0]) - 1
+
+    def signal_statements(statements):
+        return [s for s in statements if "count(survey_response.id) AS answers" in s]
+
+    assert len(signal_statements(counts[0])) == 1 and not signal_statements(counts[2])

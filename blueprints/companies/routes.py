@@ -95,6 +95,7 @@ def detail(company_id: int):
         next_revisit=found if found.due_on is not None else None,
         complaints=dossier.open_complaints(company.id, utcnow()) if found.has_open_complaints else [],
         managers=dossier.recent_managers(company.id),
+        signals=dossier.signals(company.id, utcnow()) if found.has_signals else None,
     )
 
 

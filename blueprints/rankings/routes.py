@@ -101,6 +101,7 @@ def portfolio():
     return render_template(
         "rankings/portfolio.html",
         figures=figures,
+        tier_order=TIER_ORDER,
         branches=branches,
         branch=branch,
         charts=_portfolio_charts(figures) if figures.companies else {},

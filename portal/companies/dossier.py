@@ -8,13 +8,14 @@ than running it.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import Row, ScalarSelect, Select, and_, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, DateTime, Row, ScalarSelect, Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
 from portal.agreements.models import Agreement
 from portal.agreements.queries import AgreementSummary, first_summary, summary_statement
+from portal.alerts.models import Alert
 from portal.audit.models import AuditEvent
 from portal.auth.models import User
 from portal.companies.models import Company, Contact, Interaction, ManagerAssignment, Traveller
@@ -24,11 +25,14 @@ from portal.extensions import db
 from portal.quotas.models import PriorityRequest, Quota
 from portal.reminders.models import Reminder
 from portal.reviews.models import Review
+from portal.surveys.models import SurveyResponse
+from portal.surveys.queries import SurveySummary, summary_columns, summary_from
 
 REVISIT_KINDS = ("revisit", "reactivation")
 OVERVIEW_TRAVELLERS = 5
 RECENT_REQUESTS = 10
 REVIEWS_SHOWN = 20
+SURVEY_DAYS = 365  # the overview's survey results cover the last year
 AUDIT_PAGE_SIZE = 50
 
 
@@ -257,6 +261,45 @@ def recent_managers(company_id: int) -> list[Row]:
     manager's name, start and end, each with the `total` number of assignments (the overview
     shows a few and links to all of them)."""
     return list(read_rows(db.session, _RECENT_MANAGERS, {"company_id": company_id}))
+
+
+# --- early warnings and survey results -----------------------------------------------------
+
+
+def has_signals(company_id) -> ColumnElement[bool]:
+    """SQL: the company has an open alert or a survey answer (`company_id` a value or a
+    column); the dossier's company statement carries it so most views skip `signals`."""
+    return or_(
+        select(Alert.id).where(Alert.company_id == company_id, Alert.closed_on.is_(None)).exists(),
+        select(SurveyResponse.id).where(SurveyResponse.company_id == company_id).exists(),
+    )
+
+
+@dataclass
+class Signals:
+    """The open alerts (rows of kind, level, reason, opened_on) and the year's survey results."""
+
+    alerts: list
+    surveys: SurveySummary
+
+
+_SURVEYS = summary_columns(bindparam("company_id"), bindparam("since", type_=DateTime)).subquery()
+_SIGNALS = (
+    select(_SURVEYS, Alert.kind, Alert.level, Alert.reason, Alert.opened_on)
+    .select_from(_SURVEYS)
+    .outerjoin(Alert, and_(Alert.company_id == bindparam("company_id"), Alert.closed_on.is_(None)))
+    .order_by(Alert.kind, Alert.opened_on.desc())
+)
+
+
+def signals(company_id: int, now: datetime) -> Signals:
+    """The company's open alerts and its survey results of the last SURVEY_DAYS, in one
+    statement (the survey aggregates joined to the alerts)."""
+    rows = db.session.execute(
+        _SIGNALS, {"company_id": company_id, "since": now - timedelta(days=SURVEY_DAYS)}
+    ).all()
+    alerts = [r for r in rows if r.kind is not None]
+    return Signals(alerts=alerts, surveys=summary_from(rows[0]))
 
 
 # --- audit trail --------------------------------------------------------------------------

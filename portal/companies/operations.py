@@ -403,6 +403,10 @@ def set_complaint_status(
     if resolution:
         interaction.outcome = resolution
     db.session.flush()
+    if status == "resolved" and not was_resolved:
+        from portal.surveys.operations import send_after_complaint  # surveys import companies
+
+        send_after_complaint(interaction, now)
 
 
 # --- manager handover ---------------------------------------------------------------------

@@ -13,7 +13,7 @@ from portal.companies.access import (
     lists_others_by_name,
     portfolio_condition,
 )
-from portal.companies.dossier import OPEN_COMPLAINT, next_revisit_id
+from portal.companies.dossier import OPEN_COMPLAINT, has_signals, next_revisit_id
 from portal.companies.models import Company, Interaction
 from portal.companies.pinyin import pinyin_query
 from portal.extensions import db
@@ -148,6 +148,7 @@ _DOSSIER_COMPANY = (
         .where(Interaction.company_id == Company.id, OPEN_COMPLAINT)
         .exists()
         .label("has_open_complaints"),
+        has_signals(Company.id).label("has_signals"),
         _parent.name_zh.label("parent_name_zh"),
         _revisit.due_on,
         _revisit.kind,

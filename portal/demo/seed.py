@@ -39,6 +39,7 @@ from portal.reminders.models import Reminder
 from portal.segments import rollup
 from portal.segments.models import Segment
 from portal.stations.models import SERVICE_ENTITLEMENT, SERVICES, ServiceRequest, Station
+from portal.surveys.models import Survey, SurveyResponse
 
 # The demo logins of DESIGN §6, in the order they are printed.
 DEMO_LOGINS = (
@@ -84,6 +85,8 @@ SUMMARY = (
     ("interactions", "interaction"),
     ("reminders", "reminder"),
     ("opportunities", "opportunity"),
+    ("survey_answers", "survey_response"),
+    ("alerts", "alert"),
 )
 # Stations with VIP service notices (要客通知单), and the teams on each distribution list.
 STATIONS = (
@@ -335,7 +338,9 @@ class _World:
             self._stations(session)
             self._interactions_and_reminders()
             self._opportunities()
+            self._surveys()
             self._reset_sequences()
+        self._warnings()
         for table in ("branch", "sales_office", "user"):  # written through the ORM
             self.counts[table] = self.ids.issued(table)
         return {name: self.counts.get(table, 0) for name, table in SUMMARY}
@@ -1806,6 +1811,137 @@ class _World:
         return row, changes
 
     # -- writing --
+
+    # -- satisfaction surveys and early warnings --
+
+    def _surveys(self) -> None:
+        """Last quarter's survey, mailed to about half the active companies' contacts, most of
+        them answered: promoters where travel is steady, detractors where it fades; the demo
+        manager's companies are all asked. A recent detractor has a follow-up reminder open.
+        Its own random stream, so the rest of the world does not change with it."""
+        from portal.surveys.operations import quarter_of
+
+        rng = random.Random(f"portal-demo-surveys:{self.seed}")
+        this_quarter = date(self.today.year, (self.today.month - 1) // 3 * 3 + 1, 1)
+        start = (this_quarter - timedelta(days=1)).replace(day=1)
+        start = date(start.year, (start.month - 1) // 3 * 3 + 1, 1)
+        occasion = quarter_of(start)
+        sent_at = datetime.combine(start + timedelta(days=2), clock(1, 0))
+        mood = {"steady": (8, 10), "new": (7, 10), "sleeping": (2, 8), "lost": (0, 6), "suspended": (3, 8)}
+        surveys, responses, follow_ups = [], [], []
+        for c in self.companies:
+            if c.status != "active" or not c.contacts:
+                continue
+            mine = c.manager_id == self.demo_manager_id
+            if not mine and rng.random() < 0.5:
+                continue
+            low, high = mood.get(c.behaviour, (5, 10))
+            for contact_id, _role, _person in c.contacts:
+                survey_id = self.ids("survey")
+                answered = (mine or rng.random() < 0.75) and rng.random() < 0.9
+                answered_at = sent_at + timedelta(days=rng.randint(1, 20), hours=rng.randint(0, 9))
+                surveys.append(
+                    dict(
+                        id=survey_id,
+                        company_id=c.id,
+                        contact_id=contact_id,
+                        reason="quarterly",
+                        occasion=occasion,
+                        interaction_id=None,
+                        token_hash=f"{self.seed:08x}{survey_id:056x}",  # no link opens a demo survey
+                        sent_at=sent_at,
+                        expires_at=sent_at + timedelta(days=21),
+                        answered_at=answered_at if answered else None,
+                    )
+                )
+                if not answered:
+                    continue
+                nps = rng.randint(low, high)
+                responses.append(
+                    dict(
+                        id=self.ids("survey_response"),
+                        survey_id=survey_id,
+                        company_id=c.id,
+                        nps=nps,
+                        rating_booking=max(1, min(5, round(nps / 2) + rng.choice((-1, 0, 0, 1)))),
+                        rating_service=max(1, min(5, round(nps / 2) + rng.choice((-1, 0, 1)))),
+                        rating_manager=max(1, min(5, round(nps / 2) + rng.choice((0, 0, 1)))),
+                        comment=rng.choice(ref.SURVEY_COMMENTS[min(2, nps // 4)])
+                        if rng.random() < 0.6
+                        else None,
+                        language="zh" if rng.random() < 0.9 else "en",
+                        answered_at=answered_at,
+                    )
+                )
+                if nps <= 6 and c.manager_id is not None:
+                    follow_ups.append((c.id, c.manager_id, c.name_zh, nps, answered_at.date()))
+        self._insert(Survey, surveys)
+        self._insert(SurveyResponse, responses)
+        # The recent detractors' follow-ups (one per company and day, as the unique key says).
+        taken = set(
+            self.conn.execute(
+                select(Reminder.company_id, Reminder.due_on).where(Reminder.kind == "follow_up")
+            ).all()
+        )
+        reminders = []
+        for company_id, manager_id, name, nps, day in follow_ups[-20:]:
+            if (company_id, day) in taken:
+                continue
+            taken.add((company_id, day))
+            created = datetime.combine(day, clock(3, 0))
+            reminders.append(
+                dict(
+                    id=self.ids("reminder"),
+                    company_id=company_id,
+                    assignee_id=manager_id,
+                    kind="follow_up",
+                    title=f"跟进贬损者（NPS {nps}）：{name}"[:200],
+                    due_on=day,
+                    status="open",
+                    created_at=created,
+                    updated_at=created,
+                )
+            )
+        self._insert(Reminder, reminders)
+
+    def _warnings(self) -> None:
+        """One of the demo manager's companies had most of last month's segments flown by people
+        off its roster (above the branch head's threshold); then the early-warning rules run
+        once, so accounts at risk and roster warnings show at once."""
+        from portal.alerts.operations import months_before, run_early_warnings
+        from portal.timeutil import first_of_month, next_month
+
+        month = months_before(first_of_month(self.today), 1)
+        mine = [
+            c
+            for c in self.companies
+            if c.manager_id == self.demo_manager_id
+            and c.status == "active"
+            and c not in self.booker_companies
+        ]
+        if mine:
+            company = max(mine, key=lambda c: c.annual)
+            rng = random.Random(f"portal-demo-roster:{self.seed}")
+            ids = list(
+                self.conn.scalars(
+                    select(Segment.id)
+                    .where(
+                        Segment.company_id == company.id,
+                        Segment.flight_date >= month,
+                        Segment.flight_date < next_month(month),
+                    )
+                    .order_by(Segment.id)
+                )
+            )
+            for segment_id in ids[: max(1, len(ids) * 7 // 10)]:
+                self.conn.execute(
+                    Segment.__table__.update()
+                    .where(Segment.id == segment_id)
+                    .values(traveller_id=None, traveller_name=_person(rng).name)
+                )
+        with acting_as("system:early_warnings"):
+            counts = run_early_warnings(self.today, self.now)
+        self.counts["alert"] = counts["churn_opened"] + counts["roster_opened"]
 
     def _insert(self, model, rows: list[dict]) -> None:
         """Bulk insert dict rows: COPY on PostgreSQL, executemany in chunks elsewhere."""

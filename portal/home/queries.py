@@ -1,7 +1,7 @@
-"""What an account manager meets first: today's and overdue revisits, open complaints past
-due, waitlisted requests, pipeline next steps due, agreements about to expire and recent
-notifications, each a few rows that link to the work. A branch head sees the same for the
-branch (admins and management for every company).
+"""What an account manager meets first: early warnings on their companies, today's and
+overdue revisits, open complaints past due, waitlisted requests, pipeline next steps due,
+agreements about to expire and recent notifications, each a few rows that link to the work.
+A branch head sees the same for the branch (admins and management for every company).
 
 One statement per section, each limited (LIMIT + 1 tells whether there are more), so the page
 costs the same bounded number of queries whatever the portfolio's size; the statements are
@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, Date, DateTime, Select, and_, bindparam, c
 from sqlalchemy.orm import aliased
 
 from portal.agreements.models import Agreement
+from portal.alerts.models import Alert
 from portal.auth.models import User
 from portal.companies.access import full_view_condition, has_portfolio
 from portal.companies.dossier import OPEN_COMPLAINT
@@ -34,13 +35,14 @@ EXPIRING_DAYS = 90
 # Who lands on the home after signing in: those whose day is a portfolio or a branch.
 HOME_ROLES = ("account_manager", "branch_head")
 
-SECTIONS = ("revisits", "complaints", "waitlisted", "pipeline", "agreements", "notifications")
+SECTIONS = ("alerts", "revisits", "complaints", "waitlisted", "pipeline", "agreements", "notifications")
 
 
 @dataclass
 class Day:
     """Each section's rows (at most LIMIT) and the sections that have more."""
 
+    alerts: list = field(default_factory=list)
     revisits: list = field(default_factory=list)
     complaints: list = field(default_factory=list)
     waitlisted: list = field(default_factory=list)
@@ -87,13 +89,26 @@ class _BoundUser:
 
 @cache
 def _statements(role: str) -> dict[str, Select]:
-    """The six sections' statements for a role, built once: putting them together costs more
+    """The seven sections' statements for a role, built once: putting them together costs more
     than running them (they run with the user's id, branch, today and now)."""
     user = _BoundUser(role)
     scope = full_view_condition(user)
     today, now = bindparam("today", type_=Date), bindparam("now", type_=DateTime)
     horizon = bindparam("horizon", type_=Date)
     statements = {
+        # Early warnings (churn risk, roster compliance) still open on companies in scope.
+        "alerts": select(
+            Alert.id,
+            Alert.kind,
+            Alert.level,
+            Alert.reason,
+            Alert.opened_on,
+            Company.id.label("company_id"),
+            Company.name_zh,
+        )
+        .join(Company, Company.id == Alert.company_id)
+        .where(scope, Alert.closed_on.is_(None))
+        .order_by(Alert.opened_on.desc(), Alert.id.desc()),
         "revisits": select(
             Reminder.id,
             Reminder.kind,
@@ -184,7 +199,7 @@ def _limit(name: str) -> int:
 
 
 def day_for(user: User, *, today: date, now: datetime) -> Day:
-    """The user's day (six statements). `today` is the local date, `now` naive UTC."""
+    """The user's day (seven statements). `today` is the local date, `now` naive UTC."""
     params = {
         "user_id": user.id,
         "branch_id": user.branch_id if user.role == "branch_head" else None,

@@ -53,6 +53,8 @@ ALIASES = {
     "fare_class": ("子舱位", "订座舱位", "fare_class", "booking_class", "class"),
     "net_revenue": ("净收入", "净收入元", "收入", "net_revenue", "revenue", "net_revenue_cny"),
     "distance_km": ("里程", "里程公里", "距离", "distance", "distance_km"),
+    # Optional: the roster compliance check matches travellers by it before their name.
+    "ff_number": ("常旅客卡号", "常旅客号", "会员卡号", "ff_number", "frequent_flyer", "ffp"),
 }
 HEADER_ALIASES = {normalize_header(name): field for field, names in ALIASES.items() for name in names}
 REQUIRED = [
@@ -91,6 +93,7 @@ COLUMNS = (
     "net_revenue_fen",
     "distance_km",
     "import_batch_id",
+    "ff_number",
 )
 _AIRPORT = re.compile(r"[A-Z]{3}")
 _FLIGHT = re.compile(r"[A-Z0-9]{2}\d{1,4}[A-Z]?")
@@ -339,7 +342,7 @@ def import_sheet(sheet: Sheet, outcome, batch, progress) -> None:
     fields = list(ALIASES)
     index = [col.get(f) for f in fields]
     (i_ticket, i_coupon, i_code, i_agreement, i_name, i_flight, i_date, i_origin, i_dest, i_cabin, i_fare,
-     i_revenue, i_distance) = index  # fmt: skip
+     i_revenue, i_distance, i_ff) = index  # fmt: skip
     width = max(i for i in index if i is not None) + 1
     seen: dict[tuple[str, int], int] = {}
     flown: set[date] = set()  # the rollup months to sum again
@@ -394,6 +397,7 @@ def import_sheet(sheet: Sheet, outcome, batch, progress) -> None:
             lk,
         )
         revenue = check("net_revenue", _money, cells[i_revenue])
+        ff_number = check("ff_number", _ff_number, cell(cells, i_ff))
         distance = None
         if origin and destination:
             if origin == destination:
@@ -439,6 +443,7 @@ def import_sheet(sheet: Sheet, outcome, batch, progress) -> None:
                 revenue,
                 distance,
                 lk.batch_id,
+                ff_number,
             )
         )
         if len(chunk) >= CHUNK:
@@ -490,6 +495,17 @@ def _name(raw) -> str:
     if len(name) > 100:
         raise BadValue(_("The traveller's name is longer than 100 characters."))
     return name
+
+
+def _ff_number(raw) -> str | None:
+    """A frequent-flyer number (optional): letters and digits, at most 20, upper case."""
+    number = text(raw)
+    if not number:
+        return None
+    number = number.replace(" ", "").upper()
+    if len(number) > 20 or not number.isascii() or not number.isalnum():
+        raise BadValue(_("A frequent-flyer number has at most 20 letters and digits."))
+    return number
 
 
 def _display(value) -> str:

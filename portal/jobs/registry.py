@@ -128,6 +128,18 @@ def _vip_notice_mail(ctx: JobContext) -> dict:
     return mail_pending()
 
 
+def _surveys(ctx: JobContext) -> dict:
+    from portal.surveys.operations import send_quarterly
+
+    return {"surveys": send_quarterly(ctx.today, ctx.now)}
+
+
+def _early_warnings(ctx: JobContext) -> dict:
+    from portal.alerts.operations import run_early_warnings
+
+    return run_early_warnings(ctx.today, ctx.now)
+
+
 JOBS: dict[str, Job] = {
     job.name: job
     for job in (
@@ -182,6 +194,20 @@ JOBS: dict[str, Job] = {
             "cron",
             {"day": 1, "hour": 3, "minute": 0},
             _rescoring,
+        ),
+        Job(
+            "surveys",
+            "Mail the quarter's satisfaction survey to the contacts of active companies (once a quarter)",
+            "cron",
+            {"hour": 9, "minute": 0},
+            _surveys,
+        ),
+        Job(
+            "early_warnings",
+            "Churn early warnings and the last month's roster compliance",
+            "cron",
+            {"hour": 6, "minute": 30},
+            _early_warnings,
         ),
         Job(
             "reviews",

@@ -82,6 +82,22 @@ def _insert_ignore(rows: list[dict]) -> int:
     return created
 
 
+def create_follow_up(company_id: int, assignee_id: int | None, title: str, due_on: date) -> int:
+    """A follow-up reminder for the company, once per company and due date (the unique key):
+    1 when created, 0 when one was there."""
+    return _insert_ignore(
+        [
+            {
+                "company_id": company_id,
+                "kind": "follow_up",
+                "due_on": due_on,
+                "assignee_id": assignee_id,
+                "title": title[:200],
+            }
+        ]
+    )
+
+
 @dataclass
 class RevisitBase:
     """Why a company's next revisit falls when it does."""

@@ -14,6 +14,8 @@ from sqlalchemy import and_, case, func, select
 from portal import charts
 from portal.agreements import attainment
 from portal.agreements.models import Agreement
+from portal.alerts import display as alert_display
+from portal.alerts.models import Alert
 from portal.auth.models import User
 from portal.companies import groups
 from portal.companies.access import full_view_condition
@@ -29,6 +31,7 @@ from portal.scoring.engine import PREMIUM_CABINS
 from portal.scoring.models import ScoreSnapshot
 from portal.segments.models import Segment
 from portal.segments.totals import totals_by_company
+from portal.surveys import queries as survey_queries
 
 ONE = Decimal("0.1")
 TOP_ROUTES = 10
@@ -288,6 +291,49 @@ def _complaints(company_id: int, period: Period, as_of: datetime) -> dict:
     }
 
 
+def _satisfaction(company_id: int, period: Period) -> dict:
+    """The period's survey answers (NPS, ratings, latest comments)."""
+    start, end = _utc_bounds(period)
+    return survey_queries.company_summary(company_id, start, end)
+
+
+def _warnings(company_id: int, period: Period, as_of: date) -> dict:
+    """The churn warning open at the end of the period (its reasons) and the period's months
+    whose roster share was above the warning threshold."""
+    months = [m.strftime("%Y-%m") for m in period.months()]
+    rows = db.session.execute(
+        select(Alert.kind, Alert.level, Alert.episode, Alert.reason, Alert.opened_on, Alert.closed_on)
+        .where(
+            Alert.company_id == company_id,
+            (
+                and_(Alert.kind == "churn", Alert.opened_on <= as_of)
+                & ((Alert.closed_on.is_(None)) | (Alert.closed_on > as_of))
+            )
+            | (and_(Alert.kind == "roster", Alert.episode.in_(months))),
+        )
+        .order_by(Alert.kind, Alert.episode)
+    ).all()
+    with force_locale("zh"):
+        churn = [
+            {"since": r.opened_on, "reasons": alert_display.reasons(r.reason)}
+            for r in rows
+            if r.kind == "churn"
+        ]
+        roster = [
+            {
+                "month": r.episode,
+                "level": r.level,
+                "flagged": r.level == "flagged",
+                "off": r.reason.get("off", 0),
+                "total": r.reason.get("total", 0),
+                "text": alert_display.reasons(r.reason)[0],
+            }
+            for r in rows
+            if r.kind == "roster"
+        ]
+    return {"churn": churn[-1] if churn else None, "roster": roster}
+
+
 def _revisits(company_id: int, period: Period, as_of: date) -> dict:
     rows = db.session.execute(
         select(Reminder.kind, Reminder.status, Reminder.due_on, Reminder.completed_at).where(
@@ -401,6 +447,8 @@ def account_data(
         "quotas": _quotas(company_id, period),
         "complaints": _complaints(company_id, period, datetime.combine(as_of, time())),
         "revisits": _revisits(company_id, period, as_of),
+        "satisfaction": _satisfaction(company_id, period),
+        "warnings": _warnings(company_id, period, as_of),
         "subsidiaries": _subsidiaries(company_id, period, as_of, author_id) if include_subsidiaries else None,
     }
     data["recommendations"] = recommendations.recommend(data)

@@ -6,25 +6,31 @@ rows are decorated from one query over just their ids, never one query per row.
 """
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import aliased, joinedload
 
+from portal.alerts.models import Alert
 from portal.auth.models import User
 from portal.charts import sparkline_points
 from portal.companies.access import full_view_condition
 from portal.companies.models import ACTIVITY_STATUSES, Company
 from portal.companies.queries import search_condition
+from portal.db import utcnow
 from portal.extensions import db
-from portal.org.models import SalesOffice
+from portal.org.models import Branch, SalesOffice
 from portal.scoring.engine import COMPONENTS, TIER_ORDER
 from portal.scoring.models import ScoreSnapshot
+from portal.surveys.models import SurveyResponse
+from portal.surveys.queries import detractor_count, nps, promoter_count
 
 HISTORY_DATES = 12  # score dates a sparkline covers
 TOP_N = 10
 NEWLY_SLEEPING_SHOWN = 50
+AT_RISK_SHOWN = 20
+NPS_DAYS = 365
 ONE_PLACE = Decimal("0.1")
 
 # sort key -> (column, best first is descending)
@@ -288,6 +294,22 @@ class Portfolio:
     movers_down: list[Mover] = field(default_factory=list)
     newly_sleeping: list[Mover] = field(default_factory=list)  # the first NEWLY_SLEEPING_SHOWN by rank
     newly_sleeping_total: int = 0
+    at_risk: list = field(default_factory=list)  # (Company, Alert), the most revenue at stake first
+    at_risk_total: int = 0
+    at_risk_revenue_fen: int = 0
+    nps: list["BranchNps"] = field(default_factory=list)
+
+
+@dataclass
+class BranchNps:
+    """A branch's NPS over the last year: overall and per tier (None without answers)."""
+
+    branch_id: int
+    name_zh: str
+    name_en: str | None
+    answers: int
+    overall: int | None
+    tiers: dict[str, int | None]
 
 
 def _share(part: int, whole: int) -> Decimal:
@@ -298,7 +320,8 @@ def _share(part: int, whole: int) -> Decimal:
 
 def portfolio(user: User, branch: int | None = None) -> Portfolio:
     """Tier distribution, activity counts with revenue shares, top accounts, movers and newly
-    sleeping accounts on the newest score date (optionally one branch), in six queries."""
+    sleeping accounts on the newest score date (optionally one branch), accounts at churn risk
+    and NPS by branch and tier, in eight queries."""
     dates = score_dates(2)
     if not dates:
         return Portfolio(score_date=None)
@@ -331,7 +354,78 @@ def portfolio(user: User, branch: int | None = None) -> Portfolio:
         sleeping = _newly_sleeping(user, dates, filters)
         figures.newly_sleeping_total = len(sleeping)
         figures.newly_sleeping = sleeping[:NEWLY_SLEEPING_SHOWN]
+    _at_risk(figures, user, filters)
+    figures.nps = _nps_by_branch(user, filters)
     return figures
+
+
+def _at_risk(figures: Portfolio, user: User, filters: RankingFilters) -> None:
+    """The companies with an open churn alert, the most revenue at stake first (one statement:
+    the count and the sum come as window columns)."""
+    stmt = (
+        select(
+            Company,
+            Alert,
+            func.count().over().label("total"),
+            func.sum(Alert.revenue_at_stake_fen).over().label("at_stake"),
+        )
+        .join(Alert, and_(Alert.company_id == Company.id, Alert.kind == "churn", Alert.closed_on.is_(None)))
+        .options(*_company_options())
+        .order_by(Alert.revenue_at_stake_fen.desc(), Company.id)
+        .limit(AT_RISK_SHOWN)
+    )
+    rows = db.session.execute(_filtered(stmt, user, filters, ScoreSnapshot)).all()
+    figures.at_risk = [(company, alert) for company, alert, _total, _stake in rows]
+    if rows:
+        figures.at_risk_total, figures.at_risk_revenue_fen = int(rows[0].total), int(rows[0].at_stake or 0)
+
+
+def _nps_by_branch(user: User, filters: RankingFilters) -> list[BranchNps]:
+    """NPS of the survey answers of the last year per branch and current tier (one statement)."""
+    since = utcnow() - timedelta(days=NPS_DAYS)
+    stmt = (
+        select(
+            Branch.id,
+            Branch.name_zh,
+            Branch.name_en,
+            Company.tier,
+            promoter_count(),
+            detractor_count(),
+            func.count(SurveyResponse.id),
+        )
+        .join(Company, Company.id == SurveyResponse.company_id)
+        .join(SalesOffice, SalesOffice.id == Company.office_id)
+        .join(Branch, Branch.id == SalesOffice.branch_id)
+        .where(SurveyResponse.answered_at >= since)
+        .group_by(Branch.id, Branch.name_zh, Branch.name_en, Company.tier)
+        .order_by(Branch.name_zh, Branch.id)
+    )
+    by_branch: dict[int, dict] = {}
+    for branch_id, name_zh, name_en, tier, promoters, detractors, answers in db.session.execute(
+        _filtered(stmt, user, filters, ScoreSnapshot)
+    ):
+        entry = by_branch.setdefault(branch_id, {"names": (name_zh, name_en), "tiers": {}, "sums": [0, 0, 0]})
+        promoters, detractors, answers = int(promoters or 0), int(detractors or 0), int(answers)
+        entry["tiers"][tier or "standard"] = [
+            a + b
+            for a, b in zip(
+                entry["tiers"].get(tier or "standard", [0, 0, 0]),
+                (promoters, detractors, answers),
+                strict=True,
+            )
+        ]
+        entry["sums"] = [a + b for a, b in zip(entry["sums"], (promoters, detractors, answers), strict=True)]
+    return [
+        BranchNps(
+            branch_id=branch_id,
+            name_zh=entry["names"][0],
+            name_en=entry["names"][1],
+            answers=entry["sums"][2],
+            overall=nps(*entry["sums"]),
+            tiers={t: nps(*entry["tiers"][t]) if t in entry["tiers"] else None for t in TIER_ORDER},
+        )
+        for branch_id, entry in by_branch.items()
+    ]
 
 
 def _pairs(user: User, dates: list[date], filters: RankingFilters):

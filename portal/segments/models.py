@@ -30,6 +30,8 @@ class Segment(Base):
     company_id: Mapped[int | None] = mapped_column(sa.ForeignKey("company.id"), active_history=True)
     traveller_id: Mapped[int | None] = mapped_column(sa.ForeignKey("traveller.id"), index=True)
     traveller_name: Mapped[str] = mapped_column(sa.String(100))
+    # The frequent-flyer number on the coupon, when the booking carried one (roster compliance).
+    ff_number: Mapped[str | None] = mapped_column(sa.String(20))
     flight_number: Mapped[str] = mapped_column(sa.String(8))
     flight_date: Mapped[date] = mapped_column(active_history=True)
     origin: Mapped[str] = mapped_column(sa.String(3))

@@ -7,6 +7,7 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
 from portal import labels
+from portal.alerts import display as alert_display
 from portal.i18n import once_per_language
 
 # One formatting of money and percentages for pages and PDFs alike (the portal's two languages
@@ -66,6 +67,7 @@ def register(app: Flask) -> None:
     app.add_template_global(url_with)
     app.add_template_global(labels.label)
     app.add_template_global(get_locale)
+    app.add_template_global(alert_display.reasons, "alert_reasons")
 
     @app.context_processor
     def _navigation():

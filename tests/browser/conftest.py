@@ -8,6 +8,7 @@ ever talks to the live server on 127.0.0.1: any other request is recorded and ab
 import os
 import shutil
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
@@ -168,13 +169,12 @@ def page_log(live_server):
     return PageLog(base_url=live_server.url)
 
 
-@pytest.fixture()
-def page(browser, live_server, page_log):
-    """A fresh context (zh-CN, Asia/Shanghai) and page; checked for CSP, script errors and
-    outside traffic when the test ends."""
-    context = browser.new_context(
-        locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1280, "height": 800}
-    )
+@contextmanager
+def logged_page(browser, page_log: PageLog, **context_options):
+    """A fresh context (zh-CN, Asia/Shanghai, plus `context_options`) and page that only reaches
+    the live server and records into `page_log`; checked for CSP, script errors and outside
+    traffic when the block ends."""
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **context_options)
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
 
     def only_local(route):
@@ -194,6 +194,13 @@ def page(browser, live_server, page_log):
     finally:
         context.close()
     page_log.assert_clean()
+
+
+@pytest.fixture()
+def page(browser, live_server, page_log):
+    """A desktop-sized page (1280 x 800), see `logged_page`."""
+    with logged_page(browser, page_log, viewport={"width": 1280, "height": 800}) as page:
+        yield page
 
 
 def sign_in(page, base_url: str, email: str, password: str = factories.PASSWORD) -> None:

@@ -2,7 +2,6 @@
 interactions and complaints, manager handover, and the timeline they make."""
 
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import select, text
@@ -17,7 +16,6 @@ from portal.db import utcnow
 from portal.errors import NotAllowed, ValidationFailed
 from portal.notifications.models import Notification
 from portal.reminders.models import Reminder
-from portal.scoring.models import ScoreSnapshot
 from tests import factories
 from tests.dossier.conftest import id_card
 
@@ -418,29 +416,7 @@ def test_handover_rules(db_session, world):
 
 
 def _snapshot(db_session, company, day: date, tier: str, rank: int = 1):
-    d = Decimal("50")
-    db_session.add(
-        ScoreSnapshot(
-            company_id=company.id,
-            score_date=day,
-            revenue_fen=1,
-            segments=1,
-            premium_share=0,
-            growth=0,
-            recency_days=1,
-            attainment=0,
-            pct_revenue=d,
-            pct_frequency=d,
-            pct_premium=d,
-            pct_growth=d,
-            pct_recency=d,
-            pct_attainment=d,
-            total=d,
-            rank=rank,
-            tier=tier,
-            activity_status="active",
-        )
-    )
+    factories.snapshot(db_session, company, day, rank, tier)
 
 
 def test_timeline_merges_every_source_newest_first(db_session, world):

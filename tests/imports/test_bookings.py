@@ -221,3 +221,18 @@ def test_tab_separated_export(ctx, world, db_session):
     outcome = run_import("bookings", ("\r\n".join(rows) + "\r\n").encode("utf-8"), "tabs.txt")
     assert (outcome.rows_imported, outcome.rows_rejected) == (1, 0), outcome.report
     assert _segments(db_session, ticket_number="9990000000701")[0].net_revenue_fen == 128050
+
+
+def test_an_optional_frequent_flyer_column_is_kept_for_roster_checks(ctx, world, db_session):
+    number = world.agreement_b.number
+    rows = [
+        [*EN_HEADER, "ff_number"],
+        [*booking(number, "9990000000301"), " ca 000123456 "],
+        [*booking(number, "9990000000302"), ""],
+        [*booking(number, "9990000000303"), "CA-0001/23"],
+    ]
+    outcome = run_import("bookings", csv_bytes(rows), "bookings.csv")
+    assert (outcome.rows_imported, outcome.rows_rejected) == (2, 1), outcome.report
+    segments = _segments(db_session, import_batch_id=outcome.batch_id)
+    assert [s.ff_number for s in segments] == ["CA000123456", None]
+    assert "frequent-flyer number" in str(outcome.report) or "常旅客" in str(outcome.report)

@@ -1,0 +1,1 @@
+"""Early warnings on companies: churn risk and roster compliance."""

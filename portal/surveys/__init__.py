@@ -1,0 +1,1 @@
+"""Satisfaction surveys: sent to a company's contacts by mail, answered on a public page."""
