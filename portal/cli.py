@@ -125,3 +125,7 @@ def register(app: Flask) -> None:
     from portal.reviews.cli import register as register_reviews
 
     register_reviews(app)
+
+    from portal.tasks.cli import register as register_tasks
+
+    register_tasks(app)

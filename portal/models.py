@@ -25,6 +25,7 @@ from portal.rendering.models import RenderSlot
 from portal.reviews.models import Review
 from portal.scoring.models import ScoreSnapshot, ScoringConfig
 from portal.segments.models import Segment, SegmentMonth
+from portal.tasks.models import TaskRun
 
 __all__ = [
     "Agreement",
@@ -58,6 +59,7 @@ __all__ = [
     "ScoringConfig",
     "Segment",
     "SegmentMonth",
+    "TaskRun",
     "Traveller",
     "User",
     "WebhookDelivery",
