@@ -127,6 +127,7 @@ def test_a_run_left_by_a_dead_worker_is_queued_again(app, world, db_session):
 def test_the_import_page_shows_progress_then_the_report(app, client, world, login, db_session):
     run = _queued_import(app, world)
     login(world.admin)
+    client.get("/lang/en")
     with app.test_request_context():
         db_session.execute(
             TaskRun.__table__.update().where(TaskRun.id == run.id).values(status="running", attempts=1)
@@ -180,6 +181,7 @@ def test_the_reviews_page_shows_the_monthly_batch_progress(client, world, login,
         db_session.add(Review(kind="portfolio", period="2026Q3", status=status, progress=0))
     db_session.commit()
     login(world.admin)
+    client.get("/lang/en")
     page = client.get("/reviews/").get_data(as_text=True)
     assert 'data-testid="batch-progress"' in page
     assert "1 of 4 reviews ready, 1 failed, 2 still to render" in page

@@ -1,6 +1,6 @@
 """A real worker process (`flask --app wsgi worker`) on the embedded SQLite queue, killed with
 SIGKILL in the middle of an uploaded import: nothing of the import is written, and the next worker
-runs the task again, fully. On SQLite and PostgreSQL."""
+runs the task again, fully (on SQLite and PostgreSQL). The scale-out queue on the local Redis."""
 
 import os
 import select as io_select
@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from huey.storage import RedisStorage
 from sqlalchemy import func, select
 
 from portal.db import sqlite_begin
@@ -21,12 +22,13 @@ from portal.segments.models import Segment
 from portal.tasks import huey, runs
 from portal.tasks.models import TaskRun
 from tests import factories
-from tests.conftest import drop_pg_database, make_app, make_database_url
+from tests.conftest import drop_pg_database, make_app, make_database_url, task_worker
 from tests.imports.files import ZH_HEADER, booking, csv_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = str(Path(sys.executable).with_name("flask"))
 ROWS = 12_000  # more than two chunks
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 def _worker(env: dict) -> subprocess.Popen:
@@ -136,3 +138,33 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_the_task_runs_again(kind,
         huey.storage = huey.create_storage()
         if url.startswith("postgresql"):
             drop_pg_database(url)
+
+
+def test_the_scale_out_queue_on_redis_carries_an_import(tmp_path_factory, tmp_path):
+    """With PORTAL_TASK_BROKER=redis://..., web and workers share the Redis queue (and progress)."""
+    url = make_database_url("sqlite", tmp_path_factory)
+    app = make_app(url, tmp_path / "data", TASKS_IMMEDIATE=False, TASK_BROKER=REDIS_URL)
+    try:
+        with task_worker(app, workers=1):
+            huey.flush()  # this test's database of the local Redis starts empty
+            with app.test_request_context():
+                world = factories.small_world(db.session)
+                data = csv_bytes([ZH_HEADER, booking(world.company_a.credit_code, "9950000000001")])
+                run_id = queue_upload("bookings", data, "r.csv", author_id=world.admin.id, dry_run=False).id
+                db.session.commit()
+                runs.dispatch(run_id)
+                assert isinstance(huey.storage, RedisStorage)
+            deadline = time.monotonic() + 30
+            with app.app_context():
+                while db.session.scalar(select(TaskRun.status).where(TaskRun.id == run_id)) != "done":
+                    assert time.monotonic() < deadline
+                    db.session.rollback()
+                    time.sleep(0.2)
+                assert db.session.scalar(select(func.count()).select_from(Segment)) == 1
+                assert runs.progress_of(run_id)["written"] == 1  # progress kept in Redis
+                db.session.rollback()
+                db.engine.dispose()
+            huey.flush()
+    finally:
+        huey.immediate = True
+        huey.storage = huey.create_storage()
