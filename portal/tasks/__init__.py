@@ -1,9 +1,10 @@
 """The task queue (Huey) that carries long work out of web requests: imports, review PDFs, job
 runs started by hand, the mail outbox and webhook deliveries.
 
-The embedded default keeps the queue in a SQLite file under PORTAL_DATA_DIR (no extra service:
-`./run.sh` starts a worker next to gunicorn); `PORTAL_TASK_BROKER=redis://host:6379/0` shares one
-Redis queue between the web servers and workers of several machines. The tests run tasks at
+The embedded default keeps the queue in a SQLite file under PORTAL_DATA_DIR (no extra service,
+only a worker process beside gunicorn: `flask --app wsgi worker`); with
+`PORTAL_TASK_BROKER=redis://host:6379/0` the web servers and workers of several machines share
+one Redis queue. The tests run tasks at
 once, in the caller (Huey's immediate mode).
 
 A queue message carries only the id of a TaskRun row (portal/tasks/models.py); the row says
