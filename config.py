@@ -111,6 +111,11 @@ class Config:
     WEBHOOK_TIMEOUT = _env_int("PORTAL_WEBHOOK_TIMEOUT", 10)
     WEBHOOK_ALLOW_PRIVATE = _env_bool("PORTAL_WEBHOOK_ALLOW_PRIVATE", False)
 
+    # The task queue (portal/tasks): empty for the embedded SQLite queue in PORTAL_DATA_DIR/tasks.db
+    # (one machine), or redis://host:6379/0 shared by the web servers and workers of several.
+    TASK_BROKER = os.environ.get("PORTAL_TASK_BROKER", "")
+    TASKS_IMMEDIATE = False  # run tasks at once in the caller instead of a worker (tests)
+
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-pass-2026")
     PAGE_SIZE = 25
 
@@ -146,6 +151,8 @@ class TestingConfig(Config):
     API_RATE_LIMIT = "100000 per minute"  # the rate-limit test sets its own
     LOGIN_MAX_FAILURES = 5
     PORTAL_DATA_DIR = os.environ.get("PORTAL_DATA_DIR", "/tmp/portal-test-data")
+    # Tasks run at once in the test; a test of a real worker sets PORTAL_TASKS_IMMEDIATE=0.
+    TASKS_IMMEDIATE = _env_bool("PORTAL_TASKS_IMMEDIATE", True)
 
 
 class ProductionConfig(Config):

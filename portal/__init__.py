@@ -114,11 +114,13 @@ def register_extensions(app: Flask) -> None:
     install_template_gettext(app)
     sessions.init_login_manager(login_manager)
     login_manager.init_app(app)
+    from portal import tasks
     from portal.audit import trail
     from portal.segments import rollup
 
     trail.install(db)
     rollup.install()
+    tasks.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

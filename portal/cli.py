@@ -136,3 +136,6 @@ def register(app: Flask) -> None:
     from portal.backup.cli import register as register_backup
 
     register_backup(app)
+    from portal.tasks.cli import register as register_tasks
+
+    register_tasks(app)

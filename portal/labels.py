@@ -162,6 +162,19 @@ LABELS = {
         "cancelled": _l("Cancelled"),
         "expired": _l("Expired"),
     },
+    "task_status": {
+        "queued": _l("Queued"),
+        "running": _l("Running"),
+        "done": _l("Done"),
+        "failed": _l("Failed"),
+    },
+    "task_name": {
+        "imports.run": _l("Import of an uploaded file"),
+        "reviews.render": _l("Rendering queued reviews"),
+        "jobs.run": _l("A scheduled job, run by hand"),
+        "mail.send": _l("Sending the mail outbox"),
+        "webhooks.deliver": _l("Delivering webhook events"),
+    },
     "review_status": {
         "queued": _l("Queued"),
         "running": _l("Being generated"),

@@ -28,6 +28,7 @@ from portal.scoring.models import ScoreSnapshot, ScoringConfig
 from portal.segments.models import Segment, SegmentMonth
 from portal.stations.models import ServiceRequest, Station, VipNotice
 from portal.surveys.models import Survey, SurveyResponse
+from portal.tasks.models import TaskRun
 
 __all__ = [
     "Agreement",
@@ -67,6 +68,7 @@ __all__ = [
     "VipNotice",
     "Survey",
     "SurveyResponse",
+    "TaskRun",
     "Traveller",
     "User",
     "WebhookDelivery",

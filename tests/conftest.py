@@ -6,7 +6,9 @@ REQUIRE_POSTGRES=1 (CI), where that is a failure.
 """
 
 import os
+import signal
 import uuid
+from contextlib import contextmanager
 
 import psycopg
 import pytest
@@ -71,6 +73,27 @@ def make_app(database_url: str, data_dir, **overrides):
     with app.app_context():
         upgrade()
     return app
+
+
+@contextmanager
+def task_worker(app, workers: int = 4):
+    """A real task worker (Huey consumer threads) for an app made with TASKS_IMMEDIATE=False, in
+    this process; afterwards tasks run at once again, as in every other test."""
+    from portal import tasks
+    from portal.tasks import huey
+
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+    tasks.init_app(app)
+    consumer = huey.create_consumer(workers=workers, periodic=False)
+    consumer.start()
+    try:
+        yield consumer
+    finally:
+        consumer.stop(graceful=True)
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+        huey.immediate = True
+        huey.storage = huey.create_storage()
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

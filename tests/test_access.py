@@ -320,6 +320,10 @@ EXPECTED = {
     "admin.import_detail": ("GET", {"anonymous": 302, "admin": 404, **ADMIN_ONLY_DENIED}),
     "admin.import_report": ("GET", {"anonymous": 302, "admin": 404, **ADMIN_ONLY_DENIED}),
     "admin.merge_companies": ("GET", {"anonymous": 302, "admin": 200, **ADMIN_ONLY_DENIED}),
+    # Background tasks: administrators only (the sample run id does not exist).
+    "admin.import_task": ("GET", {"anonymous": 302, "admin": 404, **ADMIN_ONLY_DENIED}),
+    "admin.tasks": ("GET", {"anonymous": 302, "admin": 200, **ADMIN_ONLY_DENIED}),
+    "admin.retry_task": ("POST", {"anonymous": 302, "admin": 404, **ADMIN_ONLY_DENIED}),
     # API clients and webhook deliveries: administrators only (the sample client id does not exist).
     "admin.api_clients": ("GET", {"anonymous": 302, "admin": 200, **ADMIN_ONLY_DENIED}),
     "admin.new_api_client": ("GET", {"anonymous": 302, "admin": 200, **ADMIN_ONLY_DENIED}),
@@ -410,6 +414,7 @@ def _sample_args(world, rule) -> dict:
         "document_id": world.document_a.id,
         "version_id": 999_999,
         "batch_id": 999_999,
+        "run_id": 999_999,
         "reminder_id": 999_999,
         "review_id": 999_999,
         "opportunity_id": world.opportunity_a.id,

@@ -27,3 +27,7 @@ class MergeForm(PortalForm):
         _l("Absorbed company (id or credit code)"), validators=[DataRequired(), Length(max=40)]
     )
     confirm = HiddenField()
+
+
+class RetryTaskForm(PortalForm):
+    """The retry button of a failed task (CSRF only)."""

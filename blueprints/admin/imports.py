@@ -6,15 +6,18 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from blueprints.admin import bp
-from blueprints.admin.import_forms import ImportForm, MergeForm
+from blueprints.admin.import_forms import ImportForm, MergeForm, RetryTaskForm
 from portal.auth.policy import allow
 from portal.companies import merge
 from portal.errors import ValidationFailed
 from portal.extensions import db
 from portal.imports.models import ImportBatch
-from portal.imports.operations import run_import
 from portal.imports.reading import FileRefused
 from portal.imports.report import write_csv
+from portal.imports.uploads import queue_upload
+from portal.tasks import runs
+from portal.tasks.models import TaskRun
+from portal.tasks.progress import task_progress
 
 SHOWN_PROBLEMS = 200  # rows of the report on the page; the CSV has them all
 
@@ -27,40 +30,57 @@ def _problems(batch: ImportBatch) -> list[dict]:
 @bp.route("/imports", methods=["GET", "POST"])
 @allow("admin")
 def imports():
+    """Upload: the header is checked now, the import runs as a task whose page shows progress."""
     form = ImportForm()
-    outcome = None
     if form.validate_on_submit():
         upload = form.file.data
-        data = upload.read()
         try:
-            outcome = run_import(
+            run = queue_upload(
                 form.kind.data,
-                data,
+                upload.read(),
                 upload.filename or "upload",
                 author_id=current_user.id,
                 dry_run=form.dry_run.data,
             )
         except FileRefused as e:
+            db.session.rollback()
             form.file.errors = [*form.file.errors, *e.reasons.get(None, [str(e)])]
         else:
-            if not outcome.dry_run:
-                flash(
-                    _(
-                        "%(total)s rows read: %(imported)s imported, %(rejected)s rejected.",
-                        total=outcome.rows_total,
-                        imported=outcome.rows_imported,
-                        rejected=outcome.rows_rejected,
-                    ),
-                    "success",
-                )
-                return redirect(url_for(".import_detail", batch_id=outcome.batch_id))
+            db.session.commit()
+            runs.dispatch(run.id)
+            return redirect(url_for(".import_task", run_id=run.id))
     batches = db.session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(30)).all()
-    status = 400 if request.method == "POST" and outcome is None else 200
-    return (
-        render_template(
-            "admin/imports.html", form=form, batches=batches, outcome=outcome, shown=SHOWN_PROBLEMS
-        ),
-        status,
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/imports.html", form=form, batches=batches), status
+
+
+@bp.route("/imports/tasks/<int:run_id>")
+@allow("admin")
+def import_task(run_id: int):
+    """An uploaded import: its progress while it runs (the page reloads itself), then the report
+    (a real import's batch page, or a dry run's report here), or the error and a retry button."""
+    run = db.session.get(TaskRun, run_id)
+    if run is None or run.name != "imports.run":
+        abort(404)
+    result = run.result or {}
+    if run.status == "done" and result.get("batch_id"):
+        flash(
+            _(
+                "%(total)s rows read: %(imported)s imported, %(rejected)s rejected.",
+                total=result["rows_total"],
+                imported=result["rows_imported"],
+                rejected=result["rows_rejected"],
+            ),
+            "success",
+        )
+        return redirect(url_for(".import_detail", batch_id=result["batch_id"]))
+    return render_template(
+        "admin/import_task.html",
+        run=run,
+        result=result,
+        progress=task_progress(run),
+        may_retry=runs.may_retry(run),
+        retry_form=RetryTaskForm(),
     )
 
 

@@ -248,16 +248,17 @@ def jobs():
 @bp.route("/jobs/run", methods=["POST"])
 @allow("admin")
 def run_job():
+    """Hand the job to the task queue (a job such as the monthly reviews runs for minutes); its
+    run shows in the list below when a worker has done it."""
     from portal.jobs.registry import JOBS
-    from portal.jobs.runner import run_job as run
+    from portal.tasks import runs
 
     form = RunJobForm()
     if not form.validate_on_submit() or form.name.data not in JOBS:
         flash(_("Choose a job to run."), "danger")
         return redirect(url_for(".jobs"))
-    result = run(form.name.data)
-    flash(
-        _("Job %(name)s: %(outcome)s.", name=form.name.data, outcome=result.outcome),
-        "success" if result.outcome == "ok" else "warning",
-    )
+    run = runs.enqueue("jobs.run", author_id=current_user.id, job=form.name.data)
+    db.session.commit()
+    runs.dispatch(run.id)
+    flash(_("Job %(name)s is queued; its run shows below when it is done.", name=form.name.data), "info")
     return redirect(url_for(".jobs"))

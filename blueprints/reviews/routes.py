@@ -23,6 +23,7 @@ from portal.reviews.access import may_generate_portfolio, visible_condition
 from portal.reviews.admission import ReviewsBusy, admit_review
 from portal.reviews.models import Review
 from portal.reviews.periods import last_complete_quarter
+from portal.reviews.queries import batch_progress
 from portal.timeutil import local_today
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,9 @@ def index():
         .limit(LIST_LIMIT)
     ).all()
     pending = any(r.status in ("queued", "running") for r, *_rest in rows)
-    return render_template("reviews/index.html", rows=rows, pending=pending, form=_portfolio_form())
+    form = _portfolio_form()
+    batch = batch_progress(local_today()) if form is not None else None
+    return render_template("reviews/index.html", rows=rows, pending=pending, form=form, batch=batch)
 
 
 @bp.route("/generate", methods=["POST"])

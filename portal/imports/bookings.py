@@ -347,7 +347,7 @@ def import_sheet(sheet: Sheet, outcome, batch, progress) -> None:
     seen: dict[tuple[str, int], int] = {}
     flown: set[date] = set()  # the rollup months to sum again
     chunk: list[tuple] = []
-    total = rejected = 0
+    total = rejected = written = 0
     delay = _test_delay()
     traveller_ids = lk.traveller
     keys_by_line = outcome.keys_by_line
@@ -448,16 +448,18 @@ def import_sheet(sheet: Sheet, outcome, batch, progress) -> None:
         )
         if len(chunk) >= CHUNK:
             writer.write(chunk)
+            written += len(chunk)
             chunk = []
             if progress:
-                progress(total)
+                progress(total, rejected=rejected, written=written)
             if delay:
                 print("import: chunk written", file=sys.stderr, flush=True)
                 time.sleep(delay)
     writer.write(chunk)
+    written += len(chunk)
     rollup.refresh_months(flown)
     if progress:
-        progress(total)
+        progress(total, rejected=rejected, written=written)
     imported = session.scalar(
         select(db.func.count()).select_from(Segment).where(Segment.import_batch_id == lk.batch_id)
     )

@@ -17,15 +17,14 @@ def register(app: Flask) -> None:
         from tqdm import tqdm
 
         from portal.imports.operations import run_import
-        from portal.imports.reading import FileRefused
+        from portal.imports.reading import FileRefused, estimate_rows
         from portal.imports.report import write_csv
 
         with open(path, "rb") as f:
             data = f.read()
-        total = data.count(b"\n") or None if not data.startswith(b"PK") else None
-        bar = tqdm(total=total, unit="rows", disable=quiet, desc=os.path.basename(path))
+        bar = tqdm(total=estimate_rows(data), unit="rows", disable=quiet, desc=os.path.basename(path))
 
-        def progress(rows: int) -> None:
+        def progress(rows: int, **counts) -> None:
             bar.update(rows - bar.n)
 
         try:

@@ -190,10 +190,10 @@ def import_rows(data: bytes, filename: str, outcome, batch, progress) -> None:
         if imported % 500 == 0:
             session.flush()
             if progress:
-                progress(total)
+                progress(total, rejected=rejected, written=imported)
     session.flush()
     if progress:
-        progress(total)
+        progress(total, rejected=rejected, written=imported)
     outcome.rows_total = total
     outcome.rows_imported = imported
     outcome.rows_rejected = rejected

@@ -50,7 +50,9 @@ class Outcome:
             self.report.append(entry)
 
 
-Importer = Callable[[bytes, str, Outcome, ImportBatch, Callable[[int], None] | None], None]
+# Called after each chunk with the rows read so far and keyword counts `rejected`, `written`.
+Progress = Callable[..., None]
+Importer = Callable[[bytes, str, Outcome, ImportBatch, Progress | None], None]
 
 
 def run_import(
@@ -60,7 +62,7 @@ def run_import(
     *,
     author_id: int | None = None,
     dry_run: bool = False,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
     sheet: Sheet | None = None,
     keep_keys: bool = False,
 ) -> Outcome:

@@ -172,6 +172,13 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list]]:
         workbook.close()
 
 
+def estimate_rows(data: bytes) -> int | None:
+    """About how many rows a file holds, for a progress bar: its lines (CSV), or None (XLSX)."""
+    if data.startswith(XLSX_MAGIC):
+        return None
+    return max(data.count(b"\n") - 1, 0) or None
+
+
 def open_sheet(data: bytes, filename: str, aliases: dict[str, str], required: list[tuple[str, ...]]) -> Sheet:
     """The file's rows after its header row, the header found among the first rows as the first
     row naming at least three known columns. `aliases` maps normalised header names to fields;

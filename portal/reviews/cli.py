@@ -69,10 +69,19 @@ def register(app: Flask) -> None:
         )
 
     @reviews.command("batch")
-    def batch():
+    @click.option("--quiet", is_flag=True, help="No progress bar.")
+    def batch(quiet: bool):
         """Queue and produce this month's Platinum/Gold account reviews and the portfolio review."""
-        from portal.reviews.generation import generate_monthly_batch
+        from tqdm import tqdm
+
+        from portal.extensions import db
+        from portal.reviews.generation import queue_monthly_batch, run_queued
+        from portal.reviews.queries import queued_count
         from portal.timeutil import local_today
 
-        counts = generate_monthly_batch(local_today())
+        queued = queue_monthly_batch(local_today())
+        db.session.commit()
+        with tqdm(total=queued_count(), unit="review", disable=quiet, desc="reviews") as bar:
+            counts = run_queued(progress=lambda: bar.update(1))
+        counts["queued"] = len(queued)
         click.echo(", ".join(f"{k} {v}" for k, v in counts.items()))

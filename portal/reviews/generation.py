@@ -1,4 +1,4 @@
-"""Producing review PDFs: render one to a path, run a queued Review row (in the background or
+"""Producing review PDFs: render one to a path, run a queued Review row (in a task worker or
 inline), and the monthly batch of Platinum and Gold account reviews and the portfolio review.
 
 A Review row moves queued -> running -> done (stored_name, size) or failed (error, no file).
@@ -10,12 +10,11 @@ crash leaves no half-written PDF and no listed review pointing at one.
 """
 
 import logging
-import threading
 import time
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from flask import current_app
 from sqlalchemy import select, update
 
 from portal import files, pdf
@@ -136,22 +135,11 @@ def drain() -> int:
     return rendered
 
 
-def _work(app) -> None:
-    with app.app_context():
-        try:
-            drain()
-        finally:
-            db.session.remove()
-
-
 def start_in_background() -> None:
-    """Render the committed queue in a worker thread, within the limits (inline when
-    REVIEWS_INLINE is set, e.g. in tests whose session is not visible to other connections)."""
-    if current_app.config.get("REVIEWS_INLINE"):
-        drain()
-        return
-    app = current_app._get_current_object()
-    threading.Thread(target=_work, args=(app,), name="reviews", daemon=True).start()
+    """Render the committed queue in a task worker, within the limits (the task drains it)."""
+    from portal.tasks import runs
+
+    runs.submit("reviews.render")
 
 
 def queue_review(
@@ -237,9 +225,10 @@ def queue_monthly_batch(today: date) -> list[int]:
     return queued
 
 
-def run_queued(limit: int | None = None) -> dict:
+def run_queued(limit: int | None = None, *, progress: Callable[[], None] | None = None) -> dict:
     """Produce queued reviews in order, each in its own transactions, within the machine-wide
-    render limit: while every slot is taken it waits; it ends when none is queued."""
+    render limit: while every slot is taken it waits; it ends when none is queued. `progress`
+    is called after each review."""
     done = failed = 0
     while limit is None or done + failed < limit:
         review_id = claim()
@@ -253,6 +242,8 @@ def run_queued(limit: int | None = None) -> dict:
             done += 1
         else:
             failed += 1
+        if progress:
+            progress()
     return {"done": done, "failed": failed}
 
 

@@ -199,7 +199,6 @@ def test_group_page_of_a_company_outside_the_scope(client, login, world):
 
 
 def test_review_option_for_a_parent(app, client, login, db_session, world, monkeypatch):
-    monkeypatch.setitem(app.config, "REVIEWS_INLINE", True)  # the thread would not see the test's rows
     world.company_a2.parent_id = world.company_a.id
     db_session.flush()
     login(world.manager_a1)

@@ -2,12 +2,14 @@
 
 import io
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import func, select
 
 from portal.companies.models import Company
 from portal.imports.models import ImportBatch
 from portal.segments.models import Segment
+from portal.tasks.models import TaskRun
 from tests import factories
 from tests.conftest import sign_in
 from tests.imports.files import ZH_HEADER, booking, csv_bytes, xlsx_bytes
@@ -28,7 +30,7 @@ def _upload(client, data: bytes, filename: str, kind="bookings", dry_run=False):
     return client.post("/admin/imports", data=form, content_type="multipart/form-data")
 
 
-def test_upload_imports_and_reports(client, world, login, db_session):
+def test_upload_imports_and_reports(app, client, world, login, db_session):
     login(world.admin)
     code = world.company_a.credit_code
     rows = [
@@ -38,8 +40,14 @@ def test_upload_imports_and_reports(client, world, login, db_session):
     ]
     response = _upload(client, csv_bytes(rows, encoding="gb18030"), "bookings.csv")
     assert response.status_code == 302
+    run = db_session.scalars(select(TaskRun).order_by(TaskRun.id.desc())).first()
+    assert response.headers["Location"].endswith(f"/admin/imports/tasks/{run.id}")
+    assert (run.status, run.author_id) == ("done", world.admin.id)  # tests run tasks at once
+    response = client.get(response.headers["Location"])  # the run's page, once done: its batch
     batch = db_session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc())).first()
+    assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/admin/imports/{batch.id}")
+    assert not (Path(app.config["PORTAL_DATA_DIR"]) / "documents" / run.args["stored_name"]).exists()
     assert (batch.rows_imported, batch.rows_rejected, batch.author_id) == (1, 1, world.admin.id)
     page = client.get(f"/admin/imports/{batch.id}")
     assert page.status_code == 200
@@ -59,6 +67,8 @@ def test_xlsx_upload_and_dry_run_write_nothing(client, world, login, db_session)
     login(world.admin)
     segments, batches = _count(db_session, Segment), _count(db_session, ImportBatch)
     response = _upload(client, xlsx_bytes(world.company_a.credit_code), "export.xlsx", dry_run=True)
+    assert response.status_code == 302
+    response = client.get(response.headers["Location"])
     assert response.status_code == 200
     text = response.get_data(as_text=True)
     assert "Dry run, nothing written" in text and "QQQ1" in text

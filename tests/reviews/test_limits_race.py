@@ -1,5 +1,5 @@
 """Bounded renders under real concurrency: twenty threads, each with its own client and database
-connection, fire at once on a committed database; reviews render in real background threads.
+connection, fire at once on a committed database; reviews render in a real task worker.
 The renderer entry points are replaced by counting stand-ins that take a moment, so renders
 overlap if the limits let them."""
 
@@ -15,7 +15,7 @@ from portal.reviews import generation
 from portal.reviews.models import Review
 from portal.selfservice import statement
 from tests import factories
-from tests.conftest import drop_pg_database, make_app, make_database_url, sign_in
+from tests.conftest import drop_pg_database, make_app, make_database_url, sign_in, task_worker
 from tests.reviews.helpers import CountingRenderer
 
 pytestmark = pytest.mark.slow
@@ -34,6 +34,7 @@ def committed(request, tmp_path_factory):
         REVIEWS_MAX_RUNNING=2,
         REVIEWS_MAX_WAITING=20,
         STATEMENTS_MAX_PER_COMPANY=1,
+        TASKS_IMMEDIATE=False,  # reviews render in a real task worker
     )
     with app.app_context():
         world = factories.small_world(db.session)
@@ -46,7 +47,8 @@ def committed(request, tmp_path_factory):
         }
         db.session.commit()
         db.session.remove()
-    yield app, ids, emails
+    with task_worker(app):
+        yield app, ids, emails
     with app.app_context():
         db.engine.dispose()
     if url.startswith("postgresql"):

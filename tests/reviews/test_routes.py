@@ -88,7 +88,6 @@ def test_manager_cannot_generate_for_another_portfolio(client, world, db_session
 
 def test_generate_account_review_and_download(app, client, world, db_session, monkeypatch):
     """End to end, rendered inline (the test's transaction is invisible to a worker thread)."""
-    monkeypatch.setitem(app.config, "REVIEWS_INLINE", True)
     known_company(db_session, world)
     sign_in(client, world.manager_a1.email)
     dossier = client.get(f"/companies/{world.company_a.id}/reviews")
