@@ -53,7 +53,7 @@ def test_ready_is_503_when_the_data_folder_cannot_be_written(app, client, tmp_pa
     finally:
         app.config["PORTAL_DATA_DIR"] = saved
     assert response.status_code == 503
-    assert response.get_json()["checks"] == {"database": "ok", "storage": "unreachable"}
+    assert response.get_json()["checks"] == {"database": "ok", "storage": "unreachable", "broker": "ok"}
 
 
 def test_a_sane_request_id_is_kept_and_returned(client):

@@ -55,7 +55,7 @@ def group_alive(pgid: int) -> bool:
     return True
 
 
-def test_honcho_serves_the_web_and_runs_the_scheduler_and_ctrl_c_stops_every_process(tmp_path):
+def test_honcho_serves_the_web_runs_the_worker_and_the_scheduler_and_ctrl_c_stops_every_process(tmp_path):
     port = free_port()
     env = {
         **os.environ,
@@ -69,7 +69,7 @@ def test_honcho_serves_the_web_and_runs_the_scheduler_and_ctrl_c_stops_every_pro
     log = open(tmp_path / "honcho.log", "w+")
     # Its own process group, as a terminal's foreground job: Ctrl-C signals the whole group.
     honcho = subprocess.Popen(
-        [VENV_BIN / "honcho", "start", "-f", "Procfile", "-p", str(port), "web", "scheduler"],
+        [VENV_BIN / "honcho", "start", "-f", "Procfile", "-p", str(port), "web", "worker", "scheduler"],
         cwd=ROOT,
         env=env,
         stdout=log,

@@ -33,6 +33,7 @@ def upgrade():
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("result", sa.JSON(), nullable=True),
         sa.Column("author_id", sa.Integer(), nullable=True),
+        sa.Column("request_id", sa.String(length=128), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("started_at", sa.DateTime(), nullable=True),
         sa.Column("finished_at", sa.DateTime(), nullable=True),

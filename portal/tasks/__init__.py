@@ -19,6 +19,8 @@ from flask import Flask
 from huey import Huey
 from huey.storage import RedisStorage, SqliteStorage
 
+from portal.readiness import ready_check
+
 # Configured by `init_app` (storage from the app's configuration); tasks register on import.
 huey = Huey("portal", immediate=True, results=False)
 
@@ -52,3 +54,9 @@ def init_app(app: Flask) -> None:
     runs.bind_app(app)
     for module in TASK_MODULES:
         importlib.import_module(module)
+
+
+@ready_check("broker")
+def broker_reachable() -> None:
+    """The queue's store answers (the SQLite file, or Redis in the scale-out mode)."""
+    huey.pending_count()

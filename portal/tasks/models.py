@@ -28,6 +28,8 @@ class TaskRun(Base):
     error: Mapped[str | None] = mapped_column(sa.Text)
     result: Mapped[dict | None] = mapped_column(sa.JSON)
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    # The request that queued it: the run's log lines carry its id (portal.web.request_id).
+    request_id: Mapped[str | None] = mapped_column(sa.String(128))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]

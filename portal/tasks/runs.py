@@ -29,6 +29,7 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.tasks import huey
 from portal.tasks.models import TaskRun
+from portal.web import request_id
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +108,14 @@ def enqueue(name: str, *, author_id: int | None = None, **args) -> TaskRun:
     """Add a queued run of task `name` (flushes; the caller commits, then calls `dispatch`)."""
     if name not in TASKS:
         raise KeyError(name)
-    run = TaskRun(name=name, args=args, status="queued", attempts=0, author_id=author_id)
+    run = TaskRun(
+        name=name,
+        args=args,
+        status="queued",
+        attempts=0,
+        author_id=author_id,
+        request_id=request_id.current(),
+    )
     db.session.add(run)
     db.session.flush()
     return run
@@ -155,10 +163,11 @@ def execute(run_id: int, *, final: bool = True) -> None:
         log.info("task run %s is not queued (done, or another worker has it)", run_id)
         return
     run = db.session.get(TaskRun, run_id)
-    declared, args = TASKS[run.name], dict(run.args or {})
+    declared, args, queued_by = TASKS[run.name], dict(run.args or {}), run.request_id
     db.session.commit()
     try:
-        result = declared.work(RunContext(run_id), **args)
+        with request_id.bound(queued_by):
+            result = declared.work(RunContext(run_id), **args)
     except DomainError as e:  # the work itself is refused (a bad file): a retry cannot help
         db.session.rollback()
         _set(

@@ -185,3 +185,24 @@ def test_the_reviews_page_shows_the_monthly_batch_progress(client, world, login,
     page = client.get("/reviews/").get_data(as_text=True)
     assert 'data-testid="batch-progress"' in page
     assert "1 of 4 reviews ready, 1 failed, 2 still to render" in page
+
+
+def test_a_task_logs_under_the_id_of_the_request_that_queued_it(app, db_session):
+    from portal.tasks import runs
+    from portal.web import request_id
+
+    seen = []
+
+    @runs.task("tests.request_id_probe")
+    def probe(ctx):
+        seen.append(request_id.current())
+
+    with app.test_request_context(headers={"X-Request-ID": "rid-queued-9"}):
+        with request_id.bound("rid-queued-9"):
+            run = runs.enqueue("tests.request_id_probe")
+        db_session.commit()  # inside the test's outer transaction
+        assert run.request_id == "rid-queued-9"
+    with app.app_context():
+        runs.execute(run.id)
+    assert seen == ["rid-queued-9"]
+    runs.TASKS.pop("tests.request_id_probe")
