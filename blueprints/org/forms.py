@@ -34,14 +34,14 @@ class MoveForm(PortalForm):
         _l("Companies"), coerce=int, choices=[], validate_choice=False, validators=[row_ids()]
     )
     office_id = SelectField(
-        _l("Target office"), coerce=int, choices=[], validate_choice=False, validators=[row_id(0)]
+        _l("Target office"), coerce=int, choices=[], validate_choice=False, validators=[Optional(), row_id(0)]
     )
     manager_id = SelectField(
         _l("New account manager"),
         coerce=int,
         choices=[],
         validate_choice=False,
-        validators=[row_id(0)],
+        validators=[Optional(), row_id(0)],
         description=_l("Required when a company's manager is not in the target office."),
     )
     note = TextAreaField(_l("Note to the managers"), validators=[Optional(), Length(max=500)])

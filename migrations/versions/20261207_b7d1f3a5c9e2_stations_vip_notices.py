@@ -27,6 +27,24 @@ def _roles_check(roles) -> str:
     return "role IN (" + ", ".join(f"'{r}'" for r in roles) + ")"
 
 
+# SQLite's batch mode rebuilds the traveller table, which drops the search index's triggers on
+# it (revision 3b8d5f1a9c27): they are made again after each rebuild, frozen here as there.
+TRAVELLER_SEARCH_TRIGGERS = [
+    "DROP TRIGGER IF EXISTS search_fts_traveller_ai",
+    "DROP TRIGGER IF EXISTS search_fts_traveller_au",
+    "DROP TRIGGER IF EXISTS search_fts_traveller_ad",
+    "CREATE TRIGGER search_fts_traveller_ai AFTER INSERT ON \"traveller\" BEGIN INSERT INTO search_fts(rowid, body) VALUES (new.id * 4 + 2, coalesce(new.name, '') || ' ' || coalesce(new.name_en, '')); END",
+    "CREATE TRIGGER search_fts_traveller_au AFTER UPDATE OF name, name_en ON \"traveller\" BEGIN DELETE FROM search_fts WHERE rowid = old.id * 4 + 2; INSERT INTO search_fts(rowid, body) VALUES (new.id * 4 + 2, coalesce(new.name, '') || ' ' || coalesce(new.name_en, '')); END",
+    'CREATE TRIGGER search_fts_traveller_ad AFTER DELETE ON "traveller" BEGIN DELETE FROM search_fts WHERE rowid = old.id * 4 + 2; END',
+]
+
+
+def _restore_traveller_search_triggers():
+    if op.get_bind().dialect.name == "sqlite":
+        for statement in TRAVELLER_SEARCH_TRIGGERS:
+            op.execute(statement)
+
+
 def upgrade():
     op.create_table(
         "station",
@@ -105,6 +123,7 @@ def upgrade():
             )
         )
         batch_op.add_column(sa.Column("service_needs", sa.JSON(), nullable=True))
+    _restore_traveller_search_triggers()
     with op.batch_alter_table("agreement", schema=None) as batch_op:
         for name in NEW_ENTITLEMENTS:
             batch_op.add_column(sa.Column(name, sa.Boolean(), server_default=sa.false(), nullable=False))
@@ -121,6 +140,7 @@ def downgrade():
         batch_op.drop_column("service_needs")
         batch_op.drop_constraint(op.f("ck_traveller_vip_level"), type_="check")
         batch_op.drop_column("vip_level")
+    _restore_traveller_search_triggers()
     # The old schema has no station role: station staff accounts go with it.
     op.execute("DELETE FROM \"user\" WHERE role = 'station'")
     with op.batch_alter_table("user", schema=None) as batch_op:

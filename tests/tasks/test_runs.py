@@ -15,6 +15,7 @@ from portal.imports.models import ImportBatch
 from portal.jobs.models import JobRun
 from portal.tasks import runs
 from portal.tasks.models import TaskRun
+from portal.web import request_id
 from tests import factories
 from tests.imports.files import ZH_HEADER, booking, csv_bytes
 
@@ -187,15 +188,16 @@ def test_the_reviews_page_shows_the_monthly_batch_progress(client, world, login,
     assert "1 of 4 reviews ready, 1 failed, 2 still to render" in page
 
 
+SEEN_REQUEST_IDS: list = []
+
+
+@runs.task("tests.request_id_probe")
+def _request_id_probe(ctx):
+    SEEN_REQUEST_IDS.append(request_id.current())
+
+
 def test_a_task_logs_under_the_id_of_the_request_that_queued_it(app, db_session):
-    from portal.tasks import runs
-    from portal.web import request_id
-
-    seen = []
-
-    @runs.task("tests.request_id_probe")
-    def probe(ctx):
-        seen.append(request_id.current())
+    SEEN_REQUEST_IDS.clear()
 
     with app.test_request_context(headers={"X-Request-ID": "rid-queued-9"}):
         with request_id.bound("rid-queued-9"):
@@ -204,5 +206,4 @@ def test_a_task_logs_under_the_id_of_the_request_that_queued_it(app, db_session)
         assert run.request_id == "rid-queued-9"
     with app.app_context():
         runs.execute(run.id)
-    assert seen == ["rid-queued-9"]
-    runs.TASKS.pop("tests.request_id_probe")
+    assert SEEN_REQUEST_IDS == ["rid-queued-9"]
