@@ -36,6 +36,7 @@ class UserForm(PortalForm):
         choices=[],
         default=0,
         validate_choice=False,
+        validators=[Optional(), row_id(0)],
         description=_l("Station staff only: the airport they serve."),
     )
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
@@ -66,7 +67,11 @@ class HandoverForm(PortalForm):
     per-company fields are added by `handover_form`)."""
 
     default_manager_id = SelectField(
-        _l("New manager for every company"), coerce=int, choices=[], validate_choice=False
+        _l("New manager for every company"),
+        coerce=int,
+        choices=[],
+        validate_choice=False,
+        validators=[Optional(), row_id(0)],
     )
     note = TextAreaField(_l("Note to the new managers"), validators=[Optional(), Length(max=500)])
 
@@ -84,7 +89,11 @@ def handover_form(companies, managers, *args, **kwargs) -> HandoverForm:
 
     for company in companies:
         setattr(
-            Form, f"manager_{company.id}", SelectField(company.name_zh, coerce=int, validate_choice=False)
+            Form,
+            f"manager_{company.id}",
+            SelectField(
+                company.name_zh, coerce=int, validate_choice=False, validators=[Optional(), row_id(0)]
+            ),
         )
     form = Form(*args, **kwargs)
     form.default_manager_id.choices = [(0, "–"), *choices]

@@ -45,7 +45,7 @@ def _trail_filter(form: AuditSearchForm) -> queries.TrailFilter:
 @reads(PAGE, form=AuditSearchForm)
 def index():
     form = _form()
-    if query_string() and not form.validate():
+    if not form.validate():
         return render_template("audit/index.html", form=form, page=None, lines=[], show_ip=False), 400
     page = paginate(queries.search(_trail_filter(form)), per_page=PAGE_SIZE)
     return render_template(

@@ -18,7 +18,9 @@ class BranchForm(NamesForm):
 
 
 class OfficeForm(BranchForm):
-    branch_id = SelectField(_l("Branch"), coerce=int, choices=[], validate_choice=False)
+    branch_id = SelectField(
+        _l("Branch"), coerce=int, choices=[], validate_choice=False, validators=[Optional(), row_id(0)]
+    )
 
     def __init__(self, branches, *args, **kwargs):
         super().__init__(*args, **kwargs)

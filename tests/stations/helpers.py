@@ -2,6 +2,7 @@
 
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
 from portal.stations.models import ServiceRequest, Station
@@ -30,7 +31,9 @@ def world_station(world):
     """The world's PEK station and its staff user (made once per world)."""
     if not hasattr(world, "station_pek"):
         session = object_session(world.agreement_a)
-        world.station_pek = station(session)
+        # Several worlds may share one transaction (the hostile-form walk makes one per role).
+        existing = session.scalar(select(Station).where(Station.code == "PEK"))
+        world.station_pek = existing or station(session)
         world.station_user = station_user(session, world.station_pek, name="首都机场地服")
     return world.station_pek, world.station_user
 
