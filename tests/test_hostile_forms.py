@@ -151,7 +151,12 @@ def form_classes() -> set[type]:
             if sub not in found:
                 found.add(sub)
                 todo.append(sub)
-    return {c for c in found if c.__module__.startswith("blueprints.") and c is not PortalForm}
+    # A form class made per request (the handover's, a field per company) counts as its base.
+    return {
+        c
+        for c in found
+        if c.__module__.startswith("blueprints.") and c is not PortalForm and "<locals>" not in c.__qualname__
+    }
 
 
 def leaves(form_or_field):

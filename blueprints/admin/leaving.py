@@ -22,7 +22,7 @@ def leave(user_id: int):
     held = handover.portfolio(user)
     managers = [m for m in managers_for_choice() if m.id != user.id]
     form = handover_form(held.companies, managers)
-    if user.is_enabled and user.id != current_user.id and form.validate_on_submit():
+    if form.validate_on_submit() and user.is_enabled and user.id != current_user.id:
         default = form.default_manager_id.data or None
         chosen = {company_id: field.data or default for company_id, field in form.company_fields()}
         try:

@@ -3,7 +3,7 @@
 import math
 from datetime import UTC, datetime
 
-from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from portal.agreements.models import AGREEMENT_STATUSES, CABINS
 from portal.api.models import EVENT_SCOPES
@@ -242,7 +242,9 @@ class SegmentInput(Schema):
     missing or bad value rejects that row with the import's message, not the whole batch."""
 
     class Meta:
-        unknown = INCLUDE  # the import ignores columns it does not know, and so does this
+        # Keys other than these are left out, as the import leaves out columns it does not
+        # know (only the documented keys reach the checks, each a text or a number).
+        unknown = EXCLUDE
 
     ticket_number = cell("13 digits (required)")
     coupon_number = cell("1 to 4 (required)")

@@ -46,11 +46,14 @@ def init_app(app: Flask) -> None:
         huey.storage_kwargs = {"url": broker}
     else:
         path = broker.removeprefix("sqlite:///") or os.path.join(app.config["PORTAL_DATA_DIR"], "tasks.db")
-        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
         huey.storage_class = SqliteStorage
         huey.storage_kwargs = {"filename": path}
-    huey.immediate = bool(app.config.get("TASKS_IMMEDIATE"))
-    huey.storage = huey.create_storage()
+    immediate = bool(app.config.get("TASKS_IMMEDIATE"))
+    if not immediate:  # run at once in the caller (tests): Huey keeps its store in memory
+        if huey.storage_class is SqliteStorage:
+            os.makedirs(os.path.dirname(huey.storage_kwargs["filename"]) or ".", exist_ok=True)
+        huey.storage = huey.create_storage()
+    huey.immediate = immediate
     runs.bind_app(app)
     for module in TASK_MODULES:
         importlib.import_module(module)

@@ -381,3 +381,12 @@ def test_the_company_list_writes_each_company_as_the_schema_does(client, api, wo
     dumped = CompanySchema(many=True).dump(db_session.scalars(select(Company).order_by(Company.id)).all())
     assert listed == dumped
     assert listed[0]["score"] == "61.50" and listed[0]["updated_at"].endswith("Z")
+
+
+def test_segment_keys_other_than_the_documented_ones_are_left_out(client, api, world):
+    response = client.post(
+        "/api/v1/segments",
+        json={"segments": [_coupon(9, world) | {"TO": [], "traveller_name": {"x": 1}}]},
+        headers=bearer(api.token),
+    )
+    assert response.status_code == 200 and response.get_json()["created"] == 1
