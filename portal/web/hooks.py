@@ -10,6 +10,7 @@ from portal.auth import policy
 from portal.db import commit_if_only_read, set_sqlite_begin
 from portal.extensions import db
 from portal.web import query
+from portal.web.problems import is_api_request
 
 # No inline script anywhere; styles only from our own files.
 CONTENT_SECURITY_POLICY = (
@@ -28,8 +29,11 @@ def register(app: Flask) -> None:
 
     @app.before_request
     def _transaction_mode():
-        # Reads begin deferred so page views never queue behind a writer (SQLite only).
-        set_sqlite_begin("BEGIN" if request.method in SAFE_METHODS else "BEGIN IMMEDIATE")
+        # Reads begin deferred so page views never queue behind a writer (SQLite only). Every
+        # API call writes its audit row, so it takes the write lock from the start: a read
+        # transaction that later writes fails at once when another writer came first.
+        reads_only = request.method in SAFE_METHODS and not is_api_request()
+        set_sqlite_begin("BEGIN" if reads_only else "BEGIN IMMEDIATE")
 
     app.before_request(policy.enforce)
     # After the access check: the declared query parameters, parsed and bounded (portal.web.query).
