@@ -160,7 +160,7 @@ def test_admin_creates_a_station_with_its_list_and_a_station_user(client, db_ses
     assert (can.code, can.addresses) == ("CAN", ["ground@can.example", "lounge@can.example"])
     edit = client.post(
         f"/admin/stations/{can.id}",
-        data={"csrf_token": token, "code": "XXX", "name": "白云机场", "distribution": "ops@can.example"},
+        data={"csrf_token": token, "code": "ZZZ", "name": "白云机场", "distribution": "ops@can.example"},
     )
     assert edit.status_code == 302
     db_session.refresh(can)
