@@ -16,19 +16,19 @@ import hmac
 import ipaddress
 import json
 import logging
-import os
 import secrets
 import socket
 import time
 import urllib.error
 import urllib.request
-from datetime import datetime, timedelta
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 
+from portal import outbox
 from portal.api.models import EVENT_SCOPES, ApiClient, WebhookDelivery, WebhookSubscription
 from portal.companies import secrets as field_secrets
 from portal.db import utcnow
@@ -38,14 +38,8 @@ from portal.extensions import db
 log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Portal-Signature"
-CLAIM_STALE = timedelta(minutes=10)
 MAX_SUBSCRIPTIONS_PER_CLIENT = 10
 RESPONSE_BYTES_KEPT = 500
-
-
-def _backoff(attempts: int) -> timedelta:
-    """Wait before the next attempt: 1, 2, 4 ... minutes, at most 60."""
-    return timedelta(minutes=min(60, 2 ** max(0, attempts - 1)))
 
 
 # --- where deliveries may go -------------------------------------------------------------
@@ -212,26 +206,6 @@ def signature_valid(
     return hmac.compare_digest(sign(secret, timestamp, body), f"t={timestamp},v1={parts.get('v1', '')}")
 
 
-def _holder() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"[:100]
-
-
-def _claim(delivery_id: int, holder: str, now: datetime) -> bool:
-    claimed = db.session.execute(
-        update(WebhookDelivery)
-        .where(
-            WebhookDelivery.id == delivery_id,
-            WebhookDelivery.delivered_at.is_(None),
-            WebhookDelivery.failed_at.is_(None),
-            or_(WebhookDelivery.claimed_at.is_(None), WebhookDelivery.claimed_at < now - CLAIM_STALE),
-        )
-        .values(claimed_at=now, claimed_by=holder)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
-    return claimed == 1
-
-
 def _post(url: str, body: bytes, headers: dict, timeout: float) -> int:
     """POST and return the status; raises OSError on a network failure."""
     problems = url_problems(url)
@@ -248,26 +222,13 @@ def _post(url: str, body: bytes, headers: dict, timeout: float) -> int:
 def deliver_pending(now: datetime | None = None, limit: int = 200) -> dict:
     """Send the due deliveries, each claimed first; commits per delivery (a job's entry point)."""
     now = now or utcnow()
-    holder = _holder()
+    holder = outbox.holder()
     config = current_app.config
     max_attempts = int(config.get("WEBHOOK_MAX_ATTEMPTS", 8))
-    ids = list(
-        db.session.scalars(
-            select(WebhookDelivery.id)
-            .where(
-                WebhookDelivery.delivered_at.is_(None),
-                WebhookDelivery.failed_at.is_(None),
-                WebhookDelivery.next_attempt_at <= now,
-                or_(WebhookDelivery.claimed_at.is_(None), WebhookDelivery.claimed_at < now - CLAIM_STALE),
-            )
-            .order_by(WebhookDelivery.id)
-            .limit(limit)
-        )
-    )
-    db.session.commit()
+    ids = outbox.due_ids(WebhookDelivery, WebhookDelivery.delivered_at, now, limit)
     counts = {"delivered": 0, "failed": 0, "gave_up": 0, "skipped": 0}
     for delivery_id in ids:
-        if not _claim(delivery_id, holder, now):
+        if not outbox.claim(WebhookDelivery, WebhookDelivery.delivered_at, delivery_id, holder, now):
             counts["skipped"] += 1
             continue
         delivery = db.session.get(WebhookDelivery, delivery_id)
@@ -296,7 +257,7 @@ def deliver_pending(now: datetime | None = None, limit: int = 200) -> dict:
             gave_up = attempts >= max_attempts
             values.update(
                 last_error=error,
-                next_attempt_at=utcnow() + _backoff(attempts),
+                next_attempt_at=utcnow() + outbox.backoff(attempts),
                 failed_at=utcnow() if gave_up else None,
             )
             counts["gave_up" if gave_up else "failed"] += 1

@@ -10,7 +10,6 @@ behind, and what jobs create sits under unique keys, so a second run changes not
 
 import logging
 import os
-import socket
 import time
 import traceback
 import zlib
@@ -19,6 +18,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
+from portal import outbox
 from portal.audit.trail import acting_as
 from portal.db import utcnow
 from portal.extensions import db
@@ -34,10 +34,6 @@ TEST_HOOK_ENV = "PORTAL_JOB_TEST_SLEEP"  # "name:seconds": sleep before committi
 
 class UnknownJob(KeyError):
     """No job of that name is registered."""
-
-
-def _holder() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"[:100]
 
 
 def _lock_key(name: str) -> int:
@@ -134,7 +130,7 @@ def run_job(name: str, *, today: date | None = None, now: datetime | None = None
     db.session.add(run)
     db.session.commit()
     run_id = run.id
-    holder = _holder()
+    holder = outbox.holder()
     postgres = db.session.get_bind().dialect.name == "postgresql"
     row_locked = False
     try:

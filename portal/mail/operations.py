@@ -6,9 +6,7 @@ in another short transaction, so no transaction is open while talking to the mai
 """
 
 import logging
-import os
 import smtplib
-import socket
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -16,9 +14,10 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from portal import outbox
 from portal.auth.models import User
 from portal.db import utcnow
 from portal.extensions import db
@@ -26,8 +25,6 @@ from portal.mail.models import OutboundEmail
 from portal.notifications.models import Notification
 
 log = logging.getLogger(__name__)
-
-CLAIM_STALE = timedelta(minutes=10)  # a sender that died mid-send frees its claim after this
 
 
 def enqueue(
@@ -180,15 +177,6 @@ def enqueue_notifications(now: datetime | None = None) -> int:
 # --- sending --------------------------------------------------------------------------------
 
 
-def _holder() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"[:100]
-
-
-def _backoff(attempts: int) -> timedelta:
-    """Wait before the next attempt: 1, 2, 4 ... minutes, at most 60."""
-    return timedelta(minutes=min(60, 2 ** max(0, attempts - 1)))
-
-
 def data_file(relative: str) -> Path:
     """A file under PORTAL_DATA_DIR named by a stored relative path (never outside it)."""
     root = Path(current_app.config["PORTAL_DATA_DIR"]).resolve()
@@ -243,45 +231,16 @@ def _smtp_send(message: EmailMessage) -> None:
         smtp.send_message(message)
 
 
-def _claim(mail_id: int, holder: str, now: datetime) -> bool:
-    claimed = db.session.execute(
-        update(OutboundEmail)
-        .where(
-            OutboundEmail.id == mail_id,
-            OutboundEmail.sent_at.is_(None),
-            OutboundEmail.failed_at.is_(None),
-            or_(OutboundEmail.claimed_at.is_(None), OutboundEmail.claimed_at < now - CLAIM_STALE),
-        )
-        .values(claimed_at=now, claimed_by=holder)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
-    return claimed == 1
-
-
 def send_pending(now: datetime | None = None, limit: int = 200) -> dict:
     """Send the queued mails that are due, each claimed first; failures are kept with the error
     and retried later (given up after MAIL_MAX_ATTEMPTS). Commits per mail."""
     now = now or utcnow()
-    holder = _holder()
+    holder = outbox.holder()
     max_attempts = int(current_app.config.get("MAIL_MAX_ATTEMPTS", 8))
-    ids = list(
-        db.session.scalars(
-            select(OutboundEmail.id)
-            .where(
-                OutboundEmail.sent_at.is_(None),
-                OutboundEmail.failed_at.is_(None),
-                OutboundEmail.next_attempt_at <= now,
-                or_(OutboundEmail.claimed_at.is_(None), OutboundEmail.claimed_at < now - CLAIM_STALE),
-            )
-            .order_by(OutboundEmail.id)
-            .limit(limit)
-        )
-    )
-    db.session.commit()
+    ids = outbox.due_ids(OutboundEmail, OutboundEmail.sent_at, now, limit)
     counts = {"sent": 0, "failed": 0, "gave_up": 0, "skipped": 0}
     for mail_id in ids:
-        if not _claim(mail_id, holder, now):
+        if not outbox.claim(OutboundEmail, OutboundEmail.sent_at, mail_id, holder, now):
             counts["skipped"] += 1
             continue
         row = db.session.get(OutboundEmail, mail_id)
@@ -302,7 +261,7 @@ def send_pending(now: datetime | None = None, limit: int = 200) -> dict:
                     last_error=error,
                     claimed_at=None,
                     claimed_by=None,
-                    next_attempt_at=utcnow() + _backoff(attempts),
+                    next_attempt_at=utcnow() + outbox.backoff(attempts),
                     failed_at=utcnow() if gave_up else None,
                 )
                 .execution_options(synchronize_session=False)

@@ -24,6 +24,7 @@ from datetime import timedelta
 from flask import Flask, has_app_context
 from sqlalchemy import or_, select, update
 
+from portal import outbox
 from portal.db import sqlite_begin, utcnow
 from portal.errors import DomainError
 from portal.extensions import db
@@ -48,9 +49,7 @@ def bind_app(app: Flask) -> None:
     _app["app"] = app
 
 
-def holder() -> str:
-    """This process, as recorded on the runs it claims."""
-    return f"{socket.gethostname()}:{os.getpid()}"[:100]
+holder = outbox.holder  # this process, as recorded on the runs it claims
 
 
 @dataclass

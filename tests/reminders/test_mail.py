@@ -9,6 +9,7 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select, update
 
+from portal import outbox
 from portal.db import utcnow
 from portal.mail import operations as mail
 from portal.mail.models import OutboundEmail
@@ -159,7 +160,7 @@ def test_a_claimed_mail_is_not_sent_by_another_sender(db_session, world, smtp, m
     assert mail.send_pending()["sent"] == 0
     assert smtp.messages == []
     # A claim older than the stale limit (its sender died) is taken over.
-    later = utcnow() + mail.CLAIM_STALE + timedelta(minutes=1)
+    later = utcnow() + outbox.CLAIM_STALE + timedelta(minutes=1)
     assert mail.send_pending(now=later)["sent"] == 1
 
 
