@@ -7,6 +7,7 @@ REQUIRE_POSTGRES=1 (CI), where that is a failure.
 
 import os
 import signal
+import threading
 import uuid
 from contextlib import contextmanager
 
@@ -73,6 +74,27 @@ def make_app(database_url: str, data_dir, **overrides):
     with app.app_context():
         upgrade()
     return app
+
+
+def fire_at_once(calls) -> list:
+    """Make each call (returning a response) in its own thread, all released at once; their
+    status codes in order (an exception's repr where a call raised)."""
+    barrier = threading.Barrier(len(calls))
+    codes: list = [None] * len(calls)
+
+    def run(i, call):
+        barrier.wait()
+        try:
+            codes[i] = call().status_code
+        except Exception as e:  # shown in the caller's assertion
+            codes[i] = repr(e)
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    return codes
 
 
 @contextmanager

@@ -15,7 +15,14 @@ from portal.reviews import generation
 from portal.reviews.models import Review
 from portal.selfservice import statement
 from tests import factories
-from tests.conftest import drop_pg_database, make_app, make_database_url, sign_in, task_worker
+from tests.conftest import (
+    drop_pg_database,
+    fire_at_once,
+    make_app,
+    make_database_url,
+    sign_in,
+    task_worker,
+)
 from tests.reviews.helpers import CountingRenderer
 
 pytestmark = pytest.mark.slow
@@ -61,23 +68,6 @@ def _client(app, email):
     return client
 
 
-def _fire(requests) -> list[int]:
-    """Run each request (a callable returning a response) in its own thread, all at once."""
-    barrier = threading.Barrier(len(requests))
-    codes = [None] * len(requests)
-
-    def run(i, request):
-        barrier.wait()
-        codes[i] = request().status_code
-
-    threads = [threading.Thread(target=run, args=(i, r)) for i, r in enumerate(requests)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return codes
-
-
 def _generate_request(client, company_id, period):
     token = factories.csrf_from(client.get(f"/companies/{company_id}/reviews"))
     data = {"csrf_token": token, "kind": "account", "company_id": company_id, "period": period}
@@ -109,7 +99,7 @@ def test_twenty_concurrent_generate_requests_stay_within_the_bounds(committed, m
         _generate_request(_client(app, emails["manager_a1"]), company, f"{2022 + i // 4}Q{i % 4 + 1}")
         for i in range(THREADS // 2)
     ] + [_generate_request(_client(app, emails["head_a"]), company, "2026Q3") for _ in range(THREADS // 2)]
-    codes = _fire(requests)
+    codes = fire_at_once(requests)
     gate.set()
     manager, head = codes[: THREADS // 2], codes[THREADS // 2 :]
     assert sorted(manager) == [302] * 2 + [429] * 8  # two per user
@@ -138,7 +128,7 @@ def test_concurrent_statement_downloads_are_bounded_per_company(committed, monke
     url = "/self/statement.pdf?month=2026-03"
     a = [_client(app, emails["booker_a"]) for _ in range(THREADS - 4)]
     b = [_client(app, emails["booker_b"]) for _ in range(4)]
-    codes = _fire([lambda c=c: c.get(url) for c in a + b])
+    codes = fire_at_once([lambda c=c: c.get(url) for c in a + b])
     codes_a, codes_b = codes[: len(a)], codes[len(a) :]
     assert set(codes) <= {200, 429}
     assert 200 in codes_a and 200 in codes_b  # one company's downloads never block another's
