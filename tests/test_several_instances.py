@@ -443,13 +443,13 @@ def _killed_import(app, bases, ids, workers: dict, processes) -> None:
 def test_two_instances_two_schedulers_two_workers_share_one_database(tmp_path):
     skip_or_fail_without_postgres()
     started = time.monotonic()
+    broker = redis.Redis.from_url(REDIS_URL)
+    broker.flushdb()  # this test's database of the local Redis starts empty (and Redis answers)
     url = create_pg_database("portal_several")
     data_dir = tmp_path / "data"
-    broker = redis.Redis.from_url(REDIS_URL)
     app = smtp = None
     processes = None
     try:
-        broker.flushdb()  # this test's database of the local Redis starts empty
         app = make_app(url, data_dir)
         ids = _world(app)
         smtp = Inbox()
