@@ -21,7 +21,7 @@ def render_call_list(
     if out.exists():
         return {"rendered": False}
     office = db.session.get(SalesOffice, office_id)
-    with force_locale(locale):
+    with force_locale(locale), prepared.render_failures():
         context = calls.call_list_context(office, tiers, activities, date.fromisoformat(day))
         db.session.commit()  # nothing to write: ends the read transaction before the render
         prepared.write(out, lambda partial: calls.render_call_list(context, partial))

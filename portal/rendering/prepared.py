@@ -13,7 +13,8 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -21,12 +22,28 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
+from portal import pdf
 from portal.db import sqlite_begin
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.tasks import runs
 from portal.tasks.models import TaskRun
 
 KEEP_FOR = timedelta(days=2)
+
+
+class RenderFailed(DomainError):
+    """A render failed or ran out of time: the same data would fail again, so the run is failed
+    at once (shown to admins, who may retry it) instead of being retried by the queue."""
+
+
+@contextmanager
+def render_failures() -> Iterator[None]:
+    """Turn a failed render in the block into RenderFailed."""
+    try:
+        yield
+    except pdf.RenderError as e:
+        raise RenderFailed(str(e) or type(e).__name__) from e
 
 
 @dataclass

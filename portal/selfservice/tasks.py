@@ -27,7 +27,8 @@ def render_statement(ctx: RunContext, company_id: int, month: str, locale: str, 
     if out.exists():
         return {"rendered": False}
     company = db.session.get(Company, company_id)
-    with force_locale(locale):  # the labels in the language of the booker who asked
+    # The labels in the language of the booker who asked.
+    with force_locale(locale), prepared.render_failures():
         data = statement.statement_data(company, date.fromisoformat(f"{month}-01"))
         db.session.commit()  # nothing to write: ends the read transaction before the render
         deadline = time.monotonic() + SLOT_WAIT

@@ -32,6 +32,7 @@ TASK_MODULES = (
     "portal.api.tasks",
     "portal.selfservice.tasks",
     "portal.reminders.tasks",
+    "portal.agreements.tasks",
     "portal.tasks.maintenance",
 )
 
