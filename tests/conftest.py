@@ -6,10 +6,12 @@ REQUIRE_POSTGRES=1 (CI), where that is a failure.
 """
 
 import os
+import shutil
 import signal
 import threading
 import uuid
 from contextlib import contextmanager
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -166,6 +168,8 @@ def db_session(app):
         _db.session = original
         outer.rollback()
         connection.close()
+        # Prepared PDFs are named by the data they show: they go with the test's rows.
+        shutil.rmtree(Path(app.config["PORTAL_DATA_DIR"]) / "prepared", ignore_errors=True)
 
 
 @pytest.fixture()

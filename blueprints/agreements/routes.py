@@ -12,7 +12,6 @@ from sqlalchemy.exc import IntegrityError
 from blueprints.agreements import bp
 from blueprints.agreements.forms import ActionForm, ReasonForm, ScanForm, TermsForm
 from blueprints.companies.common import load_company
-from portal import pdf
 from portal.agreements import access, attainment, documents, operations, queries
 from portal.agreements.attainment import add_years
 from portal.agreements.models import AGREEMENT_STATUSES, Agreement
@@ -21,6 +20,8 @@ from portal.companies.access import may_change, sees_in_full
 from portal.companies.models import Document, DocumentVersion
 from portal.errors import NotAllowed, ValidationFailed
 from portal.extensions import db
+from portal.tasks import runs
+from portal.tasks.models import TaskRun
 from portal.timeutil import local_today
 from portal.web.query import PAGE, arg, int_param, paginate, reads, text_param
 
@@ -287,46 +288,25 @@ def terminate(agreement_id: int):
 @bp.route("/<int:agreement_id>/document", methods=["POST"])
 @allow(*CHANGERS)
 def render_document(agreement_id: int):
-    """Render the agreement PDF as a new version of its document.
-
-    The exception to one commit per request: rendering takes seconds, and no transaction may
-    stay open meanwhile (on SQLite this POST's transaction holds the write lock). So the data
-    is read into a plain context, that transaction ends, the PDF is rendered, and a second,
-    short transaction records the version. If that fails, the file is removed again.
-    """
-    agreement = _load(agreement_id, for_change=True)
+    """Queue the agreement PDF as a new version of its document: a worker renders it
+    (portal/agreements/tasks.py) and the documents tab lists it when it is ready."""
+    _load(agreement_id, for_change=True)
     if not ActionForm().validate_on_submit():
         abort(400)
-    version = documents.current_template()
-    context = documents.agreement_context(agreement, version=version, today=local_today())
-    db.session.commit()  # nothing to write: ends the read transaction before the render
-    try:
-        stored = documents.render_agreement_pdf(version, context)
-    except pdf.RenderError:
-        log.exception("agreement %s: PDF render failed", agreement_id)
+    run_id = runs.submit(
+        "agreements.render_document",
+        author_id=current_user.id,
+        agreement_id=agreement_id,
+        version=documents.current_template(),
+        user_id=current_user.id,
+    )
+    run = db.session.get(TaskRun, run_id)
+    if run.status == "done":
+        flash(_("Version %(n)s of the agreement document is ready.", n=run.result["version"]), "success")
+    elif run.status == "failed":
         flash(_("The document could not be produced. Please try again, or tell an administrator."), "danger")
-        return _to_detail(agreement_id, "documents")
-    try:
-        agreement = _load(agreement_id, for_change=True)
-        number = agreement.number
-        recorded = operations.add_document_version(
-            current_user,
-            agreement,
-            kind="agreement",
-            filename=f"{number}.pdf",
-            stored_name=stored.stored_name,
-            content_type=stored.content_type,
-            size_bytes=stored.size_bytes,
-            sha256=stored.sha256,
-            template_version=version,
-        )
-        version_number = recorded.version
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        documents.remove_stored(stored.stored_name)
-        raise
-    flash(_("Version %(n)s of the agreement document is ready.", n=version_number), "success")
+    else:
+        flash(_("The agreement document is being produced; it appears below in a moment."), "info")
     return _to_detail(agreement_id, "documents")
 
 

@@ -1,26 +1,21 @@
 """Reminder pages: thin handlers over portal.reminders and portal.jobs."""
 
-import tempfile
 from datetime import timedelta
-from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.reminders import bp
 from blueprints.reminders.forms import CompleteForm, RunJobForm, SnoozeForm
-from portal import pdf
 from portal.auth.policy import allow, refuse
 from portal.companies.models import ACTIVITY_STATUSES, TIERS
 from portal.errors import NotAllowed, ValidationFailed
 from portal.extensions import db
-from portal.labels import LABELS
-from portal.reminders import operations, queries
+from portal.reminders import calls, operations, queries
 from portal.timeutil import local_now, local_to_utc, local_today
 from portal.web.query import arg, int_param, reads, text_param
 
-PDF_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "pdf"
 PERIODS = (30, 90, 180, 365)
 
 
@@ -172,66 +167,30 @@ def call_list():
 
 @bp.route("/calls.pdf")
 @allow("admin", "management", "branch_head")
-@reads(*CALL_LIST_PARAMS)
+@reads(*CALL_LIST_PARAMS, int_param("run"))
 def call_list_pdf():
+    """The call list as PDF, rendered by a worker: served when ready, else a page that follows
+    the render."""
     _offices, office, tiers, activities = _call_list_args()
     if office is None:
         abort(404)
-    rows = queries.call_list(office.id, tiers, activities)
     today = local_today()
-
-    def label(kind, value):
-        return str(LABELS[kind].get(value, "")) if value else ""
-
-    context = {
-        "office": office.name_zh,
-        "today": today,
-        "filters": ", ".join(
-            [label("tier", t) for t in tiers] + [label("activity_status", a) for a in activities]
-        ),
-        "t": {
-            "title": _("Courtesy call list"),
-            "company": _("Company"),
-            "tier": _("Tier"),
-            "activity": _("Activity"),
-            "manager": _("Account manager"),
-            "contact": _("Contact"),
-            "phone": _("Phone"),
-            "last": _("Last contact"),
-            "next": _("Next revisit"),
-            "notes": _("Notes"),
-            "page": _("Page"),
-            "empty": _("No company matches."),
-            "filters": _("Filters"),
-        },
-        "rows": [
-            {
-                "name": r.name,
-                "tier": label("tier", r.tier),
-                "activity": label("activity_status", r.activity_status),
-                "manager": r.manager,
-                "contact": r.contact,
-                "phone": r.phone,
-                "last": r.last_contact,
-                "next": r.next_due,
-            }
-            for r in rows
-        ],
-    }
-    db.session.rollback()  # no transaction stays open while rendering
-    work = Path(current_app.config["PORTAL_DATA_DIR"]) / "tmp"
-    work.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=work) as folder:
-        out = Path(folder) / "calls.pdf"
-        try:
-            pdf.render_pdf(PDF_TEMPLATES, "call_list.html", context, out, timeout=60)
-        except pdf.RenderError:
-            current_app.logger.exception("call list PDF failed")
-            abort(503)
-        data = out.read_bytes()
-    response = current_app.response_class(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="call-list-{office.code}-{today}.pdf"'
-    return response
+    outcome = calls.prepare_pdf(
+        office, tiers, activities, today, author_id=current_user.id, run_id=arg("run")
+    )
+    if outcome.path is not None:
+        response = send_file(outcome.path, mimetype="application/pdf")
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="call-list-{office.code}-{today}.pdf"'
+        )
+        return response
+    if outcome.error is not None:
+        current_app.logger.error("call list PDF failed: %s", outcome.error)
+        abort(503)
+    again = url_for(
+        ".call_list_pdf", office_id=office.id, tier=tiers, activity=activities, run=outcome.run_id
+    )
+    return render_template("reminders/call_list_preparing.html", office=office, again=again), 202
 
 
 @bp.route("/jobs")

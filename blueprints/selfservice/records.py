@@ -1,12 +1,9 @@
 """A booker's travel history, monthly statement (page, CSV, PDF) and feedback."""
 
 import logging
-import shutil
-import tempfile
 from datetime import date
-from pathlib import Path
 
-from flask import Response, flash, redirect, render_template, url_for
+from flask import Response, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -15,7 +12,6 @@ from werkzeug.exceptions import TooManyRequests
 from blueprints.selfservice import bp
 from blueprints.selfservice.common import own_company
 from blueprints.selfservice.forms import FeedbackForm
-from portal import pdf
 from portal.agreements.models import CABINS
 from portal.auth.policy import allow, refuse
 from portal.companies.models import Interaction
@@ -26,7 +22,7 @@ from portal.quotas.queries import month_text
 from portal.rendering.slots import SlotsBusy
 from portal.selfservice import operations, statement
 from portal.timeutil import local_today
-from portal.web.query import PAGE, arg, month_param, paginate, reads, rejected, text_param
+from portal.web.query import PAGE, arg, int_param, month_param, paginate, reads, rejected, text_param
 
 log = logging.getLogger(__name__)
 FEEDBACK_SHOWN = 10
@@ -127,41 +123,33 @@ def statement_csv():
 
 @bp.route("/statement.pdf")
 @allow("booker")
-@reads(month_param("month"))
+@reads(month_param("month"), int_param("run"))
 def statement_pdf():
-    """The statement as PDF. The data is read into plain values and the read transaction ends
-    before rendering (it may take a second or more): no transaction stays open meanwhile. At
-    most STATEMENTS_MAX_PER_COMPANY of a company's statements render at once (then 429)."""
+    """The statement as PDF, rendered by a worker (portal/selfservice/tasks.py): served when it
+    is ready, else a page that reloads itself until it is. While the company's render slots are
+    all taken, a new render is refused (429)."""
     month, back = _download_or_back()
     if back:
         return back
     company = own_company()
-    company_id = company.id  # read before the commit: a refresh would begin another transaction
-    data = statement.statement_data(company, month)
-    db.session.commit()  # nothing to write: ends the read transaction before the render
-    folder = Path(tempfile.mkdtemp(prefix="statement-"))
     try:
-        with statement.statement_slot(company_id):
-            statement.render_statement_pdf(data, folder / "statement.pdf")
-        body = (folder / "statement.pdf").read_bytes()
+        outcome = statement.prepare_pdf(company, month, author_id=current_user.id, run_id=arg("run"))
     except SlotsBusy:
-        log.info("statement %s for company %s refused: its render slots are taken", month, company_id)
+        log.info("statement %s for company %s refused: its render slots are taken", month, company.id)
         busy = _("A statement of your company is being produced right now. Please try again in a moment.")
         raise TooManyRequests(description=busy, retry_after=RETRY_AFTER) from None
-    except pdf.RenderError:
-        log.exception("statement %s for company %s: PDF render failed", month, current_user.company_id)
+    if outcome.path is not None:
+        response = send_file(outcome.path, mimetype="application/pdf")
+        response.headers["Content-Disposition"] = f'attachment; filename="statement-{month_text(month)}.pdf"'
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
+    if outcome.error is not None:
+        log.error("statement %s for company %s: PDF render failed: %s", month, company.id, outcome.error)
         flash(_("The statement could not be produced. Please try again later."), "danger")
         return redirect(url_for(".statement_page", month=month_text(month)))
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-    return Response(
-        body,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="statement-{month_text(month)}.pdf"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    again = url_for(".statement_pdf", month=month_text(month), run=outcome.run_id)
+    page = render_template("selfservice/statement_preparing.html", month=month_text(month), again=again)
+    return page, 202
 
 
 @bp.route("/feedback", methods=["GET", "POST"])

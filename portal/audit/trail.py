@@ -30,6 +30,7 @@ SECRET_COLUMNS = {"password_hash", "id_document_encrypted", "token_hash", "secre
 
 _system_actor = contextvars.ContextVar("audit_system_actor", default=None)
 _batch = contextvars.ContextVar("audit_batch", default=None)
+_user_actor = contextvars.ContextVar("audit_user_actor", default=None)
 
 
 @contextmanager
@@ -40,6 +41,16 @@ def acting_as(label: str):
         yield
     finally:
         _system_actor.reset(token)
+
+
+@contextmanager
+def acting_for(user_id: int, email: str):
+    """Attribute changes in the block to a person outside their request (a task they queued)."""
+    token = _user_actor.set((user_id, email))
+    try:
+        yield
+    finally:
+        _user_actor.reset(token)
 
 
 @contextmanager
@@ -63,6 +74,8 @@ def _actor() -> tuple[int | None, str]:
     label = _system_actor.get()
     if label:
         return None, label
+    if _user_actor.get():
+        return _user_actor.get()
     if has_request_context() and current_user and current_user.is_authenticated:
         return current_user.id, current_user.email
     return None, "anonymous" if has_request_context() else "system"

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.db import sqlite_begin, utcnow
@@ -45,6 +45,17 @@ def take(pool: str, limit: int, *, stale_after: timedelta) -> int | None:
             return slot_id
         db.session.commit()
     return None
+
+
+def all_held(pool: str, limit: int, stale_after: timedelta) -> bool:
+    """Whether every slot of `pool` is held by a live render (a check before queuing work that
+    would only wait; the slot itself is still taken by `take`)."""
+    held = db.session.scalar(
+        select(func.count(RenderSlot.id)).where(
+            RenderSlot.pool == pool, RenderSlot.started_at >= utcnow() - stale_after
+        )
+    )
+    return held >= limit
 
 
 def release(slot_id: int) -> None:

@@ -17,10 +17,11 @@ from portal.agreements.models import CABINS, Agreement
 from portal.companies.models import Company
 from portal.db import utcnow
 from portal.extensions import db
+from portal.i18n import current_language
 from portal.labels import label
 from portal.quotas.models import REQUEST_STATUSES, PriorityRequest
 from portal.quotas.queries import month_text, next_month
-from portal.rendering import slots
+from portal.rendering import prepared, slots
 from portal.segments.models import Segment
 from portal.timeutil import utc_to_local
 
@@ -259,12 +260,41 @@ def render_statement_pdf(data: dict, out_path: Path, *, timeout: float = RENDER_
     return pdf.render_pdf(TEMPLATES_DIR, STATEMENT_TEMPLATE, context, out_path, timeout=timeout)
 
 
+def prepare_pdf(
+    company: Company, month: date, *, author_id: int, run_id: int | None = None
+) -> prepared.Prepared:
+    """The statement PDF as a prepared file (portal/rendering/prepared.py): ready, or being
+    rendered by a worker. Refuses to queue a new render with SlotsBusy while the company's
+    render slots are all taken. Commits when it queues."""
+    data = statement_data(company, month)
+    locale = current_language() or "zh"
+    shown = {key: value for key, value in data.items() if key != "generated_at"}  # same data, same file
+    path = prepared.file_for("statements", company.id, {**shown, "locale": locale})
+    return prepared.prepare(
+        "statements.render",
+        path,
+        {"company_id": company.id, "month": month_text(month), "locale": locale},
+        author_id=author_id,
+        run_id=run_id,
+        refuse_new=lambda: _refuse_when_busy(company.id),
+    )
+
+
+def _refuse_when_busy(company_id: int) -> None:
+    if slots.all_held(_pool(company_id), current_app.config["STATEMENTS_MAX_PER_COMPANY"], SLOT_STALE_AFTER):
+        raise slots.SlotsBusy(_pool(company_id))
+
+
+def _pool(company_id: int) -> str:
+    return f"statement:company:{company_id}"
+
+
 def statement_slot(company_id: int) -> AbstractContextManager[None]:
     """Admit a statement render for the company for the length of a `with` block, or refuse it
     (portal.rendering.slots.SlotsBusy) while STATEMENTS_MAX_PER_COMPANY of the company's
     statements are rendering in any worker. Enter it with no transaction open."""
     return slots.render_slot(
-        f"statement:company:{company_id}",
+        _pool(company_id),
         current_app.config["STATEMENTS_MAX_PER_COMPANY"],
         stale_after=SLOT_STALE_AFTER,
     )

@@ -1,4 +1,4 @@
-"""The task queue (Huey) that carries long work out of web requests: imports, review PDFs, job
+"""The task queue (Huey) that carries long work out of web requests: imports, review and statement PDFs, job
 runs started by hand, the mail outbox and webhook deliveries.
 
 The embedded default keeps the queue in a SQLite file under PORTAL_DATA_DIR (no extra service,
@@ -30,6 +30,9 @@ TASK_MODULES = (
     "portal.jobs.tasks",
     "portal.mail.tasks",
     "portal.api.tasks",
+    "portal.selfservice.tasks",
+    "portal.reminders.tasks",
+    "portal.agreements.tasks",
     "portal.tasks.maintenance",
 )
 
