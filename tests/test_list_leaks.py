@@ -1,6 +1,6 @@
 """An account manager learns nothing of another manager's company beyond its name and owner
 (DESIGN §5) from any list, search, export or count: every page reads the same whatever that
-company's tier, score, status or credit code."""
+company's tier, score, status, credit code or city."""
 
 import io
 import re
@@ -18,6 +18,7 @@ VARIANTS = (
         "status": "active",
         "activity_status": "active",
         "credit_code": "91310000TESTAAAA1X",
+        "city": "上海",
     },
     {
         "tier": "standard",
@@ -25,6 +26,7 @@ VARIANTS = (
         "status": "closed",
         "activity_status": "lost",
         "credit_code": "91310000OTHRBBBB2Y",
+        "city": "乌鲁木齐",
     },
 )
 # Credit-code fragments of both states (never part of a name), and the start they share.

@@ -30,7 +30,7 @@ SORTS = {
 SORT_CHOICES = tuple(f"{d}{k}" for k in SORTS for d in ("", "-"))
 SEARCH_LENGTH = 100
 # Sort keys on what a company outside the user's full view does not show (DESIGN §5).
-RESTRICTED_SORTS = frozenset({"tier", "score", "status"})
+RESTRICTED_SORTS = frozenset({"city", "tier", "score", "status"})
 CREDIT_CODE_FRAGMENT = re.compile(r"^[0-9A-Za-z]{4,18}$")
 
 
