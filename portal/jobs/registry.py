@@ -63,7 +63,7 @@ def _waitlist(ctx: JobContext) -> dict:
 
 
 def _digest(ctx: JobContext) -> dict:
-    from portal.mail.operations import enqueue_digests
+    from portal.reminders.digests import enqueue_digests
 
     return {"digests": enqueue_digests(ctx.today)}
 
