@@ -129,7 +129,7 @@ def _vip_notice(ctx: JobContext) -> dict:
 
 
 def _vip_notice_mail(ctx: JobContext) -> dict:
-    from portal.stations.notices import mail_pending
+    from portal.stations.jobs import mail_pending
 
     return mail_pending()
 
