@@ -19,12 +19,12 @@ log = logging.getLogger(__name__)
 
 
 def deliver_one(delivery_id: int, holder: str) -> str:
-    """Post one claimed delivery (the claim is committed first); "delivered", "failed"
+    """Post one claimed delivery (claimed and committed); "delivered", "failed"
     (retried later) or "gave_up" (after WEBHOOK_MAX_ATTEMPTS)."""
     delivery = db.session.get(WebhookDelivery, delivery_id)
     attempts = delivery.attempts + 1
     url, body, headers = webhooks.delivery_request(delivery)
-    db.session.commit()  # the claim is seen by other senders; no transaction is open during the call
+    db.session.commit()  # no transaction is open while the receiver is called
     status, error = webhooks.post(url, body, headers)
     if error is not None:
         log.warning("webhook delivery %s to %s failed (attempt %s): %s", delivery_id, url, attempts, error)

@@ -20,12 +20,12 @@ log = logging.getLogger(__name__)
 
 
 def send_one(mail_id: int, holder: str) -> str:
-    """Send one claimed mail (the claim is committed first); "sent", "failed" (retried later)
+    """Send one claimed mail (claimed and committed); "sent", "failed" (retried later)
     or "gave_up" (after MAIL_MAX_ATTEMPTS, kept with its error)."""
     row = db.session.get(OutboundEmail, mail_id)
     message = mail.build_message(row)
     attempts, user_id, kind = row.attempts + 1, row.user_id, row.kind
-    db.session.commit()  # the claim is seen by other senders; no transaction is open during SMTP
+    db.session.commit()  # no transaction is open while SMTP is spoken
     try:
         mail.smtp_send(message)
     except (OSError, smtplib.SMTPException) as e:
