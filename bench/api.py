@@ -92,7 +92,7 @@ def coupons(codes: list[str], n: int, first_ticket: int) -> list[dict]:
 
 def file_import_seconds(database_url: str, data_dir: str, records: list[dict]) -> float:
     """The file import (CSV, run_import) of `records`, timed."""
-    from portal.imports.operations import run_import
+    from portal.imports.tasks import run_import
 
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=API_KEYS)

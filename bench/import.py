@@ -83,7 +83,7 @@ def main() -> int:
     from portal.demo.seed import seed_world
     from portal.extensions import db
     from portal.imports import bookings
-    from portal.imports.operations import run_import
+    from portal.imports.tasks import run_import
 
     with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
         pg_name = None

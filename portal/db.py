@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
@@ -160,3 +161,25 @@ def paginate_rows(
         max_per_page=100,
         error_out=False,
     )
+
+
+INSERT_BATCH = 500  # rows per INSERT (within SQLite's limit on bound parameters)
+
+
+def insert_missing(session: Session, model, rows: list[dict], unique: list[str]) -> int:
+    """Insert `rows` (all with the same keys), skipping those whose `unique` key exists; how many
+    were new. One INSERT per INSERT_BATCH rows, whatever the number of rows."""
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    new = 0
+    for start in range(0, len(rows), INSERT_BATCH):
+        stmt = (
+            insert(model)
+            .values(rows[start : start + INSERT_BATCH])
+            .on_conflict_do_nothing(index_elements=unique)
+            .returning(model.id)
+        )
+        new += len(session.execute(stmt).all())
+    return new

@@ -1,6 +1,7 @@
 """What the outboxes share (mail, webhook deliveries): rows due for sending, claimed one at a
-time with a conditional UPDATE committed before the send, so two senders never send the same
-row and no transaction is open while a server is called; failures wait longer each time.
+time with a conditional UPDATE, so two senders never send the same row; failures wait longer
+each time. These steps flush; the senders (portal/mail/tasks.py, portal/api/tasks.py) commit
+each claim before the send, so no transaction is open while a server is called.
 
 An outbox model has `next_attempt_at`, `claimed_at`, `claimed_by` and `failed_at`, and a
 column that is set once the row is sent (`sent_at`, `delivered_at`)."""
@@ -35,8 +36,8 @@ def _open(model, done, now: datetime) -> list:
 
 
 def due_ids(model, done, now: datetime, limit: int) -> list[int]:
-    """The ids of rows due to be sent, oldest first (the read transaction is ended)."""
-    ids = list(
+    """The ids of rows due to be sent, oldest first."""
+    return list(
         db.session.scalars(
             select(model.id)
             .where(*_open(model, done, now), model.next_attempt_at <= now)
@@ -44,18 +45,15 @@ def due_ids(model, done, now: datetime, limit: int) -> list[int]:
             .limit(limit)
         )
     )
-    db.session.commit()
-    return ids
 
 
 def claim(model, done, row_id: int, by: str, now: datetime) -> bool:
-    """Claim one row for sending (committed at once); False when another sender has it or it
-    was sent or given up meanwhile."""
+    """Claim one row for sending (the caller commits the claim before the send); False when
+    another sender has it or it was sent or given up meanwhile."""
     claimed = db.session.execute(
         update(model)
         .where(model.id == row_id, *_open(model, done, now))
         .values(claimed_at=now, claimed_by=by)
         .execution_options(synchronize_session=False)
     ).rowcount
-    db.session.commit()
     return claimed == 1

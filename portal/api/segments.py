@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.imports import bookings
-from portal.imports.operations import run_import
 from portal.imports.reading import records_sheet
+from portal.imports.tasks import run_import
 from portal.segments.models import Segment
 
 # The API names the traveller's column `traveller`; the other keys are the import's own.

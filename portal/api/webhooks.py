@@ -1,10 +1,11 @@
 """Webhooks: clients subscribe a URL to events; deliveries go out from an outbox, signed.
 
 `emit` writes one delivery row per matching subscription in the caller's transaction (so an
-event is sent if and only if its change commits). `deliver_pending` sends them like the mail
-outbox: each row is claimed with a conditional UPDATE and committed before the HTTP call, the
-outcome is written in another short transaction (no transaction is open while a receiver is
-called), failures are retried with back-off and given up after WEBHOOK_MAX_ATTEMPTS.
+event is sent if and only if its change commits). The task in portal/api/tasks.py sends them
+like the mail outbox: each row is claimed with a conditional UPDATE and committed before the
+HTTP call, the outcome is written in another short transaction (no transaction is open while a
+receiver is called), failures are retried with back-off and given up after
+WEBHOOK_MAX_ATTEMPTS. This module's steps flush; the task commits.
 
 Each delivery is a POST of a JSON body with the header
 `X-Portal-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>" under the secret>`;
@@ -21,7 +22,6 @@ import socket
 import time
 import urllib.error
 import urllib.request
-from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -206,69 +206,60 @@ def signature_valid(
     return hmac.compare_digest(sign(secret, timestamp, body), f"t={timestamp},v1={parts.get('v1', '')}")
 
 
-def _post(url: str, body: bytes, headers: dict, timeout: float) -> int:
-    """POST and return the status; raises OSError on a network failure."""
+def delivery_request(delivery: WebhookDelivery) -> tuple[str, bytes, dict]:
+    """The URL, signed JSON body and headers of one delivery's POST."""
+    subscription = delivery.subscription
+    secret = field_secrets.decrypt(subscription.secret_encrypted)
+    body = json.dumps(delivery.payload, ensure_ascii=False, sort_keys=True).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "key-account-portal-webhooks/1",
+        "X-Portal-Event": delivery.event,
+        "X-Portal-Delivery": str(delivery.id),
+        SIGNATURE_HEADER: sign(secret, int(time.time()), body),
+    }
+    return subscription.url, body, headers
+
+
+def post(url: str, body: bytes, headers: dict) -> tuple[int | None, str | None]:
+    """POST one delivery (call with no transaction open): the HTTP status, and the error when
+    it was not delivered."""
     problems = url_problems(url)
     if problems:
-        raise OSError(problems[0])
+        return None, f"OSError: {problems[0]}"[:2000]
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    timeout = float(current_app.config.get("WEBHOOK_TIMEOUT", 10))
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (checked above)
-            return response.status
+            status = response.status
     except urllib.error.HTTPError as e:
-        return e.code
+        status = e.code
+    except OSError as e:
+        return None, f"{type(e).__name__}: {e}"[:2000]
+    return status, None if 200 <= status < 300 else f"HTTP {status}"
 
 
-def deliver_pending(now: datetime | None = None, limit: int = 200) -> dict:
-    """Send the due deliveries, each claimed first; commits per delivery (a job's entry point)."""
-    now = now or utcnow()
-    holder = outbox.holder()
-    config = current_app.config
-    max_attempts = int(config.get("WEBHOOK_MAX_ATTEMPTS", 8))
-    ids = outbox.due_ids(WebhookDelivery, WebhookDelivery.delivered_at, now, limit)
-    counts = {"delivered": 0, "failed": 0, "gave_up": 0, "skipped": 0}
-    for delivery_id in ids:
-        if not outbox.claim(WebhookDelivery, WebhookDelivery.delivered_at, delivery_id, holder, now):
-            counts["skipped"] += 1
-            continue
-        delivery = db.session.get(WebhookDelivery, delivery_id)
-        subscription = delivery.subscription
-        url, attempts = subscription.url, delivery.attempts + 1
-        secret = field_secrets.decrypt(subscription.secret_encrypted)
-        body = json.dumps(delivery.payload, ensure_ascii=False, sort_keys=True).encode()
-        headers = {
-            "Content-Type": "application/json",
-            "User-Agent": "key-account-portal-webhooks/1",
-            "X-Portal-Event": delivery.event,
-            "X-Portal-Delivery": str(delivery.id),
-            SIGNATURE_HEADER: sign(secret, int(time.time()), body),
-        }
-        db.session.commit()  # no transaction is open while the receiver is called
-        try:
-            status = _post(url, body, headers, float(config.get("WEBHOOK_TIMEOUT", 10)))
-            error = None if 200 <= status < 300 else f"HTTP {status}"
-        except OSError as e:
-            status, error = None, f"{type(e).__name__}: {e}"[:2000]
-        values: dict = {"attempts": attempts, "last_status": status, "claimed_at": None, "claimed_by": None}
-        if error is None:
-            values.update(delivered_at=utcnow(), last_error=None)
-            counts["delivered"] += 1
-        else:
-            gave_up = attempts >= max_attempts
-            values.update(
-                last_error=error,
-                next_attempt_at=utcnow() + outbox.backoff(attempts),
-                failed_at=utcnow() if gave_up else None,
-            )
-            counts["gave_up" if gave_up else "failed"] += 1
-            log.warning(
-                "webhook delivery %s to %s failed (attempt %s): %s", delivery_id, url, attempts, error
-            )
-        db.session.execute(
-            update(WebhookDelivery)
-            .where(WebhookDelivery.id == delivery_id, WebhookDelivery.claimed_by == holder)
-            .values(**values)
-            .execution_options(synchronize_session=False)
+def record_attempt(
+    delivery_id: int, holder: str, attempts: int, status: int | None, error: str | None
+) -> str:
+    """Write a claimed delivery's outcome and free its claim: "delivered", "failed" (retried
+    later, with back-off) or "gave_up" (after WEBHOOK_MAX_ATTEMPTS); flushes."""
+    values: dict = {"attempts": attempts, "last_status": status, "claimed_at": None, "claimed_by": None}
+    if error is None:
+        outcome = "delivered"
+        values.update(delivered_at=utcnow(), last_error=None)
+    else:
+        gave_up = attempts >= int(current_app.config.get("WEBHOOK_MAX_ATTEMPTS", 8))
+        outcome = "gave_up" if gave_up else "failed"
+        values.update(
+            last_error=error,
+            next_attempt_at=utcnow() + outbox.backoff(attempts),
+            failed_at=utcnow() if gave_up else None,
         )
-        db.session.commit()
-    return counts
+    db.session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery_id, WebhookDelivery.claimed_by == holder)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return outcome

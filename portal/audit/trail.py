@@ -187,27 +187,23 @@ def _after_flush(session: Session, flush_context) -> None:
         session.connection().execute(insert(AuditEvent.__table__), rows)
 
 
-def record_refusal(reason: str, *, company_id: int | None = None) -> None:
-    """Write a refused access to the trail and commit it (nothing else is pending then)."""
+def refusal_event(reason: str, *, company_id: int | None = None):
+    """The trail's row of a refused access by the current actor (not added to any session: the
+    refusing edge, portal.auth.policy.refuse, records it alone)."""
     from portal.audit.models import AuditEvent
-    from portal.extensions import db
 
     actor_id, actor_label = _actor()
     ip, path = _where()
-    db.session.rollback()
-    db.session.add(
-        AuditEvent(
-            actor_id=actor_id,
-            actor_label=actor_label,
-            action="refused",
-            entity="request",
-            company_id=company_id,
-            after={"reason": reason},
-            ip=ip,
-            path=path,
-        )
+    return AuditEvent(
+        actor_id=actor_id,
+        actor_label=actor_label,
+        action="refused",
+        entity="request",
+        company_id=company_id,
+        after={"reason": reason},
+        ip=ip,
+        path=path,
     )
-    db.session.commit()
 
 
 def record_bulk(entity: str, changes: list[tuple[int, int | None, dict | None, dict | None]]) -> None:

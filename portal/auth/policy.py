@@ -76,9 +76,12 @@ def refuse(reason: str, *, company_id: int | None = None, hide: bool = False):
     """Record a refused access and answer 404 to bookers, station staff (and anonymous), 403 to
     sales staff (`User.is_staff`); with
     `hide`, 404 to everyone (a row outside the user's scope is answered as if it did not exist)."""
-    from portal.audit.trail import record_refusal
+    from portal.audit.trail import refusal_event
 
-    record_refusal(reason, company_id=company_id)
+    event = refusal_event(reason, company_id=company_id)
+    db.session.rollback()  # nothing the refused request wrote is kept...
+    db.session.add(event)
+    db.session.commit()  # ...but its refusal is, though the request ends in an error
     if not hide and current_user.is_authenticated and current_user.is_staff:
         abort(403)
     abort(404)

@@ -16,9 +16,9 @@ def register(app: Flask) -> None:
     def run(kind: str, path: str, dry_run: bool, quiet: bool, report_path: str | None) -> None:
         from tqdm import tqdm
 
-        from portal.imports.operations import run_import
         from portal.imports.reading import FileRefused, estimate_rows
         from portal.imports.report import write_csv
+        from portal.imports.tasks import run_import
 
         with open(path, "rb") as f:
             data = f.read()

@@ -1,14 +1,11 @@
-"""Running one import: the whole file in one transaction with its ImportBatch, or nothing.
+"""One import: the whole file with its ImportBatch, flushed in the caller's transaction.
 
 The batch row (status done) is written in the same transaction as the imported rows, so an
-interrupted import (a crash, SIGKILL) leaves neither rows nor a finished batch behind; a
-failure is then recorded by a separate short transaction (status failed). A dry run does the
-same work and rolls it all back: nothing is written, the report is returned. Imports own their
-commit, like jobs: a route or command calls `run_import` and does not commit after it.
+interrupted import (a crash, SIGKILL) leaves neither rows nor a finished batch behind. The
+commit, the rollback of a dry run and the record of a failure are `run_import`'s
+(portal/imports/tasks.py), the entry point routes, commands and tasks call.
 """
 
-import hashlib
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -16,9 +13,7 @@ from portal.audit.trail import acting_as
 from portal.db import utcnow
 from portal.extensions import db
 from portal.imports.models import ImportBatch
-from portal.imports.reading import FileRefused, Sheet
-
-log = logging.getLogger(__name__)
+from portal.imports.reading import Sheet
 
 REPORT_LIMIT = 10_000  # rejected-row entries kept in the batch's report; the count is always whole
 
@@ -55,85 +50,62 @@ Progress = Callable[..., None]
 Importer = Callable[[bytes, str, Outcome, ImportBatch, Progress | None], None]
 
 
-def run_import(
+def import_file(
     kind: str,
     data: bytes,
     filename: str,
+    outcome: Outcome,
+    digest: str,
     *,
     author_id: int | None = None,
-    dry_run: bool = False,
     progress: Progress | None = None,
     sheet: Sheet | None = None,
-    keep_keys: bool = False,
-) -> Outcome:
-    """Import one file of `kind` ("bookings" or "companies") atomically; see the module doc.
-    With `sheet` (bookings only: the API's records), its rows are imported instead of `data`'s,
-    and `data` only identifies the batch.
+) -> ImportBatch:
+    """Import one file of `kind` ("bookings" or "companies") with its ImportBatch (status done),
+    filling `outcome`; flushes (the caller commits it, or rolls a dry run back). With `sheet`
+    (bookings only: the API's records), its rows are imported instead of `data`'s, and `data`
+    only identifies the batch.
 
-    Raises FileRefused when the file cannot be read at all (nothing is written then)."""
+    Raises FileRefused when the file cannot be read at all."""
     from portal.imports import bookings, companies
 
     importer: Importer = {"bookings": bookings.import_rows, "companies": companies.import_rows}[kind]
     if sheet is not None:
         importer = lambda _data, _name, *rest: bookings.import_sheet(sheet, *rest)  # noqa: E731
-    outcome = Outcome(kind=kind, filename=filename[:255], dry_run=dry_run)
-    if keep_keys:
-        outcome.keys_by_line = {}
-    digest = hashlib.sha256(data).hexdigest()
-    session = db.session
-    try:
-        with acting_as("system:import"):
-            batch = ImportBatch(
+    with acting_as("system:import"):
+        batch = ImportBatch(
+            kind=kind,
+            filename=outcome.filename,
+            sha256=digest,
+            status="running",
+            dry_run=outcome.dry_run,
+            author_id=author_id,
+        )
+        db.session.add(batch)
+        db.session.flush()
+        importer(data, filename, outcome, batch, progress)
+        batch.status = "done"
+        batch.rows_total = outcome.rows_total
+        batch.rows_imported = outcome.rows_imported
+        batch.rows_rejected = outcome.rows_rejected
+        batch.report = {"rejected": outcome.report, "existing": outcome.rows_existing}
+        batch.finished_at = utcnow()
+        db.session.flush()
+    return batch
+
+
+def add_failed_batch(kind: str, filename: str, digest: str, author_id: int | None, error: Exception) -> None:
+    """The batch of an import that failed, so the attempt is on record; flushes."""
+    with acting_as("system:import"):
+        db.session.add(
+            ImportBatch(
                 kind=kind,
-                filename=outcome.filename,
+                filename=filename,
                 sha256=digest,
-                status="running",
-                dry_run=dry_run,
+                status="failed",
                 author_id=author_id,
+                report={"rejected": [], "error": type(error).__name__},
+                finished_at=utcnow(),
             )
-            session.add(batch)
-            session.flush()
-            importer(data, filename, outcome, batch, progress)
-            batch.status = "done"
-            batch.rows_total = outcome.rows_total
-            batch.rows_imported = outcome.rows_imported
-            batch.rows_rejected = outcome.rows_rejected
-            batch.report = {"rejected": outcome.report, "existing": outcome.rows_existing}
-            batch.finished_at = utcnow()
-            session.flush()
-        if dry_run:
-            session.rollback()
-        else:
-            session.commit()
-            outcome.batch_id = batch.id
-    except FileRefused:
-        session.rollback()
-        raise
-    except BaseException as e:
-        session.rollback()
-        if not dry_run and isinstance(e, Exception):
-            _record_failure(kind, outcome.filename, digest, author_id, e)
-        raise
-    return outcome
-
-
-def _record_failure(kind: str, filename: str, digest: str, author_id: int | None, error: Exception) -> None:
-    """A short transaction of its own: the failed batch, so the attempt is on record."""
-    log.exception("import of %s (%s) failed", filename, kind)
-    try:
-        with acting_as("system:import"):
-            db.session.add(
-                ImportBatch(
-                    kind=kind,
-                    filename=filename,
-                    sha256=digest,
-                    status="failed",
-                    author_id=author_id,
-                    report={"rejected": [], "error": type(error).__name__},
-                    finished_at=utcnow(),
-                )
-            )
-            db.session.commit()
-    except Exception:  # recording must never hide the original error
-        db.session.rollback()
-        log.exception("could not record the failed import")
+        )
+        db.session.flush()

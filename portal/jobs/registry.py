@@ -63,7 +63,7 @@ def _waitlist(ctx: JobContext) -> dict:
 
 
 def _digest(ctx: JobContext) -> dict:
-    from portal.mail.operations import enqueue_digests
+    from portal.reminders.digests import enqueue_digests
 
     return {"digests": enqueue_digests(ctx.today)}
 
@@ -129,7 +129,7 @@ def _vip_notice(ctx: JobContext) -> dict:
 
 
 def _vip_notice_mail(ctx: JobContext) -> dict:
-    from portal.stations.notices import mail_pending
+    from portal.stations.jobs import mail_pending
 
     return mail_pending()
 

@@ -14,8 +14,8 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.orm import contains_eager, joinedload
 
 from portal.agreements.models import Agreement
 from portal.api import webhooks
@@ -23,9 +23,10 @@ from portal.auth.models import User
 from portal.companies import access
 from portal.companies.models import Company, Interaction
 from portal.companies.operations import record_interaction
-from portal.db import utcnow
+from portal.db import insert_missing, utcnow
 from portal.errors import NotAllowed, ValidationFailed
 from portal.extensions import db
+from portal.mail import operations as mail
 from portal.notifications.models import Notification
 from portal.org.models import SalesOffice
 from portal.reminders.models import Reminder
@@ -64,20 +65,13 @@ def _local_date(value: datetime | None) -> date | None:
 
 def _insert_ignore(rows: list[dict]) -> int:
     """Insert reminders, skipping those whose (company, kind, due_on) exists; how many new."""
-    if not rows:
-        return 0
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     now = utcnow()
-    created = 0
-    for row in rows:
-        stmt = (
-            insert(Reminder)
-            .values(status="open", created_at=now, updated_at=now, **row)
-            .on_conflict_do_nothing(index_elements=["company_id", "kind", "due_on"])
-            .returning(Reminder.id)
-        )
-        created += len(db.session.execute(stmt).all())
+    created = insert_missing(
+        db.session,
+        Reminder,
+        [dict(row, status="open", created_at=now, updated_at=now) for row in rows],
+        ["company_id", "kind", "due_on"],
+    )
     db.session.flush()
     return created
 
@@ -230,82 +224,97 @@ def _turned_sleeping(company_ids: set[int]) -> list[int]:
     return turned
 
 
+def branch_heads_of(branch_ids) -> dict[int, list[User]]:
+    """The enabled branch heads of each branch (by user id), with their offices loaded."""
+    heads: dict[int, list[User]] = {}
+    for head in db.session.scalars(
+        select(User)
+        .join(User.office)
+        .where(
+            User.role == "branch_head", User.is_enabled.is_(True), SalesOffice.branch_id.in_(set(branch_ids))
+        )
+        .options(contains_eager(User.office))
+        .order_by(User.id)
+    ):
+        heads.setdefault(head.office.branch_id, []).append(head)
+    return heads
+
+
 def branch_heads(branch_id: int) -> list[User]:
     """The enabled branch heads of a branch."""
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(User.office)
-            .where(User.role == "branch_head", User.is_enabled.is_(True), SalesOffice.branch_id == branch_id)
-            .order_by(User.id)
-        )
-    )
+    return branch_heads_of([branch_id]).get(branch_id, [])
 
 
 def escalate_overdue(today: date) -> dict:
     """Escalate pending revisits overdue by REVISIT_ESCALATION_DAYS or more to the branch heads:
-    escalated_at is set once (a conditional UPDATE claims it), heads are told in the portal and
+    escalated_at is set once (a conditional UPDATE claims them), heads are told in the portal and
     by mail (queued in the outbox)."""
-    from portal.mail import operations as mail
-
     limit = today - timedelta(days=escalation_days())
-    candidates = db.session.scalars(
+    now = utcnow()
+    claimed = list(
+        db.session.scalars(
+            update(Reminder)
+            .where(
+                Reminder.kind.in_(REVISIT_KINDS),
+                Reminder.status.in_(PENDING),
+                Reminder.escalated_at.is_(None),
+                or_(
+                    and_(Reminder.status == "open", Reminder.due_on <= limit),
+                    and_(Reminder.status == "snoozed", Reminder.snoozed_until <= limit),
+                ),
+            )
+            .values(escalated_at=now)
+            .returning(Reminder.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    if not claimed:
+        return {"escalated": 0, "escalation_mails": 0}
+    escalated = db.session.scalars(
         select(Reminder)
-        .where(
-            Reminder.kind.in_(REVISIT_KINDS),
-            Reminder.status.in_(PENDING),
-            Reminder.escalated_at.is_(None),
-            or_(
-                and_(Reminder.status == "open", Reminder.due_on <= limit),
-                and_(Reminder.status == "snoozed", Reminder.snoozed_until <= limit),
-            ),
+        .where(Reminder.id.in_(claimed))
+        .options(
+            joinedload(Reminder.company).joinedload(Company.office),
+            joinedload(Reminder.assignee),
         )
         .order_by(Reminder.id)
     ).all()
-    escalated = mails = 0
-    now = utcnow()
-    for reminder in candidates:
-        claimed = db.session.execute(
-            update(Reminder)
-            .where(Reminder.id == reminder.id, Reminder.escalated_at.is_(None))
-            .values(escalated_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if claimed != 1:
-            continue
-        escalated += 1
+    heads = branch_heads_of(r.company.office.branch_id for r in escalated)
+    notices, mails = [], []
+    for reminder in escalated:
         company = reminder.company
-        days = (today - effective_due(reminder)).days
-        manager = reminder.assignee.name if reminder.assignee else _("nobody")
+        due = effective_due(reminder)
         message = _(
             "Overdue revisit: %(company)s was due on %(due)s (%(days)s days overdue), "
             "assigned to %(manager)s.",
             company=company.name_zh,
-            due=effective_due(reminder).isoformat(),
-            days=days,
-            manager=manager,
+            due=due.isoformat(),
+            days=(today - due).days,
+            manager=reminder.assignee.name if reminder.assignee else _("nobody"),
         )
-        for head in branch_heads(company.office.branch_id):
+        for head in heads.get(company.office.branch_id, []):
             # The dedicated escalation mail below replaces the generic notification mail.
-            db.session.add(
-                Notification(
-                    user_id=head.id,
-                    kind="revisit_escalated",
-                    message=message,
-                    link=f"/companies/{company.id}",
-                    emailed_at=now,
-                )
+            notices.append(
+                {
+                    "user_id": head.id,
+                    "kind": "revisit_escalated",
+                    "message": message,
+                    "link": f"/companies/{company.id}",
+                    "emailed_at": now,
+                }
             )
-            if head.email:
-                mails += mail.enqueue(
+            mails.append(
+                mail.mail_row(
                     f"escalation:{reminder.id}:{head.id}",
                     kind="escalation",
                     user=head,
                     subject=_("Overdue revisit: %(company)s", company=company.name_zh),
                     body=message,
                 )
-    db.session.flush()
-    return {"escalated": escalated, "escalation_mails": mails}
+            )
+    if notices:
+        db.session.execute(insert(Notification), notices)
+    return {"escalated": len(escalated), "escalation_mails": mail.enqueue_rows(mails)}
 
 
 def expiry_threshold(days_left: int) -> int | None:

@@ -11,7 +11,7 @@ A Review row is in flight while queued or running, and carries its `in_flight_ke
 meanwhile. Each decision counts rows and then writes, so decisions are serialised by a database
 lock: a PostgreSQL transaction-level advisory lock; SQLite's write transactions already run one
 at a time (BEGIN IMMEDIATE). The unique key is the last guard against a second row. This module
-only decides; rendering is portal/reviews/generation.py (a later task queue calls the same).
+only decides and flushes; rendering is portal/reviews/tasks.py, which commits each decision.
 """
 
 from dataclasses import dataclass
@@ -119,7 +119,8 @@ def admit_review(
 
 def claim(review_id: int | None = None) -> int | None:
     """Start rendering a queued review (this one, or the next in order) if fewer than
-    REVIEWS_MAX_RUNNING render anywhere; commits. The id of the review now running, or None."""
+    REVIEWS_MAX_RUNNING render anywhere; flushes (the caller commits at once: the admission
+    lock is held until then). The id of the review now running, or None."""
     _serialise()
     fail_abandoned()
     claimed = None
@@ -138,7 +139,6 @@ def claim(review_id: int | None = None) -> int | None:
                 .values(status="running", progress=10, started_at=utcnow())
             ).rowcount
             claimed = review_id if done else None
-    db.session.commit()
     return claimed
 
 

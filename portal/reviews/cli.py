@@ -75,8 +75,9 @@ def register(app: Flask) -> None:
         from tqdm import tqdm
 
         from portal.extensions import db
-        from portal.reviews.generation import queue_monthly_batch, run_queued
+        from portal.reviews.generation import queue_monthly_batch
         from portal.reviews.queries import queued_count
+        from portal.reviews.tasks import run_queued
         from portal.timeutil import local_today
 
         queued = queue_monthly_batch(local_today())

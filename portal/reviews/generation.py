@@ -1,39 +1,34 @@
-"""Producing review PDFs: render one to a path, run a queued Review row (in a task worker or
-inline), and the monthly batch of Platinum and Gold account reviews and the portfolio review.
+"""Producing review PDFs: the data a review prints, rendering it to a path, the steps of a
+queued Review row, and queueing the monthly batch of Platinum and Gold account reviews and the
+portfolio review.
 
 A Review row moves queued -> running -> done (stored_name, size) or failed (error, no file).
 Which requests are queued and which queued reviews may start rendering is decided by
-portal/reviews/admission.py, within limits that hold across processes; this module renders.
-Each step is its own short transaction; none is open while WeasyPrint lays the PDF out
-(DESIGN §8). The file is written by portal.pdf to a temporary name and moved into place, so a
-crash leaves no half-written PDF and no listed review pointing at one.
+portal/reviews/admission.py, within limits that hold across processes. The steps here flush;
+portal/reviews/tasks.py runs them, each in its own short transaction, none open while
+WeasyPrint lays the PDF out (DESIGN §8). The file is written by portal.pdf to a temporary name
+and moved into place, so a crash leaves no half-written PDF and no listed review pointing at one.
 """
 
-import logging
-import time
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select, update
 
-from portal import files, pdf
+from portal import pdf
 from portal.companies.models import Company
 from portal.db import utcnow
 from portal.extensions import db
 from portal.reviews import data as review_data
-from portal.reviews.admission import claim, fail_abandoned, in_flight_key, waiting
+from portal.reviews.admission import fail_abandoned, in_flight_key
 from portal.reviews.models import Review
 from portal.reviews.periods import Period, current_quarter, parse
 from portal.scoring.models import ScoreSnapshot
 from portal.timeutil import local_today
 
-log = logging.getLogger(__name__)
-
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "pdf" / "reviews"
 RENDER_TIMEOUT = 60.0
 BATCH_TIERS = ("platinum", "gold")
-WAIT_FOR_SLOT = 1.0  # seconds the batch waits when every render slot is taken
 
 
 def review_context(
@@ -61,78 +56,37 @@ def render_context(context: dict, out_path, *, timeout: float = RENDER_TIMEOUT) 
     return pdf.render_pdf(TEMPLATE_DIR, template, context, out_path, timeout=timeout)
 
 
-def _set(review_id: int, **values) -> None:
+def record_progress(review_id: int, **values) -> None:
+    """Write a review's progress or outcome; flushes."""
     db.session.execute(update(Review).where(Review.id == review_id).values(**values))
-    db.session.commit()
 
 
-def run_review(review_id: int, *, today: date | None = None) -> bool:
-    """Produce the PDF of a queued review if a render slot is free; True when it is done.
-
-    Claims the row (queued -> running) with a conditional update, so two workers never
-    produce the same review.
-    """
-    if claim(review_id) is None:
-        return False
-    return render_review(review_id, today=today)
-
-
-def render_review(review_id: int, *, today: date | None = None) -> bool:
-    """Produce the PDF of a claimed (running) review, recording progress and the outcome;
-    True when it is done."""
-    stored_name = None
-    try:
-        review = db.session.get(Review, review_id)
-        context = review_context(
-            review.kind,
-            parse(review.period),
-            company_id=review.company_id,
-            branch_id=review.branch_id,
-            today=today,
-            include_subsidiaries=review.include_subsidiaries,
-            author_id=review.author_id,
-        )
-        db.session.commit()  # ends the read transaction before the render
-        _set(review_id, progress=50)
-        stored_name = files.new_stored_name("pdf")
-        result = render_context(context, files.documents_dir() / stored_name)
-        _set(
-            review_id,
-            status="done",
-            progress=100,
-            stored_name=stored_name,
-            size_bytes=result.size_bytes,
-            finished_at=utcnow(),
-            error=None,
-            in_flight_key=None,
-        )
-        return True
-    except Exception as e:  # recorded on the row: the list shows the review as failed
-        db.session.rollback()
-        log.exception("review %s failed", review_id)
-        if stored_name:
-            files.remove_stored(stored_name)
-        _set(
-            review_id,
-            status="failed",
-            progress=100,
-            stored_name=None,
-            size_bytes=None,
-            error=f"{type(e).__name__}: {str(e)[:500]}",
-            finished_at=utcnow(),
-            in_flight_key=None,
-        )
-        return False
+def record_done(review_id: int, stored_name: str, size_bytes: int) -> None:
+    """Note a review's PDF is ready; flushes."""
+    record_progress(
+        review_id,
+        status="done",
+        progress=100,
+        stored_name=stored_name,
+        size_bytes=size_bytes,
+        finished_at=utcnow(),
+        error=None,
+        in_flight_key=None,
+    )
 
 
-def drain() -> int:
-    """Render queued reviews, next in order first, while a render slot is free; the number
-    rendered. A review that finds no free slot waits for the drain of a render that ends."""
-    rendered = 0
-    while (review_id := claim()) is not None:
-        render_review(review_id)
-        rendered += 1
-    return rendered
+def record_failure(review_id: int, error: Exception) -> None:
+    """Note a review failed (the list shows it so); flushes."""
+    record_progress(
+        review_id,
+        status="failed",
+        progress=100,
+        stored_name=None,
+        size_bytes=None,
+        error=f"{type(error).__name__}: {str(error)[:500]}",
+        finished_at=utcnow(),
+        in_flight_key=None,
+    )
 
 
 def start_in_background() -> None:
@@ -223,34 +177,3 @@ def queue_monthly_batch(today: date) -> list[int]:
             continue  # made this month, or being made now (a person's request joins the batch)
         queued.append(queue_review(kind, period.code, company_id=company_id).id)
     return queued
-
-
-def run_queued(limit: int | None = None, *, progress: Callable[[], None] | None = None) -> dict:
-    """Produce queued reviews in order, each in its own transactions, within the machine-wide
-    render limit: while every slot is taken it waits; it ends when none is queued. `progress`
-    is called after each review."""
-    done = failed = 0
-    while limit is None or done + failed < limit:
-        review_id = claim()
-        if review_id is None:
-            if not waiting():
-                break
-            db.session.commit()
-            time.sleep(WAIT_FOR_SLOT)
-            continue
-        if render_review(review_id):
-            done += 1
-        else:
-            failed += 1
-        if progress:
-            progress()
-    return {"done": done, "failed": failed}
-
-
-def generate_monthly_batch(today: date) -> dict:
-    """The monthly batch, for a scheduler: queue (one commit), then produce each review."""
-    queued = queue_monthly_batch(today)
-    db.session.commit()
-    counts = run_queued()
-    counts["queued"] = len(queued)
-    return counts

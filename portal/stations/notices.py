@@ -5,10 +5,11 @@ The job builds a station's notice for tomorrow once, at 16:00 local time or late
 each later run compares what was sent with the confirmed requests now and sends an amendment
 with the additions and cancellations. Notices sit under a unique (station, day, seq) key, and
 each is rendered and mailed once (claimed with `mailed_at IS NULL`), outside the job's lock
-and without a transaction open while the PDF renders.
+and without a transaction open while the PDF renders. The steps here flush; the job's entry
+points in portal/stations/jobs.py commit.
 """
 
-import logging
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -25,13 +26,11 @@ from portal.companies.models import Company, Traveller
 from portal.db import utcnow
 from portal.extensions import db
 from portal.labels import label
-from portal.mail.operations import enqueue
+from portal.mail.operations import enqueue_rows, mail_row
 from portal.quotas.models import PriorityRequest
 from portal.stations.models import Station, VipNotice
 from portal.stations.services import services_of
 from portal.timeutil import utc_to_local
-
-log = logging.getLogger(__name__)
 
 CUTOFF = time(16, 0)  # local time on the day before: tomorrow's notice is built from then on
 KEY_TIERS = ("platinum", "gold")
@@ -215,59 +214,78 @@ def notice_path(notice: VipNotice, station: Station) -> str:
     return f"{NOTICE_DIR}/{station.code}/{notice.service_date.isoformat()}-{notice.seq}.pdf"
 
 
-def mail_pending() -> dict:
-    """Render and mail every notice not mailed yet; each in its own short transactions, none
-    open while a PDF renders. A failed render is tried again by the next run."""
-    counts = {"rendered": 0, "mails": 0, "render_failures": 0}
-    pending = db.session.scalars(
-        select(VipNotice.id).where(VipNotice.mailed_at.is_(None)).order_by(VipNotice.id)
+@dataclass
+class NoticeMail:
+    """What mailing one notice needs, read before its PDF renders with no transaction open."""
+
+    notice_id: int
+    context: dict
+    relative: str  # the PDF's path under PORTAL_DATA_DIR
+    addresses: list[str]
+    subject: str
+    filename: str
+
+
+def pending_notice_ids() -> list[int]:
+    """The notices not mailed yet, oldest first."""
+    return list(
+        db.session.scalars(select(VipNotice.id).where(VipNotice.mailed_at.is_(None)).order_by(VipNotice.id))
     )
-    for notice_id in list(pending):
-        notice = db.session.get(VipNotice, notice_id)
-        station = notice.station
-        context = pdf_context(notice, station)
-        relative = notice_path(notice, station)
-        addresses = station.addresses
-        seq, code = notice.seq, station.code
-        subject = f"{context['title']} · {code} · {context['day']}"
-        if seq:
-            subject += f" · {context['t']['amendment']} {seq}"
-        db.session.rollback()  # no transaction stays open while rendering
-        try:
-            pdf.render_pdf(
-                PDF_TEMPLATES,
-                "vip_notice.html",
-                context,
-                Path(current_app.config["PORTAL_DATA_DIR"]) / relative,
+
+
+def notice_mail(notice_id: int) -> NoticeMail:
+    """The content, PDF path, addresses and subject of a notice's mail (reads)."""
+    notice = db.session.get(VipNotice, notice_id)
+    station = notice.station
+    context = pdf_context(notice, station)
+    subject = f"{context['title']} · {station.code} · {context['day']}"
+    if notice.seq:
+        subject += f" · {context['t']['amendment']} {notice.seq}"
+    return NoticeMail(
+        notice_id=notice_id,
+        context=context,
+        relative=notice_path(notice, station),
+        addresses=list(station.addresses),
+        subject=subject,
+        filename=f"vip-notice-{station.code}-{context['day']}-{notice.seq}.pdf",
+    )
+
+
+def render_notice(mail: NoticeMail) -> None:
+    """Render a notice's PDF to its path (no database work: call with no transaction open).
+    Raises portal.pdf.RenderError."""
+    pdf.render_pdf(
+        PDF_TEMPLATES,
+        "vip_notice.html",
+        mail.context,
+        Path(current_app.config["PORTAL_DATA_DIR"]) / mail.relative,
+    )
+
+
+def queue_notice_mails(mail: NoticeMail) -> int:
+    """Claim a rendered notice as mailed (where no other run did) and queue a mail with its PDF
+    to each of the station's addresses; how many were queued. Flushes."""
+    claimed = db.session.execute(
+        update(VipNotice)
+        .where(VipNotice.id == mail.notice_id, VipNotice.mailed_at.is_(None))
+        .values(mailed_at=utcnow(), pdf_path=mail.relative)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not claimed:
+        return 0
+    body = f"{mail.subject}\n\n{mail.context['body']}"
+    attachment = {"filename": mail.filename, "content_type": "application/pdf", "path": mail.relative}
+    return enqueue_rows(
+        [
+            mail_row(
+                f"vip-notice:{mail.notice_id}:{address}",
+                kind="vip_notice",
+                user=None,
+                to_address=address,
+                subject=mail.subject,
+                body=body,
+                attachments=[attachment],
             )
-        except pdf.RenderError:
-            log.exception("VIP notice %s did not render", notice_id)
-            counts["render_failures"] += 1
-            continue
-        counts["rendered"] += 1
-        claimed = db.session.execute(
-            update(VipNotice)
-            .where(VipNotice.id == notice_id, VipNotice.mailed_at.is_(None))
-            .values(mailed_at=utcnow(), pdf_path=relative)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if claimed:
-            body = f"{subject}\n\n{context['body']}"
-            for address in addresses:
-                counts["mails"] += enqueue(
-                    f"vip-notice:{notice_id}:{address}",
-                    kind="vip_notice",
-                    user=None,
-                    to_address=address,
-                    subject=subject,
-                    body=body,
-                    attachments=[
-                        {
-                            "filename": f"vip-notice-{code}-{context['day']}-{seq}.pdf",
-                            "content_type": "application/pdf",
-                            "path": relative,
-                        }
-                    ],
-                )
-        db.session.commit()
-    return counts
+            for address in mail.addresses
+        ]
+    )

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from portal.api.models import WebhookDelivery
-from portal.api.webhooks import SIGNATURE_HEADER, deliver_pending, emit, signature_valid, url_problems
+from portal.api.tasks import deliver_pending
+from portal.api.webhooks import SIGNATURE_HEADER, emit, signature_valid, url_problems
 from portal.db import utcnow
 from tests.api.helpers import api_client, bearer
 from tests.quotas.helpers import flight_day, quota

@@ -27,6 +27,7 @@ def notice(live_server):
     lounge; today's run of the notice job has built and rendered the notice."""
     from portal.agreements.models import Agreement
     from portal.companies.models import Company
+    from portal.stations import jobs as station_jobs
     from portal.stations import notices
 
     w = live_server.world
@@ -47,7 +48,7 @@ def notice(live_server):
         today = tomorrow - timedelta(days=1)
         notices.build_notices(today, utcnow(), today_given=True)
         session.commit()
-        notices.mail_pending()
+        station_jobs.mail_pending()
         values = SimpleNamespace(email=user.email, traveller=vip.name, day=tomorrow.isoformat())
         session.remove()
     return values

@@ -201,7 +201,7 @@ def test_a_similar_name_asks_for_a_confirmation(db_session, world):
 
 def test_the_import_and_the_form_agree_on_duplicates(db_session, world):
     """A company created on the form is what a later import finds: the same two rules."""
-    from portal.imports.operations import run_import
+    from portal.imports.tasks import run_import
     from tests.imports.files import COMPANY_HEADER, csv_bytes
 
     created = profile.create_company(world.manager_a1, fields(world.office_a))

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from portal.imports import bookings
 from portal.imports.models import ImportBatch
-from portal.imports.operations import run_import
 from portal.imports.reading import FileRefused
+from portal.imports.tasks import run_import
 from portal.segments.models import Segment
 from tests.imports.files import EN_HEADER, ZH_HEADER, booking, csv_bytes, xlsx_bytes
 

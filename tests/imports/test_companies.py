@@ -12,7 +12,7 @@ from portal.companies import merge
 from portal.companies.models import Company, Contact, Traveller
 from portal.errors import ValidationFailed
 from portal.imports.companies import normalize_name
-from portal.imports.operations import run_import
+from portal.imports.tasks import run_import
 from portal.scoring.models import ScoreSnapshot
 from portal.segments.models import Segment
 from tests import factories

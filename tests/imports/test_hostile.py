@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from portal.companies.models import Company
 from portal.imports.models import ImportBatch
-from portal.imports.operations import run_import
 from portal.imports.reading import FileRefused
+from portal.imports.tasks import run_import
 from portal.segments.models import Segment
 from tests import factories
 from tests.imports.files import COMPANY_HEADER, ZH_HEADER, booking, csv_bytes

@@ -64,7 +64,7 @@ def test_sigkill_mid_import_leaves_no_segments(kind, tmp_path_factory, tmp_path)
             assert db.session.scalar(select(func.count()).select_from(Segment)) == 0
             assert db.session.scalar(select(func.count()).select_from(ImportBatch)) == 0
             db.session.rollback()
-            from portal.imports.operations import run_import
+            from portal.imports.tasks import run_import
 
             outcome = run_import("bookings", path.read_bytes(), path.name)
             assert outcome.rows_imported == 12_000

@@ -13,8 +13,10 @@ from portal import outbox
 from portal.db import utcnow
 from portal.mail import operations as mail
 from portal.mail.models import OutboundEmail
+from portal.mail.tasks import send_pending
 from portal.notifications.models import Notification
 from portal.reminders import operations as ops
+from portal.reminders.digests import enqueue_digests
 from portal.reminders.models import Reminder
 from tests import factories
 from tests.reminders.conftest import free_port
@@ -78,9 +80,9 @@ def due_revisits(db_session, world):
 def test_digest_arrives_with_an_ics_per_revisit(db_session, world, smtp, mail_to, due_revisits):
     today, rows = due_revisits
     mail_to(smtp.port)
-    assert mail.enqueue_digests(today) == 1
-    assert mail.enqueue_digests(today) == 0  # one digest per manager and day
-    counts = mail.send_pending()
+    assert enqueue_digests(today) == 1
+    assert enqueue_digests(today) == 0  # one digest per manager and day
+    counts = send_pending()
     assert counts["sent"] == 1
     [msg] = received(smtp)
     assert msg["To"] == world.manager_a1.email
@@ -104,7 +106,7 @@ def test_digest_arrives_with_an_ics_per_revisit(db_session, world, smtp, mail_to
     assert "华夏航天股份有限公司" in "".join(str(e["SUMMARY"]) for e in events.values())
     sent = db_session.scalars(select(OutboundEmail)).all()
     assert [(m.attempts, m.sent_at is not None) for m in sent] == [(1, True)]
-    assert mail.send_pending()["sent"] == 0  # nothing sent twice
+    assert send_pending()["sent"] == 0  # nothing sent twice
 
 
 def test_notifications_are_mailed_once(db_session, world, smtp, mail_to):
@@ -118,7 +120,7 @@ def test_notifications_are_mailed_once(db_session, world, smtp, mail_to):
     db_session.flush()
     assert mail.enqueue_notifications() == 2
     assert mail.enqueue_notifications() == 0
-    assert mail.send_pending()["sent"] == 2
+    assert send_pending()["sent"] == 2
     by_to = {m["To"]: m for m in received(smtp)}
     assert set(by_to) == {world.booker_a.email, world.booker_b.email}
     assert "CA1501" in by_to[world.booker_a.email].get_content()
@@ -127,17 +129,17 @@ def test_notifications_are_mailed_once(db_session, world, smtp, mail_to):
 
 def test_failing_smtp_keeps_the_mail_queued_and_retries(db_session, world, smtp, mail_to, due_revisits):
     today, _rows = due_revisits
-    mail.enqueue_digests(today)
+    enqueue_digests(today)
     mail_to(free_port())  # nobody listens: connection refused
-    counts = mail.send_pending()
+    counts = send_pending()
     assert counts == {"sent": 0, "failed": 1, "gave_up": 0, "skipped": 0}
     [row] = db_session.scalars(select(OutboundEmail)).all()
     assert row.attempts == 1 and row.sent_at is None and row.claimed_at is None
     assert "Error" in row.last_error or "refused" in row.last_error.lower()
     assert row.next_attempt_at > utcnow()
-    assert mail.send_pending()["sent"] == 0  # not before its next attempt
+    assert send_pending()["sent"] == 0  # not before its next attempt
     mail_to(smtp.port)
-    assert mail.send_pending(now=row.next_attempt_at + timedelta(seconds=1))["sent"] == 1
+    assert send_pending(now=row.next_attempt_at + timedelta(seconds=1))["sent"] == 1
     db_session.refresh(row)
     assert row.attempts == 2 and row.sent_at is not None and row.last_error is None
     assert len(smtp.messages) == 1
@@ -145,23 +147,23 @@ def test_failing_smtp_keeps_the_mail_queued_and_retries(db_session, world, smtp,
 
 def test_gives_up_after_the_last_attempt(app, db_session, world, mail_to, due_revisits, monkeypatch):
     monkeypatch.setitem(app.config, "MAIL_MAX_ATTEMPTS", 1)
-    mail.enqueue_digests(due_revisits[0])
+    enqueue_digests(due_revisits[0])
     mail_to(free_port())
-    assert mail.send_pending()["gave_up"] == 1
+    assert send_pending()["gave_up"] == 1
     [row] = db_session.scalars(select(OutboundEmail)).all()
     assert row.failed_at is not None and row.sent_at is None  # kept, with its error, never lost silently
 
 
 def test_a_claimed_mail_is_not_sent_by_another_sender(db_session, world, smtp, mail_to, due_revisits):
-    mail.enqueue_digests(due_revisits[0])
+    enqueue_digests(due_revisits[0])
     mail_to(smtp.port)
     db_session.execute(update(OutboundEmail).values(claimed_at=utcnow(), claimed_by="other:1"))
     db_session.commit()
-    assert mail.send_pending()["sent"] == 0
+    assert send_pending()["sent"] == 0
     assert smtp.messages == []
     # A claim older than the stale limit (its sender died) is taken over.
     later = utcnow() + outbox.CLAIM_STALE + timedelta(minutes=1)
-    assert mail.send_pending(now=later)["sent"] == 1
+    assert send_pending(now=later)["sent"] == 1
 
 
 def test_snoozed_and_done_reminders_are_not_in_the_digest(db_session, world, due_revisits):
@@ -171,7 +173,7 @@ def test_snoozed_and_done_reminders_are_not_in_the_digest(db_session, world, due
     )
     rows[1].status = "done"
     db_session.flush()
-    assert mail.enqueue_digests(today) == 0
+    assert enqueue_digests(today) == 0
 
 
 def test_digest_and_mail_jobs_deliver(app, db_session, world, smtp, mail_to, due_revisits):

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.reviews import admission, generation
+from portal.reviews import tasks as review_tasks
 from portal.reviews.models import Review
 from tests import factories
 from tests.conftest import sign_in
@@ -58,7 +59,7 @@ def test_twenty_rapid_requests_by_one_user_start_two_renders(app, client, world,
     assert refused.headers["Retry-After"] == "60"
     assert _in_flight(db_session) == 2 and len(later) == 2
     with app.app_context():
-        assert generation.drain() == 2
+        assert review_tasks.drain() == 2
     assert renderer.started == 2
     assert db_session.scalars(select(Review.status)).all() == ["done", "done"]
     # Finished reviews no longer count: the user may ask again.
@@ -78,7 +79,7 @@ def test_the_same_review_asked_by_several_people_is_rendered_once(app, world, db
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "This review is already being generated" in page
     with app.app_context():
-        generation.drain()
+        review_tasks.drain()
     assert renderer.started == 1
     db_session.refresh(review)
     assert (review.status, review.in_flight_key) == ("done", None)
@@ -113,10 +114,10 @@ def test_queued_reviews_render_in_order_within_the_running_limit(
         assert admission.claim() == first.review_id
         assert admission.claim() == second.review_id
         assert admission.claim() is None
-        assert generation.run_review(third.review_id) is False  # no slot: it stays queued
-        assert generation.render_review(first.review_id) is True
+        assert review_tasks.run_review(third.review_id) is False  # no slot: it stays queued
+        assert review_tasks.render_review(first.review_id) is True
         assert admission.claim() == third.review_id
-        generation.render_review(second.review_id)
+        review_tasks.render_review(second.review_id)
         assert admission.claim() == batch.id
     assert renderer.started == 2
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from portal import files
 from portal.pdf import RenderError
 from portal.reviews import generation
+from portal.reviews import tasks as review_tasks
 from portal.reviews.models import Review
 from tests import factories
 from tests.conftest import sign_in
@@ -119,7 +120,7 @@ def test_failed_render_leaves_no_file_and_is_marked_failed(app, world, db_sessio
         review = generation.queue_review("account", "2026Q3", company_id=world.company_a.id)
         db_session.commit()
         before = set(files.documents_dir().iterdir())
-        assert generation.run_review(review.id, today=TODAY) is False
+        assert review_tasks.run_review(review.id, today=TODAY) is False
         assert set(files.documents_dir().iterdir()) == before
     db_session.refresh(review)
     assert review.status == "failed" and review.stored_name is None and "boom" in review.error

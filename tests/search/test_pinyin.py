@@ -10,7 +10,7 @@ from portal.companies import merge
 from portal.companies.models import Company
 from portal.companies.pinyin import name_keys, pinyin_query
 from portal.companies.queries import company_count, company_list
-from portal.imports.operations import run_import
+from portal.imports.tasks import run_import
 from portal.search import queries as search
 from tests import factories
 from tests.imports.files import COMPANY_HEADER, csv_bytes

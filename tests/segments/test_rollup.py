@@ -9,7 +9,7 @@ from flask_babel import force_locale
 from sqlalchemy import delete, update
 
 from portal.companies import merge
-from portal.imports.operations import run_import
+from portal.imports.tasks import run_import
 from portal.segments import rollup
 from portal.segments.models import SegmentMonth
 from tests import factories

@@ -11,6 +11,7 @@ from portal.auth.models import User
 from portal.errors import ValidationFailed
 from portal.quotas import operations
 from portal.quotas.models import PriorityRequest
+from portal.stations import jobs as station_jobs
 from portal.stations import notices
 from portal.stations.models import ServiceRequest, Station, VipNotice
 from portal.timeutil import local_today
@@ -48,7 +49,7 @@ def _make_station_world(db_session, world):
 
     notices.build_notices(local_today(), utcnow(), today_given=True)
     db_session.commit()
-    notices.mail_pending()
+    station_jobs.mail_pending()
     return pek, sha, user, at_pek, at_sha
 
 
