@@ -14,6 +14,7 @@ from portal.errors import NotAllowed, ValidationFailed
 from portal.extensions import db
 from portal.reminders import calls, operations, queries
 from portal.timeutil import local_now, local_to_utc, local_today
+from portal.web.prepared import prepare
 from portal.web.query import arg, int_param, reads, text_param
 
 PERIODS = (30, 90, 180, 365)
@@ -175,9 +176,8 @@ def call_list_pdf():
     if office is None:
         abort(404)
     today = local_today()
-    outcome = calls.prepare_pdf(
-        office, tiers, activities, today, author_id=current_user.id, run_id=arg("run")
-    )
+    path, task_args = calls.pdf_file(office, tiers, activities, today)
+    outcome = prepare("reminders.call_list", path, task_args, author_id=current_user.id, run_id=arg("run"))
     if outcome.path is not None:
         response = send_file(outcome.path, mimetype="application/pdf")
         response.headers["Content-Disposition"] = (

@@ -22,6 +22,7 @@ from portal.quotas.queries import month_text
 from portal.rendering.slots import SlotsBusy
 from portal.selfservice import operations, statement
 from portal.timeutil import local_today
+from portal.web.prepared import prepare
 from portal.web.query import PAGE, arg, int_param, month_param, paginate, reads, rejected, text_param
 
 log = logging.getLogger(__name__)
@@ -133,7 +134,15 @@ def statement_pdf():
         return back
     company = own_company()
     try:
-        outcome = statement.prepare_pdf(company, month, author_id=current_user.id, run_id=arg("run"))
+        path, task_args = statement.pdf_file(company, month)
+        outcome = prepare(
+            "statements.render",
+            path,
+            task_args,
+            author_id=current_user.id,
+            run_id=arg("run"),
+            refuse_new=lambda: statement.refuse_when_busy(company.id),
+        )
     except SlotsBusy:
         log.info("statement %s for company %s refused: its render slots are taken", month, company.id)
         busy = _("A statement of your company is being produced right now. Please try again in a moment.")

@@ -66,15 +66,12 @@ def render_call_list(context: dict, out_path: Path) -> pdf.RenderResult:
     return pdf.render_pdf(PDF_TEMPLATES, "call_list.html", context, out_path, timeout=RENDER_TIMEOUT)
 
 
-def prepare_pdf(
-    office: SalesOffice, tiers: list[str], activities: list[str], today: date, *, author_id: int, run_id=None
-) -> prepared.Prepared:
-    """The office's call list PDF as a prepared file: ready, or being rendered by a worker.
-    Commits when it queues."""
+def pdf_file(office: SalesOffice, tiers: list[str], activities: list[str], today: date) -> tuple[Path, dict]:
+    """The prepared file (portal/rendering/prepared.py) that shows the office's call list as it
+    is now, in the current language, and the args of the `reminders.call_list` task that makes it."""
     locale = current_language() or "zh"
-    path = prepared.file_for(
-        "call_lists", office.id, {**call_list_context(office, tiers, activities, today), "locale": locale}
-    )
+    context = call_list_context(office, tiers, activities, today)
+    path = prepared.file_for("call_lists", office.id, {**context, "locale": locale})
     args = {
         "office_id": office.id,
         "tiers": list(tiers),
@@ -82,4 +79,4 @@ def prepare_pdf(
         "day": today.isoformat(),
         "locale": locale,
     }
-    return prepared.prepare("reminders.call_list", path, args, author_id=author_id, run_id=run_id)
+    return path, args

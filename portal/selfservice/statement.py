@@ -260,27 +260,19 @@ def render_statement_pdf(data: dict, out_path: Path, *, timeout: float = RENDER_
     return pdf.render_pdf(TEMPLATES_DIR, STATEMENT_TEMPLATE, context, out_path, timeout=timeout)
 
 
-def prepare_pdf(
-    company: Company, month: date, *, author_id: int, run_id: int | None = None
-) -> prepared.Prepared:
-    """The statement PDF as a prepared file (portal/rendering/prepared.py): ready, or being
-    rendered by a worker. Refuses to queue a new render with SlotsBusy while the company's
-    render slots are all taken. Commits when it queues."""
+def pdf_file(company: Company, month: date) -> tuple[Path, dict]:
+    """The prepared file (portal/rendering/prepared.py) that shows the statement as it is now,
+    in the current language, and the args of the `statements.render` task that makes it."""
     data = statement_data(company, month)
     locale = current_language() or "zh"
     shown = {key: value for key, value in data.items() if key != "generated_at"}  # same data, same file
     path = prepared.file_for("statements", company.id, {**shown, "locale": locale})
-    return prepared.prepare(
-        "statements.render",
-        path,
-        {"company_id": company.id, "month": month_text(month), "locale": locale},
-        author_id=author_id,
-        run_id=run_id,
-        refuse_new=lambda: _refuse_when_busy(company.id),
-    )
+    return path, {"company_id": company.id, "month": month_text(month), "locale": locale}
 
 
-def _refuse_when_busy(company_id: int) -> None:
+def refuse_when_busy(company_id: int) -> None:
+    """Raise SlotsBusy while every statement render slot of the company is taken (a new render
+    would only wait)."""
     if slots.all_held(_pool(company_id), current_app.config["STATEMENTS_MAX_PER_COMPANY"], SLOT_STALE_AFTER):
         raise slots.SlotsBusy(_pool(company_id))
 
