@@ -50,6 +50,13 @@ def ensure_database(name: str) -> bool:
     return True
 
 
+def vacuum(name: str) -> None:
+    """VACUUM ANALYZE, as autovacuum would have done a while after the bulk load, or after the
+    rescoring of an earlier run left a dead row for every company and snapshot."""
+    with psycopg.connect(pages.PG_ADMIN_DSN, dbname=name, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+
+
 def peak_kib(pid: int) -> int:
     """The process's peak resident set (VmHWM), in KiB."""
     with open(f"/proc/{pid}/status") as f:
@@ -233,6 +240,7 @@ def main(argv=None) -> int:
         state = "new" if created else "existing"
         print(f"database {name} ({state}); {args.companies} companies x {args.years} years")
         seeded = pages.prepare_database(url, data_dir, args.companies, args.years, args.seed, analyze=False)
+        vacuum(name)
         counts = sizes_of(url, data_dir)
         seed_line = f"seeded in {seeded:,.0f} s" if seeded is not None else "seeded before (reused)"
         print(
