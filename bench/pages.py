@@ -85,9 +85,10 @@ def is_seeded(app) -> bool:
 
 def prepare_database(
     database_url: str, data_dir: str, companies: int, years: int, seed: int, analyze: bool
-) -> None:
+) -> float | None:
     """Migrate to head and, unless the demo world is already there, seed it; gather planner
-    statistics on PostgreSQL (and on SQLite with `analyze`)."""
+    statistics on PostgreSQL (and on SQLite with `analyze`). The seconds the seed took (None:
+    the world was already there)."""
     from flask_migrate import upgrade
     from sqlalchemy import text
 
@@ -96,6 +97,7 @@ def prepare_database(
     app = build_app(database_url, data_dir)
     with app.app_context():
         upgrade()
+    seeded = None
     if is_seeded(app):
         print("database already seeded; reusing it")
     else:
@@ -104,7 +106,8 @@ def prepare_database(
         started = time.perf_counter()
         with app.app_context():
             summary = seed_world(companies=companies, years=years, seed=seed, progress=True)
-        print(f"seeded in {time.perf_counter() - started:.0f} s: {summary}")
+        seeded = time.perf_counter() - started
+        print(f"seeded in {seeded:.0f} s: {summary}")
     with app.app_context():
         # PostgreSQL: as autovacuum would have them a minute after a bulk load. SQLite keeps
         # none unless someone runs ANALYZE, so by default it is measured as deployed.
@@ -113,6 +116,7 @@ def prepare_database(
             with db.engine.begin() as conn:
                 conn.execute(text("ANALYZE"))
         db.engine.dispose()
+    return seeded
 
 
 def pick_targets(database_url: str, data_dir: str, company_id: int | None) -> dict:
@@ -453,39 +457,27 @@ def report(
     return all_met
 
 
-def run(args) -> bool:
-    workdir = Path(tempfile.mkdtemp(prefix="portal-bench-"))
-    data_dir = str(workdir / "data")
-    pg_url = None
-    process = None
+def page_targets(sizes: dict) -> tuple[Target, list[Target]]:
+    """The baseline and the measured pages; the dossier is the company `pick_targets` chose."""
+    dossier = f"/companies/{sizes['company_id']}"
+    baseline = Target("baseline (memory, no db)", BASELINE_PATH, b'data-testid="company-table"', None)
+    targets = [
+        # A manager's list opens on their portfolio; ?all=1 is every company (the larger list).
+        Target("/companies/", "/companies/", b'data-testid="company-table"', MANAGER),
+        Target("/companies/?all=1", "/companies/?all=1", b'data-testid="company-table"', MANAGER),
+        Target("/home", "/home", b'data-testid="home-revisits"', MANAGER),
+        # The marker is on the full dossier only, not on the name-only page of others' companies.
+        Target(dossier, dossier, b'data-testid="agreement-summary"', MANAGER),
+        Target("/self/", "/self/", b'data-testid="self-company"', BOOKER),
+    ]
+    return baseline, targets
+
+
+def load_pages(port: int, baseline: Target, targets: list[Target], args, password: str) -> None:
+    """Sign the clients in and load every page (warm-up, then interleaved rounds) against the
+    gunicorn on `port`; the latencies land in the targets."""
     browsers: list[Browser] = []
     try:
-        if args.postgres:
-            pg_url = create_pg_database()
-            database_url, backend = pg_url, "postgresql"
-        else:
-            path = Path(args.db).resolve() if args.db else workdir / "portal.db"
-            database_url, backend = f"sqlite:///{path}", "sqlite"
-        print(f"database: {database_url}")
-        prepare_database(database_url, data_dir, args.companies, args.years, args.seed, args.analyze)
-        sizes = pick_targets(database_url, data_dir, args.company)
-        password = os.environ.get("DEMO_PASSWORD", "demo-pass-2026")
-        dossier = f"/companies/{sizes['company_id']}"
-        baseline = Target("baseline (memory, no db)", BASELINE_PATH, b'data-testid="company-table"', None)
-        targets = [
-            # A manager's list opens on their portfolio; ?all=1 is every company (the larger list).
-            Target("/companies/", "/companies/", b'data-testid="company-table"', MANAGER),
-            Target("/companies/?all=1", "/companies/?all=1", b'data-testid="company-table"', MANAGER),
-            Target("/home", "/home", b'data-testid="home-revisits"', MANAGER),
-            # The marker is on the full dossier only, not on the name-only page of others' companies.
-            Target(dossier, dossier, b'data-testid="agreement-summary"', MANAGER),
-            Target("/self/", "/self/", b'data-testid="self-company"', BOOKER),
-        ]
-        count_statements(database_url, data_dir, [baseline, *targets], password)
-
-        port = free_port()
-        process = start_gunicorn(database_url, data_dir, port, args.workers, workdir / "gunicorn.log")
-        print(f"gunicorn pid {process.pid} on {HOST}:{port}; signing {2 * args.clients} clients in")
         # One group of browsers per account, shared by the pages it loads (pages run one at a time).
         groups: dict[str | None, list[Browser]] = {}
         for t in [baseline, *targets]:
@@ -507,15 +499,51 @@ def run(args) -> bool:
         for t in [baseline, *targets]:
             if not t.latencies:
                 raise SystemExit(f"{t.name}: no successful request ({t.errors} errors)")
-        return report(targets, baseline, backend, sizes, args.clients, args.workers)
     finally:
         for b in browsers:
             b.close()
+
+
+def run(args) -> bool:
+    workdir = Path(tempfile.mkdtemp(prefix="portal-bench-"))
+    data_dir = str(workdir / "data")
+    pg_url = None
+    process = None
+    try:
+        if args.postgres:
+            pg_url = create_pg_database()
+            database_url, backend = pg_url, "postgresql"
+        else:
+            path = Path(args.db).resolve() if args.db else workdir / "portal.db"
+            database_url, backend = f"sqlite:///{path}", "sqlite"
+        print(f"database: {database_url}")
+        prepare_database(database_url, data_dir, args.companies, args.years, args.seed, args.analyze)
+        sizes = pick_targets(database_url, data_dir, args.company)
+        password = os.environ.get("DEMO_PASSWORD", "demo-pass-2026")
+        baseline, targets = page_targets(sizes)
+        count_statements(database_url, data_dir, [baseline, *targets], password)
+
+        port = free_port()
+        process = start_gunicorn(database_url, data_dir, port, args.workers, workdir / "gunicorn.log")
+        print(f"gunicorn pid {process.pid} on {HOST}:{port}; signing {2 * args.clients} clients in")
+        load_pages(port, baseline, targets, args, password)
+        return report(targets, baseline, backend, sizes, args.clients, args.workers)
+    finally:
         if process is not None:
             stop_gunicorn(process)
         if pg_url:
             drop_pg_database(pg_url)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def add_load_options(parser: argparse.ArgumentParser, requests: int = 1600) -> None:
+    """How hard the pages are loaded (shared with bench/scale.py)."""
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--clients", type=int, default=16, help="concurrent clients per page")
+    parser.add_argument("--requests", type=int, default=requests, help="measured requests per page")
+    parser.add_argument("--warmup", type=int, default=requests // 10, help="unmeasured requests per page")
+    parser.add_argument("--rounds", type=int, default=4, help="interleaved rounds over the pages")
+    parser.add_argument("--max-seconds", type=float, default=60, help="time limit per page")
 
 
 def main(argv=None) -> int:
@@ -529,12 +557,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--analyze", action="store_true", help="run ANALYZE on SQLite too before serving")
     parser.add_argument("--company", type=int, help="dossier to load (default: the manager's fullest)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--clients", type=int, default=16, help="concurrent clients per page")
-    parser.add_argument("--requests", type=int, default=1600, help="measured requests per page")
-    parser.add_argument("--warmup", type=int, default=160, help="unmeasured requests per page first")
-    parser.add_argument("--rounds", type=int, default=4, help="interleaved rounds over the pages")
-    parser.add_argument("--max-seconds", type=float, default=60, help="time limit per page")
+    add_load_options(parser)
     args = parser.parse_args(argv)
     if args.db and args.postgres:
         parser.error("--db is for SQLite; --postgres makes its own database")

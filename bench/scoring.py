@@ -48,16 +48,53 @@ def _median_seconds(fn, runs: int, before=None) -> float:
     return statistics.median(times)
 
 
-def measure(url: str, companies: int, years: int, runs: int) -> dict:
-    """Seed, then time the baseline query and the full recompute on one database."""
-    from flask_migrate import upgrade
+def time_scoring(runs: int) -> dict:
+    """In an app context on a seeded database: the medians of the baseline aggregate and of the
+    full recompute (the score date's snapshots deleted before each run), and the snapshots written."""
     from sqlalchemy import delete, func, select
 
-    from portal.demo.seed import seed_world
     from portal.extensions import db
     from portal.scoring.engine import Rules
     from portal.scoring.models import ScoreSnapshot
     from portal.scoring.operations import recompute
+    from portal.segments.models import Segment
+
+    as_of = db.session.scalar(select(func.max(Segment.flight_date))) or date.today()
+    start = as_of - timedelta(days=365)
+    baseline_stmt = (
+        select(Segment.company_id, func.sum(Segment.net_revenue_fen), func.count())
+        .where(Segment.flight_date > start, Segment.flight_date <= as_of)
+        .group_by(Segment.company_id)
+    )
+
+    def baseline():
+        db.session.execute(baseline_stmt).all()
+        db.session.rollback()
+
+    def clear():
+        db.session.execute(delete(ScoreSnapshot).where(ScoreSnapshot.score_date == as_of))
+        db.session.commit()
+
+    def full():
+        recompute(as_of, Rules.defaults())
+        db.session.commit()
+
+    baseline()  # warm the cache once, for both sides alike
+    base = _median_seconds(baseline, runs)
+    full_time = _median_seconds(full, runs, before=clear)
+    written = db.session.scalar(
+        select(func.count()).select_from(ScoreSnapshot).where(ScoreSnapshot.score_date == as_of)
+    )
+    return {"baseline_s": base, "recompute_s": full_time, "snapshots": written}
+
+
+def measure(url: str, companies: int, years: int, runs: int) -> dict:
+    """Seed, then time the baseline query and the full recompute on one database."""
+    from flask_migrate import upgrade
+    from sqlalchemy import func, select
+
+    from portal.demo.seed import seed_world
+    from portal.extensions import db
     from portal.segments.models import Segment
 
     with tempfile.TemporaryDirectory() as data_dir:
@@ -67,42 +104,11 @@ def measure(url: str, companies: int, years: int, runs: int) -> dict:
             started = time.perf_counter()
             seed_world(companies=companies, years=years, seed=42, progress=False)
             seeded = time.perf_counter() - started
-            as_of = db.session.scalar(select(func.max(Segment.flight_date))) or date.today()
             segments = db.session.scalar(select(func.count()).select_from(Segment))
-            start = as_of - timedelta(days=365)
-            baseline_stmt = (
-                select(Segment.company_id, func.sum(Segment.net_revenue_fen), func.count())
-                .where(Segment.flight_date > start, Segment.flight_date <= as_of)
-                .group_by(Segment.company_id)
-            )
-
-            def baseline():
-                db.session.execute(baseline_stmt).all()
-                db.session.rollback()
-
-            def clear():
-                db.session.execute(delete(ScoreSnapshot).where(ScoreSnapshot.score_date == as_of))
-                db.session.commit()
-
-            def full():
-                recompute(as_of, Rules.defaults())
-                db.session.commit()
-
-            baseline()  # warm the cache once, for both sides alike
-            base = _median_seconds(baseline, runs)
-            full_time = _median_seconds(full, runs, before=clear)
-            written = db.session.scalar(
-                select(func.count()).select_from(ScoreSnapshot).where(ScoreSnapshot.score_date == as_of)
-            )
+            timed = time_scoring(runs)
             db.session.remove()
             db.engine.dispose()
-    return {
-        "seeded_s": seeded,
-        "segments": segments,
-        "baseline_s": base,
-        "recompute_s": full_time,
-        "snapshots": written,
-    }
+    return {"seeded_s": seeded, "segments": segments, **timed}
 
 
 def _pg_url() -> tuple[str, str] | None:
