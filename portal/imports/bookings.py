@@ -305,22 +305,22 @@ class SegmentWriter:
             )
             self.copy_sql = f"COPY {self.STAGING} ({names}) FROM STDIN"
 
-    def write(self, rows: list[tuple]) -> None:
-        """Insert `rows` (dates already ISO strings on SQLite)."""
+    def write(self, rows: list[tuple]) -> int:
+        """Insert `rows` (dates already ISO strings on SQLite); returns how many were new."""
         if not rows:
-            return
+            return 0
         if self.sqlite:
             order = self.order
             if order != list(range(len(COLUMNS))):
                 rows = [tuple(row[i] for i in order) for row in rows]
-            self.connection.exec_driver_sql(self.sql, rows)
-            return
+            return self.connection.exec_driver_sql(self.sql, rows).rowcount
         raw = self.connection.connection.driver_connection  # psycopg, in this transaction
         with raw.cursor() as cursor, cursor.copy(self.copy_sql) as copy:
             for row in rows:
                 copy.write_row(row)
-        self.connection.execute(self.move)
+        inserted = self.connection.execute(self.move).rowcount
         self.connection.exec_driver_sql(f"TRUNCATE {self.STAGING}")
+        return inserted
 
 
 def import_rows(data: bytes, filename: str, outcome, batch, progress) -> None:
@@ -346,8 +346,9 @@ def import_sheet(sheet: Sheet, outcome, batch, progress) -> None:
     width = max(i for i in index if i is not None) + 1
     seen: dict[tuple[str, int], int] = {}
     flown: set[date] = set()  # the rollup months to sum again
+    companies: set[int] = set()  # ... of these companies
     chunk: list[tuple] = []
-    total = rejected = written = 0
+    total = rejected = written = imported = 0  # imported: written rows that were new
     delay = _test_delay()
     traveller_ids = lk.traveller
     keys_by_line = outcome.keys_by_line
@@ -425,6 +426,7 @@ def import_sheet(sheet: Sheet, outcome, batch, progress) -> None:
                 outcome.reject(line, label.get(field, field), reason, _display(value))
             continue
         flown.add(day)
+        companies.add(company_id)
         if keys_by_line is not None:
             keys_by_line[line] = (ticket, coupon)
         chunk.append(
@@ -447,7 +449,7 @@ def import_sheet(sheet: Sheet, outcome, batch, progress) -> None:
             )
         )
         if len(chunk) >= CHUNK:
-            writer.write(chunk)
+            imported += writer.write(chunk)
             written += len(chunk)
             chunk = []
             if progress:
@@ -455,14 +457,11 @@ def import_sheet(sheet: Sheet, outcome, batch, progress) -> None:
             if delay:
                 print("import: chunk written", file=sys.stderr, flush=True)
                 time.sleep(delay)
-    writer.write(chunk)
+    imported += writer.write(chunk)
     written += len(chunk)
-    rollup.refresh_months(flown)
+    rollup.refresh_months(flown, companies)
     if progress:
         progress(total, rejected=rejected, written=written)
-    imported = session.scalar(
-        select(db.func.count()).select_from(Segment).where(Segment.import_batch_id == lk.batch_id)
-    )
     outcome.rows_total = total
     outcome.rows_rejected = rejected
     outcome.rows_imported = imported
