@@ -271,6 +271,9 @@ def _statement(dialect_name: str):
     raise RuntimeError(f"imports do not support the {dialect_name} database")
 
 
+NEW_ROWS = {"preserve_rowcount": True}  # an INSERT's rowcount: the rows it wrote (conflicts skipped)
+
+
 class SegmentWriter:
     """Chunked writes of prepared row tuples in COLUMNS order, duplicates ignored.
 
@@ -283,6 +286,7 @@ class SegmentWriter:
 
     def __init__(self, connection):
         self.connection = connection
+        self.inserted = 0  # rows written that were new (a row already there is skipped)
         dialect = connection.dialect
         self.sqlite = dialect.name == "sqlite"
         statement = _statement(dialect.name)
@@ -305,22 +309,22 @@ class SegmentWriter:
             )
             self.copy_sql = f"COPY {self.STAGING} ({names}) FROM STDIN"
 
-    def write(self, rows: list[tuple]) -> int:
-        """Insert `rows` (dates already ISO strings on SQLite); returns how many were new."""
+    def write(self, rows: list[tuple]) -> None:
+        """Insert `rows` (dates already ISO strings on SQLite); `inserted` counts the new ones."""
         if not rows:
-            return 0
+            return
         if self.sqlite:
             order = self.order
             if order != list(range(len(COLUMNS))):
                 rows = [tuple(row[i] for i in order) for row in rows]
-            return self.connection.exec_driver_sql(self.sql, rows).rowcount
+            self.inserted += self.connection.exec_driver_sql(self.sql, rows, NEW_ROWS).rowcount
+            return
         raw = self.connection.connection.driver_connection  # psycopg, in this transaction
         with raw.cursor() as cursor, cursor.copy(self.copy_sql) as copy:
             for row in rows:
                 copy.write_row(row)
-        inserted = self.connection.execute(self.move).rowcount
+        self.inserted += self.connection.execute(self.move, execution_options=NEW_ROWS).rowcount
         self.connection.exec_driver_sql(f"TRUNCATE {self.STAGING}")
-        return inserted
 
 
 def import_rows(data: bytes, filename: str, outcome, batch, progress) -> None:
@@ -348,7 +352,7 @@ def import_sheet(sheet: Sheet, outcome, batch, progress) -> None:
     flown: set[date] = set()  # the rollup months to sum again
     companies: set[int] = set()  # ... of these companies
     chunk: list[tuple] = []
-    total = rejected = written = imported = 0  # imported: written rows that were new
+    total = rejected = written = 0
     delay = _test_delay()
     traveller_ids = lk.traveller
     keys_by_line = outcome.keys_by_line
@@ -449,7 +453,7 @@ def import_sheet(sheet: Sheet, outcome, batch, progress) -> None:
             )
         )
         if len(chunk) >= CHUNK:
-            imported += writer.write(chunk)
+            writer.write(chunk)
             written += len(chunk)
             chunk = []
             if progress:
@@ -457,15 +461,15 @@ def import_sheet(sheet: Sheet, outcome, batch, progress) -> None:
             if delay:
                 print("import: chunk written", file=sys.stderr, flush=True)
                 time.sleep(delay)
-    imported += writer.write(chunk)
+    writer.write(chunk)
     written += len(chunk)
     rollup.refresh_months(flown, companies)
     if progress:
         progress(total, rejected=rejected, written=written)
     outcome.rows_total = total
     outcome.rows_rejected = rejected
-    outcome.rows_imported = imported
-    outcome.rows_existing = total - rejected - imported
+    outcome.rows_imported = writer.inserted
+    outcome.rows_existing = total - rejected - writer.inserted
 
 
 def _coupon(raw) -> int:
