@@ -12,7 +12,9 @@ from portal.api.clients import ApiPrincipal, authenticate, principal_of, touch
 from portal.audit.trail import acting_as, record_event
 from portal.auth.policy import api_token, refuse
 from portal.companies.models import Company
+from portal.db import commit_if_only_read, sqlite_begin
 from portal.extensions import db
+from portal.web.hooks import SAFE_METHODS
 from portal.web.problems import problem_response
 
 log = logging.getLogger(__name__)
@@ -52,7 +54,7 @@ def scoped(scope: str | None):
                     headers={"WWW-Authenticate": 'Bearer realm="api"'},
                 )
             g.api_principal = principal_of(client)
-            g.api_client = client
+            g.api_last_used = client.last_used_at  # read now: the call's reads may end before touch
             if scope is not None and scope not in client.scope_set:
                 abort(403, message=f"This client lacks the scope {scope}.")
             with acting_as(principal().email):
@@ -79,13 +81,18 @@ def company_in_reach(company_id: int) -> Company:
 def finish_call(response):
     """The edge of every API call: audit it (client, method, path, status), note the client's
     last use, and commit the call's changes with it in one transaction (a failed call's
-    changes are rolled back first)."""
+    changes are rolled back first). On SQLite a read (GET) ends its read-only transaction
+    first and writes the audit row in a short one of its own: the write lock is then held for
+    that row only, so reads do not queue behind each other (PostgreSQL needs no second
+    transaction, which would cost round trips)."""
     who = g.get("api_principal")
     label = who.email if who else "api:anonymous"
     if response.status_code >= 400:
         db.session.rollback()
+    elif request.method in SAFE_METHODS and db.session.get_bind().dialect.name == "sqlite":
+        commit_if_only_read(db.session())  # a read that wrote keeps its transaction for the audit
     try:
-        with acting_as(label):
+        with acting_as(label), sqlite_begin("BEGIN IMMEDIATE"):
             record_event(
                 "api_call",
                 "api_client",
@@ -98,7 +105,7 @@ def finish_call(response):
                 },
             )
             if who:
-                touch(g.api_client)
+                touch(who.client_id, g.api_last_used)
             db.session.commit()
     except IntegrityError:
         db.session.rollback()

@@ -62,19 +62,22 @@ def _encode_cursor(last_id: int) -> str:
 # The list reads the documented columns as rows and writes them as CompanySchema would (a test
 # holds the two equal): BI tools page through every company, and a schema dump per row costs
 # more than the query.
-COMPANY_COLUMNS = [getattr(Company, name) for name in s.CompanySchema().fields]
+COMPANY_FIELDS = list(s.CompanySchema().fields)
+COMPANY_COLUMNS = [getattr(Company, name) for name in COMPANY_FIELDS]
 
 
 def _company_json(row) -> dict:
-    item = dict(row._mapping)
-    item["score"] = None if item["score"] is None else str(item["score"])
-    item["updated_at"] = s.utc_text(item["updated_at"])
+    item = dict(zip(COMPANY_FIELDS, row, strict=True))
+    if item["score"] is not None:
+        item["score"] = str(item["score"])
+    if item["updated_at"] is not None:
+        item["updated_at"] = item["updated_at"].isoformat() + "Z"  # naive UTC, as utc_text writes it
     return item
 
 
 @bp.route("/companies")
 @scoped("companies:read")
-@bp.arguments(s.CompanyQuery, location="query", as_kwargs=True)
+@bp.arguments(s.CompanyQuery(), location="query", as_kwargs=True)  # one instance, not one a call
 @bp.response(200, s.CompanyPage)
 def list_companies(
     limit, cursor=None, tier=None, status=None, office_id=None, manager_id=None, updated_since=None
@@ -309,7 +312,8 @@ def ingest_segments(data):
     who = principal()
     if who.company_id is not None:
         abort(403, message="Segments are ingested by the reservation system, not a company's client.")
-    return segments.ingest(data["segments"], client_name=who.name)
+    report = segments.ingest(data["segments"], client_name=who.name)
+    return jsonify(vars(report))  # the report's fields are SegmentReport's: no dump per row
 
 
 @bp.route("/webhooks")

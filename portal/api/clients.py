@@ -107,14 +107,14 @@ def authenticate(token: str, *, now: datetime | None = None) -> ApiClient | None
     return client
 
 
-def touch(client: ApiClient, now: datetime | None = None) -> None:
-    """Note the client's last use, to the minute: a Core statement (not a change worth an audit
-    row), skipped when the stored time is less than a minute old, so a busy client does not
-    write its row on every call."""
+def touch(client_id: int, last_used_at: datetime | None, now: datetime | None = None) -> None:
+    """Note a client's last use, to the minute: a Core statement (not a change worth an audit
+    row), skipped when the stored time (`last_used_at`, as read when the call began) is less
+    than a minute old, so a busy client does not write its row on every call."""
     now = now or utcnow()
-    if client.last_used_at is not None and now - client.last_used_at < LAST_USE_PRECISION:
+    if last_used_at is not None and now - last_used_at < LAST_USE_PRECISION:
         return
-    db.session.execute(update(ApiClient).where(ApiClient.id == client.id).values(last_used_at=now))
+    db.session.execute(update(ApiClient).where(ApiClient.id == client_id).values(last_used_at=now))
 
 
 def status_of(client: ApiClient, now: datetime | None = None) -> str:

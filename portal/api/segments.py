@@ -14,6 +14,7 @@ from portal.segments.models import Segment
 
 # The API names the traveller's column `traveller`; the other keys are the import's own.
 LABELS = {"traveller_name": "traveller"}
+TICKETS_PER_QUERY = 500
 
 
 @dataclass
@@ -35,13 +36,7 @@ def ingest(records: list[dict], *, client_name: str) -> IngestReport:
     digest = hashlib.sha256(data).hexdigest()[:16]
     sheet = records_sheet(records, bookings.HEADER_ALIASES, LABELS)
     outcome = run_import("bookings", data, f"api:{client_name}:{digest}", sheet=sheet, keep_keys=True)
-    created = set(
-        db.session.execute(
-            select(Segment.ticket_number, Segment.coupon_number).where(
-                Segment.import_batch_id == outcome.batch_id
-            )
-        ).all()
-    )
+    created = _created(outcome)
     problems: dict[int, list[dict]] = {}
     for entry in outcome.report:
         problems.setdefault(entry["line"], []).append(
@@ -59,3 +54,22 @@ def ingest(records: list[dict], *, client_name: str) -> IngestReport:
         setattr(report, result, getattr(report, result) + 1)
         report.results.append({"index": index, "result": result, "errors": []})
     return report
+
+
+def _created(outcome) -> set[tuple[str, int]]:
+    """The keys (ticket, coupon) of the valid rows this batch wrote; the others were there."""
+    keys = list(outcome.keys_by_line.values())
+    if outcome.rows_imported in (0, len(keys)):  # the usual cases: a new batch, or one posted again
+        return set(keys) if outcome.rows_imported else set()
+    created = set()
+    tickets = sorted({ticket for ticket, _ in keys})
+    for at in range(0, len(tickets), TICKETS_PER_QUERY):  # by the unique key's index
+        created.update(
+            db.session.execute(
+                select(Segment.ticket_number, Segment.coupon_number).where(
+                    Segment.ticket_number.in_(tickets[at : at + TICKETS_PER_QUERY]),
+                    Segment.import_batch_id == outcome.batch_id,
+                )
+            ).all()
+        )
+    return created

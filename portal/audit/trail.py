@@ -256,8 +256,9 @@ def record_event(
 
     actor_id, actor_label = _actor()
     ip, path = _where()
-    db.session.add(
-        AuditEvent(
+    db.session.flush()  # pending changes first, then the event: a statement, not an ORM object
+    db.session.connection().execute(
+        insert(AuditEvent.__table__).values(
             actor_id=actor_id,
             actor_label=actor_label,
             action=action,
@@ -270,4 +271,3 @@ def record_event(
             batch=_batch.get(),
         )
     )
-    db.session.flush()

@@ -271,6 +271,9 @@ def _statement(dialect_name: str):
     raise RuntimeError(f"imports do not support the {dialect_name} database")
 
 
+NEW_ROWS = {"preserve_rowcount": True}  # an INSERT's rowcount: the rows it wrote (conflicts skipped)
+
+
 class SegmentWriter:
     """Chunked writes of prepared row tuples in COLUMNS order, duplicates ignored.
 
@@ -283,6 +286,7 @@ class SegmentWriter:
 
     def __init__(self, connection):
         self.connection = connection
+        self.inserted = 0  # rows written that were new (a row already there is skipped)
         dialect = connection.dialect
         self.sqlite = dialect.name == "sqlite"
         statement = _statement(dialect.name)
@@ -306,20 +310,20 @@ class SegmentWriter:
             self.copy_sql = f"COPY {self.STAGING} ({names}) FROM STDIN"
 
     def write(self, rows: list[tuple]) -> None:
-        """Insert `rows` (dates already ISO strings on SQLite)."""
+        """Insert `rows` (dates already ISO strings on SQLite); `inserted` counts the new ones."""
         if not rows:
             return
         if self.sqlite:
             order = self.order
             if order != list(range(len(COLUMNS))):
                 rows = [tuple(row[i] for i in order) for row in rows]
-            self.connection.exec_driver_sql(self.sql, rows)
+            self.inserted += self.connection.exec_driver_sql(self.sql, rows, NEW_ROWS).rowcount
             return
         raw = self.connection.connection.driver_connection  # psycopg, in this transaction
         with raw.cursor() as cursor, cursor.copy(self.copy_sql) as copy:
             for row in rows:
                 copy.write_row(row)
-        self.connection.execute(self.move)
+        self.inserted += self.connection.execute(self.move, execution_options=NEW_ROWS).rowcount
         self.connection.exec_driver_sql(f"TRUNCATE {self.STAGING}")
 
 
@@ -346,6 +350,7 @@ def import_sheet(sheet: Sheet, outcome, batch, progress) -> None:
     width = max(i for i in index if i is not None) + 1
     seen: dict[tuple[str, int], int] = {}
     flown: set[date] = set()  # the rollup months to sum again
+    companies: set[int] = set()  # ... of these companies
     chunk: list[tuple] = []
     total = rejected = written = 0
     delay = _test_delay()
@@ -425,6 +430,7 @@ def import_sheet(sheet: Sheet, outcome, batch, progress) -> None:
                 outcome.reject(line, label.get(field, field), reason, _display(value))
             continue
         flown.add(day)
+        companies.add(company_id)
         if keys_by_line is not None:
             keys_by_line[line] = (ticket, coupon)
         chunk.append(
@@ -457,16 +463,13 @@ def import_sheet(sheet: Sheet, outcome, batch, progress) -> None:
                 time.sleep(delay)
     writer.write(chunk)
     written += len(chunk)
-    rollup.refresh_months(flown)
+    rollup.refresh_months(flown, companies)
     if progress:
         progress(total, rejected=rejected, written=written)
-    imported = session.scalar(
-        select(db.func.count()).select_from(Segment).where(Segment.import_batch_id == lk.batch_id)
-    )
     outcome.rows_total = total
     outcome.rows_rejected = rejected
-    outcome.rows_imported = imported
-    outcome.rows_existing = total - rejected - imported
+    outcome.rows_imported = writer.inserted
+    outcome.rows_existing = total - rejected - writer.inserted
 
 
 def _coupon(raw) -> int:

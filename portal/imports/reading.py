@@ -65,11 +65,14 @@ def records_sheet(records: list[dict], aliases: dict[str, str], labels: dict[str
     `labels` names each field in reports. Values must be what a cell holds (text, numbers)."""
     fields = list(dict.fromkeys(aliases.values()))
     position = {field: i for i, field in enumerate(fields)}
+    field_of: dict = {}  # key -> field (or None): records repeat the same few keys
 
     def cells(record: dict) -> list:
         row: list = [None] * len(fields)
         for key, value in record.items():
-            field = aliases.get(normalize_header(key))
+            if key not in field_of:
+                field_of[key] = aliases.get(normalize_header(key))
+            field = field_of[key]
             if field is None or row[position[field]] is not None:
                 continue
             row[position[field]] = value

@@ -25,6 +25,7 @@ from portal.segments.models import PREMIUM_CABINS, Segment, SegmentMonth
 from portal.timeutil import first_of_month, next_month
 
 PAIRS_PER_STATEMENT = 200  # companies per refresh statement of the flush hook
+COMPANIES_PER_STATEMENT = 2_000  # companies a month refresh names (bound parameters)
 LOCK_KEY = zlib.crc32(b"portal:segment_month")  # stable across processes
 _PENDING = "segment_month_pending"
 
@@ -59,11 +60,18 @@ def refresh_companies(company_ids: Iterable[int]) -> None:
         _refresh(db.session, SegmentMonth.company_id.in_(ids), Segment.company_id.in_(ids))
 
 
-def refresh_months(months: Iterable[date]) -> None:
-    """Sum again these months (any day of the month names it) of every company."""
+def refresh_months(months: Iterable[date], company_ids: Iterable[int] | None = None) -> None:
+    """Sum again these months (any day of the month names it) of every company, or only of
+    `company_ids` (the companies a batch wrote to: far fewer rows to sum than whole months)."""
     starts = sorted({first_of_month(m) for m in months})
-    if starts:
-        _refresh(db.session, SegmentMonth.month.in_(starts), _flown_in(starts))
+    if not starts:
+        return
+    rollup_where, segment_where = SegmentMonth.month.in_(starts), _flown_in(starts)
+    ids = sorted({i for i in company_ids if i is not None}) if company_ids is not None else []
+    if 0 < len(ids) <= COMPANIES_PER_STATEMENT:  # more: whole months, in one plain statement
+        rollup_where = and_(rollup_where, SegmentMonth.company_id.in_(ids))
+        segment_where = and_(segment_where, Segment.company_id.in_(ids))
+    _refresh(db.session, rollup_where, segment_where)
 
 
 def _flown_in(starts: list[date]) -> ColumnElement[bool]:

@@ -10,7 +10,6 @@ from portal.auth import policy
 from portal.db import commit_if_only_read, set_sqlite_begin
 from portal.extensions import db
 from portal.web import query
-from portal.web.problems import is_api_request
 
 # No inline script anywhere; styles only from our own files.
 CONTENT_SECURITY_POLICY = (
@@ -29,10 +28,11 @@ def register(app: Flask) -> None:
 
     @app.before_request
     def _transaction_mode():
-        # Reads begin deferred so page views never queue behind a writer (SQLite only). Every
-        # API call writes its audit row, so it takes the write lock from the start: a read
-        # transaction that later writes fails at once when another writer came first.
-        reads_only = request.method in SAFE_METHODS and not is_api_request()
+        # Reads begin deferred so they never queue behind a writer (SQLite only); changes take
+        # the write lock from the start, since a read transaction that later writes fails at
+        # once when another writer came first. An API read ends its transaction before its
+        # audit row is written by a short one of its own (blueprints.api.auth.finish_call).
+        reads_only = request.method in SAFE_METHODS
         set_sqlite_begin("BEGIN" if reads_only else "BEGIN IMMEDIATE")
 
     app.before_request(policy.enforce)

@@ -390,3 +390,25 @@ def test_segment_keys_other_than_the_documented_ones_are_left_out(client, api, w
         headers=bearer(api.token),
     )
     assert response.status_code == 200 and response.get_json()["created"] == 1
+
+
+def test_segment_rows_load_as_the_row_schema_loads_them():
+    # Plainly right rows skip the per-row schema (SegmentList); the result must be the same.
+    from blueprints.api.schemas import SegmentBatch, SegmentInput
+
+    rows = [
+        {"ticket_number": "7812345000001", "coupon_number": 1, "cabin": None, "TO": [], "x": {"y": 1}},
+        {"traveller": "张三", "net_revenue": 12.5, "distance_km": 1088, "traveller_name": "李四"},
+        {},
+    ]
+    assert SegmentBatch().load({"segments": rows}) == {"segments": SegmentInput(many=True).load(rows)}
+
+
+def test_segment_ingest_tells_new_rows_from_those_already_there(client, api, world):
+    first = [_coupon(1, world), _coupon(2, world)]
+    posted = client.post("/api/v1/segments", json={"segments": first}, headers=bearer(api.token))
+    assert posted.status_code == 200
+    batch = [_coupon(3, world), _coupon(2, world), _coupon(4, world, origin="PEKING"), _coupon(1, world)]
+    report = client.post("/api/v1/segments", json={"segments": batch}, headers=bearer(api.token)).get_json()
+    assert (report["created"], report["existing"], report["rejected"]) == (1, 2, 1)
+    assert [r["result"] for r in report["results"]] == ["created", "existing", "rejected", "existing"]
