@@ -11,7 +11,6 @@ import math
 import random
 import time
 from bisect import bisect
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as clock
@@ -19,9 +18,10 @@ from decimal import Decimal
 
 import click
 from flask import current_app
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import select, text, update
 from tqdm import tqdm
 
+from portal import bulk
 from portal.agreements.models import Agreement, AgreementDiscount, AgreementEvent, IncentiveTier
 from portal.audit.models import AuditEvent
 from portal.audit.trail import acting_as
@@ -324,13 +324,13 @@ class _World:
         self.dialect = self.conn.dialect.name
         # scrypt is slow on purpose: hash the demo password once and share the hash.
         self.password_hash = hash_password(current_app.config["DEMO_PASSWORD"])
-        with self._fast_writes():
+        with bulk.big_cache(self.conn):
             self._organisation(session)
             self._plan_companies()
             self._write_companies()
             self._bookers(session)
             self._contacts_and_assignments()
-            with self._bulk_load("segment"):
+            with bulk.indexes_dropped(self.conn, "segment"):
                 self._travel(progress)
             rollup.refresh_all()  # the monthly sums scoring reads
             self._agreements()
@@ -339,7 +339,7 @@ class _World:
             self._interactions_and_reminders()
             self._opportunities()
             self._surveys()
-            self._reset_sequences()
+            bulk.reset_id_sequences(self.conn, [*self.ids.tables(), "segment"])
         self._warnings()
         for table in ("branch", "sales_office", "user"):  # written through the ORM
             self.counts[table] = self.ids.issued(table)
@@ -1944,129 +1944,16 @@ class _World:
         self.counts["alert"] = counts["churn_opened"] + counts["roster_opened"]
 
     def _insert(self, model, rows: list[dict]) -> None:
-        """Bulk insert dict rows: COPY on PostgreSQL, executemany in chunks elsewhere."""
-        if not rows:
-            return
+        """Bulk insert dict rows."""
         table = model.__table__
         self.counts[table.name] = self.counts.get(table.name, 0) + len(rows)
-        if self.dialect == "postgresql":
-            columns = list(rows[0])
-            self._copy(table, columns, ([row[c] for c in columns] for row in rows))
-            return
-        for i in range(0, len(rows), CHUNK):
-            self.conn.execute(insert(table), rows[i : i + CHUNK])
+        bulk.insert_rows(self.conn, table, rows)
 
     def _insert_tuples(self, model, columns: tuple[str, ...], rows: list[tuple]) -> None:
-        """Bulk insert tuple rows in `columns` order: COPY on PostgreSQL, elsewhere one plain
-        DBAPI executemany of the statement Core compiles, values converted by the columns' own
-        type processors (building and processing a dict per row cost more than the insert)."""
-        if not rows:
-            return
+        """Bulk insert tuple rows in `columns` order (building a dict per row cost more than the insert)."""
         table = model.__table__
         self.counts[table.name] = self.counts.get(table.name, 0) + len(rows)
-        if self.dialect == "postgresql":
-            self._copy(table, columns, rows)
-            return
-        dialect = self.conn.dialect
-        compiled = insert(table).compile(dialect=dialect, column_keys=list(columns))
-        order = [columns.index(name) for name in compiled.positiontup]
-        processors = [table.c[columns[i]].type.dialect_impl(dialect).bind_processor(dialect) for i in order]
-        convert = [(position, p) for position, p in enumerate(processors) if p is not None]
-        values = []
-        for row in rows:
-            value = [row[i] for i in order]
-            for position, process in convert:
-                value[position] = process(value[position])
-            values.append(tuple(value))
-        self.conn.exec_driver_sql(str(compiled), values)
-
-    def _copy(self, table, columns, rows) -> None:
-        preparer = self.conn.dialect.identifier_preparer
-        names = ", ".join(preparer.quote(c) for c in columns)
-        raw = self.conn.connection.driver_connection  # the psycopg connection of this transaction
-        with (
-            raw.cursor() as cursor,
-            cursor.copy(f"COPY {preparer.format_table(table)} ({names}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
-
-    @contextmanager
-    def _fast_writes(self):
-        """A bigger page cache for the load on SQLite (the default 2 MB thrashes on the indexes)."""
-        if self.dialect != "sqlite":
-            yield
-            return
-        before = self.conn.exec_driver_sql("PRAGMA cache_size").scalar()
-        self.conn.exec_driver_sql("PRAGMA cache_size = -262144")  # 256 MB
-        try:
-            yield
-        finally:
-            self.conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
-
-    @contextmanager
-    def _bulk_load(self, table: str):
-        """Drop the table's secondary indexes (and on PostgreSQL its foreign keys) for the load and
-        rebuild them from the database's own definitions after: building an index once is several
-        times faster than keeping it up to date row by row (PostgreSQL's "Populating a Database").
-        Everything happens inside the seed's transaction, so a failure restores them."""
-        conn = self.conn
-        if self.dialect == "postgresql":
-            foreign_keys = conn.execute(
-                text(
-                    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
-                    " WHERE conrelid = CAST(:t AS regclass) AND contype = 'f' ORDER BY conname"
-                ),
-                {"t": table},
-            ).all()
-            indexes = conn.execute(
-                text(
-                    "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i"
-                    " JOIN pg_class c ON c.oid = i.indexrelid"
-                    " WHERE i.indrelid = CAST(:t AS regclass) AND NOT i.indisprimary"
-                    " AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)"
-                    " ORDER BY c.relname"
-                ),
-                {"t": table},
-            ).all()
-            for name, _ in foreign_keys:
-                conn.exec_driver_sql(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-            for name, _ in indexes:
-                conn.exec_driver_sql(f'DROP INDEX "{name}"')
-            yield
-            conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")
-            for _, definition in indexes:
-                conn.exec_driver_sql(definition)
-            for name, definition in foreign_keys:
-                conn.exec_driver_sql(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
-        elif self.dialect == "sqlite":
-            indexes = conn.exec_driver_sql(
-                "SELECT name, sql FROM sqlite_master"
-                " WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name",
-                (table,),
-            ).all()
-            for name, _ in indexes:
-                conn.exec_driver_sql(f'DROP INDEX "{name}"')
-            yield
-            for _, definition in indexes:
-                conn.exec_driver_sql(definition)
-        else:
-            yield
-
-    def _reset_sequences(self) -> None:
-        """PostgreSQL: move each id sequence past the explicit ids written, for later inserts."""
-        if self.dialect != "postgresql":
-            return
-        preparer = self.conn.dialect.identifier_preparer
-        for name in self.ids.tables() + ["segment"]:
-            table = preparer.quote(name)
-            self.conn.execute(
-                text(
-                    "SELECT setval(pg_get_serial_sequence(:t, 'id'),"
-                    f" (SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"
-                ),
-                {"t": table},
-            )
+        bulk.insert_tuples(self.conn, table, columns, rows)
 
     def _season(self, day: date) -> float:
         factor = MONTH_FACTOR[day.month - 1] * WEEKDAY_FACTOR[day.weekday()]
