@@ -4,14 +4,19 @@ incentive tiers and approval history, sized to what the company flies."""
 from datetime import date, datetime, timedelta
 from datetime import time as clock
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from portal.agreements.models import Agreement, AgreementDiscount, AgreementEvent, IncentiveTier
 from portal.companies.models import TIERS
 from portal.demo import reference as ref
 from portal.demo.plans import CompanyPlan
 
+if TYPE_CHECKING:
+    from portal.demo.world import World
 
-def write(world) -> None:
+
+def write(world: "World") -> None:
+    """Each company's agreement terms with their discounts, incentive tiers and history."""
     rng = world.rng
     agreements, discounts, tiers, events = [], [], [], []
     numbers: dict[tuple[str, int], int] = {}
@@ -173,7 +178,7 @@ def write(world) -> None:
     world.insert(AgreementEvent, events)
 
 
-def _volume_for(world, c: CompanyPlan, valid_from: date, status: str) -> tuple[int, int]:
+def _volume_for(world: "World", c: CompanyPlan, valid_from: date, status: str) -> tuple[int, int]:
     """An annual commitment sized to what the company flies (or flew in that term)."""
     rng = world.rng
     revenue, segments = _flown_between(world, c, valid_from, valid_from + timedelta(days=364))
@@ -192,7 +197,7 @@ def _volume_for(world, c: CompanyPlan, valid_from: date, status: str) -> tuple[i
     return int(revenue_cny) * 100, max(20, int(round(segments * factor, -1)))
 
 
-def _flown_between(world, c: CompanyPlan, first: date, last: date) -> tuple[int, int]:
+def _flown_between(world: "World", c: CompanyPlan, first: date, last: date) -> tuple[int, int]:
     """Revenue (fen) and segments flown between two dates, annualised when partly outside the window."""
     if not c.revenue_by_month:
         return 0, 0
@@ -211,7 +216,7 @@ def _flown_between(world, c: CompanyPlan, first: date, last: date) -> tuple[int,
     return revenue, segments
 
 
-def _entitlements(world, c: CompanyPlan) -> dict:
+def _entitlements(world: "World", c: CompanyPlan) -> dict:
     rng = world.rng
     rank = TIERS.index(c.tier)  # 0 platinum .. 3 standard
     return dict(
@@ -228,7 +233,7 @@ def _entitlements(world, c: CompanyPlan) -> dict:
     )
 
 
-def _incentive_tiers(world, c: CompanyPlan) -> list[tuple[int, float]]:
+def _incentive_tiers(world: "World", c: CompanyPlan) -> list[tuple[int, float]]:
     rng = world.rng
     steps = {
         "platinum": ((80, 1.0), (100, 2.5), (120, 3.5), (150, 4.5)),

@@ -1,6 +1,7 @@
 """Early warnings: an off-roster month for one company, then the rules run once."""
 
 import random
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -10,8 +11,11 @@ from portal.demo import people
 from portal.segments.models import Segment
 from portal.timeutil import first_of_month, next_month
 
+if TYPE_CHECKING:
+    from portal.demo.world import World
 
-def write(world) -> None:
+
+def write(world: "World") -> None:
     """One of the demo manager's companies had most of last month's segments flown by people
     off its roster (above the branch head's threshold); then the early-warning rules run
     once, so accounts at risk and roster warnings show at once."""

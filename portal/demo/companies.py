@@ -6,6 +6,7 @@ import random
 from bisect import bisect
 from datetime import datetime, timedelta
 from datetime import time as clock
+from typing import TYPE_CHECKING
 
 from portal.companies import credit_code
 from portal.companies.models import HEADCOUNT_BANDS, TIERS, Company
@@ -13,6 +14,9 @@ from portal.companies.pinyin import name_keys
 from portal.demo import reference as ref
 from portal.demo.plans import CompanyPlan, OfficePlan
 from portal.scoring.engine import Rules
+
+if TYPE_CHECKING:
+    from portal.demo.world import World
 
 SEGMENTS_PER_COMPANY_YEAR = 300
 MAX_ANNUAL_SEGMENTS = 12_000  # the biggest account's rate
@@ -27,7 +31,8 @@ BAND_CUTS = (0.04, 0.15, 0.45, 0.80)
 _ORG_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
-def plan(world) -> None:
+def plan(world: "World") -> None:
+    """Decide every company: group, status, behaviour, office, manager, name and volume."""
     rng, n = world.rng, world.n
     units = _group_units(world)
     rng.shuffle(units)
@@ -77,7 +82,7 @@ def plan(world) -> None:
     world.companies = companies
 
 
-def _group_units(world) -> list[list[str]]:
+def _group_units(world: "World") -> list[list[str]]:
     """Singles and groups (a parent followed by its subsidiaries), n companies in all."""
     rng, n = world.rng, world.n
     groups = max(1, round(n * 0.055)) if n >= 5 else 0
@@ -94,7 +99,7 @@ def _group_units(world) -> list[list[str]]:
     return units
 
 
-def _plan_company(world, c: CompanyPlan) -> None:
+def _plan_company(world: "World", c: CompanyPlan) -> None:
     rng = world.rng
     if c.parent is not None:
         c.industry = c.parent.industry
@@ -156,7 +161,7 @@ def _plan_company(world, c: CompanyPlan) -> None:
         c.reassigned_on = c.created_at.date() + timedelta(days=rng.randint(span // 4, span * 3 // 4))
 
 
-def _pick_office(world, c: CompanyPlan) -> OfficePlan:
+def _pick_office(world: "World", c: CompanyPlan) -> OfficePlan:
     rng = world.rng
     branches = world.branches
     weights = [b.share for b in branches]
@@ -171,7 +176,7 @@ def _pick_office(world, c: CompanyPlan) -> OfficePlan:
     return rng.choices(branch.offices, weights=[o.share for o in branch.offices])[0]
 
 
-def _name(world, c: CompanyPlan) -> None:
+def _name(world: "World", c: CompanyPlan) -> None:
     rng = world.rng
     city_en = ref.CITIES[c.city][0]
     for attempt in itertools.count():
@@ -211,7 +216,7 @@ def _name(world, c: CompanyPlan) -> None:
     c.domain = domain
 
 
-def _company_name(world, c: CompanyPlan, city_en: str) -> tuple[str, str]:
+def _company_name(world: "World", c: CompanyPlan, city_en: str) -> tuple[str, str]:
     rng = world.rng
     trade, trade_en = c.trade
     word, word_en = c.words
@@ -228,7 +233,7 @@ def _company_name(world, c: CompanyPlan, city_en: str) -> tuple[str, str]:
     return f"{c.city}{trade}{word}有限公司", f"{city_en} {trade_en} {word_en} Co., Ltd."
 
 
-def _size_volumes(world, companies: list[CompanyPlan]) -> None:
+def _size_volumes(world: "World", companies: list[CompanyPlan]) -> None:
     """Scale every company's rate so the world has about 300 segments a company a year."""
     flying = [c for c in companies if c.weight > 0]
     exposure = {}
@@ -260,7 +265,7 @@ def _size_volumes(world, companies: list[CompanyPlan]) -> None:
         _plan_discounts(world, c)
 
 
-def _plan_discounts(world, c: CompanyPlan) -> None:
+def _plan_discounts(world: "World", c: CompanyPlan) -> None:
     if not c.has_agreements:
         return
     base = {"platinum": 13, "gold": 10, "silver": 8, "standard": 6}[c.tier]
@@ -274,7 +279,8 @@ def _plan_discounts(world, c: CompanyPlan) -> None:
         c.discounts[("international", "C")] = max(2.0, base - 1)
 
 
-def write(world) -> None:
+def write(world: "World") -> None:
+    """The company rows; headcount follows travel volume, loosely."""
     rows = []
     # Headcount follows travel volume, loosely.
     by_rank = sorted(world.companies, key=lambda c: (-c.annual, c.id))
@@ -312,7 +318,7 @@ def write(world) -> None:
     world.insert(Company, rows)
 
 
-def _credit_code(world, c: CompanyPlan) -> str:
+def _credit_code(world: "World", c: CompanyPlan) -> str:
     rng = world.rng
     district = _district(world, c)
     division = ref.DISTRICTS[district][1]
@@ -328,13 +334,13 @@ def _credit_code(world, c: CompanyPlan) -> str:
             return code
 
 
-def _district(world, c: CompanyPlan) -> str:
+def _district(world: "World", c: CompanyPlan) -> str:
     if not c.district:
         c.district = world.rng.choice(c.office.districts)
     return c.district
 
 
-def _address(world, c: CompanyPlan) -> str:
+def _address(world: "World", c: CompanyPlan) -> str:
     rng = world.rng
     district = _district(world, c)
     road = rng.choice(ref.DISTRICTS[district][2])

@@ -2,14 +2,18 @@
 
 from datetime import datetime, timedelta
 from datetime import time as clock
+from typing import TYPE_CHECKING
 
 from portal.auth.models import User
 from portal.companies.models import Contact, ManagerAssignment
 from portal.demo import people
 from portal.demo import reference as ref
 
+if TYPE_CHECKING:
+    from portal.demo.world import World
 
-def write_bookers(world, session) -> None:
+
+def write_bookers(world: "World", session) -> None:
     """The bookers: the two demo logins, and a travel manager for some agreement companies."""
     rng = world.rng
     for c in world.companies:
@@ -43,7 +47,8 @@ def write_bookers(world, session) -> None:
     session.flush()
 
 
-def write(world) -> None:
+def write(world: "World") -> None:
+    """Each company's contacts, and its manager assignments (a reassignment for some)."""
     rng = world.rng
     contacts, assignments = [], []
     for c in world.companies:

@@ -3,6 +3,7 @@
 import random
 from datetime import datetime, timedelta
 from datetime import time as clock
+from typing import TYPE_CHECKING
 
 from portal.companies.models import TIERS, Interaction
 from portal.companies.operations import complaint_due
@@ -11,10 +12,14 @@ from portal.demo.plans import CompanyPlan
 from portal.reminders.models import Reminder
 from portal.reminders.operations import DEFAULT_CADENCE as REVISIT_DAYS
 
+if TYPE_CHECKING:
+    from portal.demo.world import World
+
 CONTACT_EVERY_DAYS = {"platinum": 21, "gold": 40, "silver": 70, "standard": 110}
 
 
-def write(world) -> None:
+def write(world: "World") -> None:
+    """The managers' interactions with their companies over the window, and the reminders."""
     rng = world.rng
     interactions, reminders = [], []
     window_start = datetime.combine(world.start, clock(1))
@@ -43,7 +48,7 @@ def write(world) -> None:
     world.insert(Reminder, reminders)
 
 
-def _interaction_kind(world, c: CompanyPlan, rng: random.Random) -> str:
+def _interaction_kind(world: "World", c: CompanyPlan, rng: random.Random) -> str:
     if c.status == "prospect":
         return rng.choices(("visit", "call", "email", "meeting"), weights=(35, 40, 15, 10))[0]
     complaint = 3 + 2 * (3 - TIERS.index(c.tier))  # big accounts fly more and complain more
@@ -53,7 +58,7 @@ def _interaction_kind(world, c: CompanyPlan, rng: random.Random) -> str:
     )[0]
 
 
-def _interaction(world, c: CompanyPlan, rng: random.Random, kind: str, occurred: datetime) -> dict:
+def _interaction(world: "World", c: CompanyPlan, rng: random.Random, kind: str, occurred: datetime) -> dict:
     contact = rng.choice(c.contacts)[2].name if c.contacts else "客户"
     traveller = rng.choice(c.travellers)[1].name if c.travellers else contact
     route = c.top_route or ("PEK", "SHA")
@@ -101,7 +106,7 @@ def _interaction(world, c: CompanyPlan, rng: random.Random, kind: str, occurred:
     return row
 
 
-def _reminders(world, c: CompanyPlan, rng: random.Random, made: list[dict]) -> list[dict]:
+def _reminders(world: "World", c: CompanyPlan, rng: random.Random, made: list[dict]) -> list[dict]:
     rows = []
     taken = set()
     name = c.trade[0]

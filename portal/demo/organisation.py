@@ -2,6 +2,7 @@
 
 from datetime import datetime, timedelta
 from datetime import time as clock
+from typing import TYPE_CHECKING
 
 from portal.auth.models import User
 from portal.demo import people
@@ -9,8 +10,12 @@ from portal.demo import reference as ref
 from portal.demo.plans import BranchPlan, OfficePlan
 from portal.org.models import Branch, SalesOffice
 
+if TYPE_CHECKING:
+    from portal.demo.world import World
 
-def write(world, session) -> None:
+
+def write(world: "World", session) -> None:
+    """Branches and sales offices, then the staff: admins, management, heads and managers."""
     rng = world.rng
     for code, name, name_en, city, share, offices in ref.BRANCHES:
         branch = BranchPlan(world.ids("branch"), code, name, city, share)
@@ -51,7 +56,9 @@ def write(world, session) -> None:
     session.flush()
 
 
-def _staff(world, session, role: str, office: OfficePlan, title: str, email: str | None = None) -> int:
+def _staff(
+    world: "World", session, role: str, office: OfficePlan, title: str, email: str | None = None
+) -> int:
     person = people.person(world.rng)
     user_id = world.ids("user")
     email = email or world.unique_email(person.email_local, "demo.example")

@@ -2,12 +2,17 @@
 
 from datetime import datetime, timedelta
 from datetime import time as clock
+from typing import TYPE_CHECKING
 
 from portal.demo import reference as ref
 from portal.pipeline.models import DEFAULT_PROBABILITY, OPEN_STAGES, Opportunity, OpportunityStageChange
 
+if TYPE_CHECKING:
+    from portal.demo.world import World
 
-def write(world) -> None:
+
+def write(world: "World") -> None:
+    """Opportunities: prospects to sign, renewals coming up, a few upsells."""
     rng = world.rng
     opportunities, changes = [], []
     for c in world.companies:
@@ -43,7 +48,7 @@ def write(world) -> None:
     world.insert(OpportunityStageChange, changes)
 
 
-def _opportunity(world, c, rng, kind, stage, title, agreement) -> tuple[dict, list[dict]]:
+def _opportunity(world: "World", c, rng, kind, stage, title, agreement) -> tuple[dict, list[dict]]:
     """One opportunity and the stage changes that brought it where it is."""
     if stage == "won":
         path = [*OPEN_STAGES, "won"]

@@ -1,13 +1,19 @@
 """Quotas on the routes agreement companies fly most, and the priority requests behind them."""
 
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from portal.companies.models import TIERS
 from portal.quotas.models import PriorityRequest, Quota
 from portal.quotas.schedule import departure_time
 
+if TYPE_CHECKING:
+    from portal.demo.world import World
 
-def write(world) -> None:
+
+def write(world: "World") -> None:
+    """This and next month's quotas of active agreements with priority booking, on the routes the
+    company flew most in the last 90 days."""
     rng = world.rng
     quotas, requests = [], []
     this_month = world.today.replace(day=1)
@@ -62,7 +68,7 @@ def write(world) -> None:
     world.requests_made, world.quotas_made = requests, quotas
 
 
-def _requests(world, c, rng, quota_id, leg, cabin, month, month_end, seats, used) -> list[dict]:
+def _requests(world: "World", c, rng, quota_id, leg, cabin, month, month_end, seats, used) -> list[dict]:
     """The confirmed requests behind a quota's used seats, and some cancelled, waitlisted
     and expired ones around them."""
     _, origin, destination, _, flights, _ = leg

@@ -3,6 +3,7 @@
 import random
 from datetime import date, datetime, timedelta
 from datetime import time as clock
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 
@@ -11,6 +12,9 @@ from portal.companies.models import SERVICE_NEEDS, TIERS, Traveller
 from portal.demo import quotas as demo_quotas
 from portal.quotas.models import PriorityRequest, Quota
 from portal.stations.models import SERVICE_ENTITLEMENT, SERVICES, ServiceRequest, Station
+
+if TYPE_CHECKING:
+    from portal.demo.world import World
 
 # Stations with VIP service notices (要客通知单), and the teams on each distribution list.
 STATIONS = (
@@ -22,7 +26,7 @@ STATIONS = (
 STATION_TEAMS = ("ground", "cabin", "catering", "lounge")
 
 
-def write(world, session) -> None:
+def write(world: "World", session) -> None:
     """The big stations with their distribution lists and a station user at PEK; VIP
     travellers; services on tomorrow's confirmed departures from PEK (their own random
     stream: the rest of the world does not move)."""
@@ -88,7 +92,7 @@ def write(world, session) -> None:
     world.counts["vip_travellers"] = len(levels)
 
 
-def _key_departures(world, rng, day: date, by_id: dict, want: int) -> list[dict]:
+def _key_departures(world: "World", rng, day: date, by_id: dict, want: int) -> list[dict]:
     """Confirmed requests on `day` from PEK on quotas with seats left, so that even a small
     world shows a VIP service notice (none when it has enough of its own)."""
     made = []

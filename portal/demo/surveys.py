@@ -3,6 +3,7 @@
 import random
 from datetime import date, datetime, timedelta
 from datetime import time as clock
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -11,8 +12,11 @@ from portal.reminders.models import Reminder
 from portal.surveys.models import DETRACTOR_MAX, Survey, SurveyResponse
 from portal.surveys.operations import link_days, quarter_of
 
+if TYPE_CHECKING:
+    from portal.demo.world import World
 
-def write(world) -> None:
+
+def write(world: "World") -> None:
     """Last quarter's survey, mailed to about half the active companies' contacts, most of
     them answered: promoters where travel is steady, detractors where it fades; the demo
     manager's companies are all asked. A recent detractor has a follow-up reminder open.

@@ -5,6 +5,7 @@ import itertools
 import math
 import random
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
@@ -13,6 +14,9 @@ from portal.demo import people
 from portal.demo import reference as ref
 from portal.demo.plans import CompanyPlan
 from portal.segments.models import Segment
+
+if TYPE_CHECKING:
+    from portal.demo.world import World
 
 CHUNK = 50_000  # segments per bulk write: big enough to amortise, small enough for memory
 SEGMENT_COLUMNS = (
@@ -51,7 +55,8 @@ _CLASS_TABLE = {
 assert all(len(table) == 100 for table in _CLASS_TABLE.values())
 
 
-def write(world, progress: bool) -> None:
+def write(world: "World", progress: bool) -> None:
+    """Travellers and segments, company by company (each with its own random stream), written in chunks."""
     travellers: list[dict] = []
     segments: list[tuple] = []
     world.segment_id = 0
@@ -69,7 +74,7 @@ def write(world, progress: bool) -> None:
     bar.close()
 
 
-def _flush(world, travellers: list, segments: list) -> None:
+def _flush(world: "World", travellers: list, segments: list) -> None:
     # Travellers first: segments refer to them.
     world.insert(Traveller, travellers)
     world.insert_tuples(Segment, SEGMENT_COLUMNS, segments)
@@ -77,7 +82,7 @@ def _flush(world, travellers: list, segments: list) -> None:
     segments.clear()
 
 
-def _travel_of(world, c: CompanyPlan, rng: random.Random, travellers: list, segments: list) -> None:
+def _travel_of(world: "World", c: CompanyPlan, rng: random.Random, travellers: list, segments: list) -> None:
     c.revenue_by_month = [0] * world.months
     c.segments_by_month = [0] * world.months
     if c.annual > 0:
@@ -217,7 +222,7 @@ def _travel_of(world, c: CompanyPlan, rng: random.Random, travellers: list, segm
     c.flights_of = flights_of
 
 
-def _destinations(world, c: CompanyPlan, rng: random.Random) -> list[tuple]:
+def _destinations(world: "World", c: CompanyPlan, rng: random.Random) -> list[tuple]:
     """Where the company flies from its home airports: (out legs, back legs, international,
     long-haul, share of round trips, weight), with the company's own favourites."""
     homes = ref.CITIES[c.city][1]
@@ -268,7 +273,7 @@ def _destinations(world, c: CompanyPlan, rng: random.Random) -> list[tuple]:
     return result
 
 
-def _path(world, origin: str, destination: str) -> list | None:
+def _path(world: "World", origin: str, destination: str) -> list | None:
     """Legs from origin to destination: direct, else via Beijing or Chengdu."""
     if (origin, destination) in world.routes:
         return [world.routes[(origin, destination)]]
@@ -278,7 +283,9 @@ def _path(world, origin: str, destination: str) -> list | None:
     return None
 
 
-def _traveller_rows(world, c: CompanyPlan, rng: random.Random, travellers: list, segments: list, start: int):
+def _traveller_rows(
+    world: "World", c: CompanyPlan, rng: random.Random, travellers: list, segments: list, start: int
+):
     """Write the company's key travellers, then give its segments their traveller ids."""
     ids = []
     flights_of = c.flights_of
