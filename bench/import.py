@@ -122,7 +122,7 @@ def main() -> int:
 
                 # Baseline: the same rows, parsed, one plain executemany into segment; rolled back.
                 sqlite = url.startswith("sqlite")
-                columns = bookings.COLUMNS[:-1]
+                columns = [c for c in bookings.COLUMNS if c not in ("import_batch_id", "ff_number")]
                 tuples = [
                     (t, c, id_of[code], None, n, f, d.isoformat() if sqlite else d, o, de, cab, fare, fen, km)
                     for t, c, code, n, f, d, o, de, cab, fare, fen, km in parsed

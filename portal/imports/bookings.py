@@ -1,6 +1,6 @@
 """Booking (flown coupon) import: columns by header, every row validated with precompiled
-lookups, valid rows inserted in chunks by one executemany each with ON CONFLICT DO NOTHING on
-(ticket_number, coupon_number), so a re-import changes nothing."""
+lookups, valid rows inserted in chunks by a bulk writer (portal.bulk) that skips coupons already
+stored (same ticket_number and coupon_number), so a re-import changes nothing."""
 
 import os
 import re
@@ -8,13 +8,11 @@ import sys
 import time
 from datetime import date, timedelta
 
-import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from portal import bulk
 from portal.agreements.models import Agreement
 from portal.companies import credit_code
 from portal.companies.models import Company, Traveller
@@ -33,7 +31,7 @@ from portal.imports.reading import (
 from portal.segments import rollup
 from portal.segments.models import Segment
 
-CHUNK = 5_000  # rows per executemany
+CHUNK = 5_000  # rows per bulk write
 MAX_REVENUE_FEN = 1_000_000 * 100  # more than 1,000,000 CNY for one coupon is a typo
 MAX_DISTANCE_KM = 20_000
 EARLIEST = date(2000, 1, 1)
@@ -261,70 +259,14 @@ def _date(raw, lk: _Lookups) -> date:
     return value
 
 
-def _statement(dialect_name: str):
-    table = Segment.__table__
-    keys = ["ticket_number", "coupon_number"]
-    if dialect_name == "postgresql":
-        return pg_insert(table).on_conflict_do_nothing(index_elements=keys)
-    if dialect_name == "sqlite":
-        return sqlite_insert(table).on_conflict_do_nothing(index_elements=keys)
-    raise RuntimeError(f"imports do not support the {dialect_name} database")
-
-
-NEW_ROWS = {"preserve_rowcount": True}  # an INSERT's rowcount: the rows it wrote (conflicts skipped)
-
-
-class SegmentWriter:
-    """Chunked writes of prepared row tuples in COLUMNS order, duplicates ignored.
-
-    SQLite: one compiled INSERT ... ON CONFLICT DO NOTHING run by a plain DBAPI executemany (no
-    per-row dict or processing). PostgreSQL: each chunk is COPYed into a temporary table and moved
-    by one INSERT ... SELECT ... ON CONFLICT DO NOTHING (COPY is many times faster than row
-    inserts; the temporary table lives only in the import's transaction)."""
-
-    STAGING = "import_segment_staging"
+class SegmentWriter(bulk.Writer):
+    """Chunked writes of prepared row tuples in COLUMNS order; a coupon already stored (same
+    ticket and coupon number) is skipped, so a re-import changes nothing."""
 
     def __init__(self, connection):
-        self.connection = connection
-        self.inserted = 0  # rows written that were new (a row already there is skipped)
-        dialect = connection.dialect
-        self.sqlite = dialect.name == "sqlite"
-        statement = _statement(dialect.name)
-        if self.sqlite:
-            compiled = statement.compile(dialect=dialect, column_keys=list(COLUMNS))
-            self.sql = str(compiled)
-            self.order = [COLUMNS.index(name) for name in compiled.positiontup]
-        else:
-            names = ", ".join(COLUMNS)
-            connection.exec_driver_sql(
-                f"CREATE TEMPORARY TABLE IF NOT EXISTS {self.STAGING} ON COMMIT DROP AS"
-                f" SELECT {names} FROM segment WITH NO DATA"
-            )
-            connection.exec_driver_sql(f"TRUNCATE {self.STAGING}")
-            staging = sa.table(self.STAGING, *(sa.column(name) for name in COLUMNS))
-            self.move = (
-                pg_insert(Segment.__table__)
-                .from_select(list(COLUMNS), sa.select(staging))
-                .on_conflict_do_nothing(index_elements=["ticket_number", "coupon_number"])
-            )
-            self.copy_sql = f"COPY {self.STAGING} ({names}) FROM STDIN"
-
-    def write(self, rows: list[tuple]) -> None:
-        """Insert `rows` (dates already ISO strings on SQLite); `inserted` counts the new ones."""
-        if not rows:
-            return
-        if self.sqlite:
-            order = self.order
-            if order != list(range(len(COLUMNS))):
-                rows = [tuple(row[i] for i in order) for row in rows]
-            self.inserted += self.connection.exec_driver_sql(self.sql, rows, NEW_ROWS).rowcount
-            return
-        raw = self.connection.connection.driver_connection  # psycopg, in this transaction
-        with raw.cursor() as cursor, cursor.copy(self.copy_sql) as copy:
-            for row in rows:
-                copy.write_row(row)
-        self.inserted += self.connection.execute(self.move, execution_options=NEW_ROWS).rowcount
-        self.connection.exec_driver_sql(f"TRUNCATE {self.STAGING}")
+        super().__init__(
+            connection, Segment.__table__, COLUMNS, ignore_conflicts_on=("ticket_number", "coupon_number")
+        )
 
 
 def import_rows(data: bytes, filename: str, outcome, batch, progress) -> None:
@@ -340,7 +282,6 @@ def import_sheet(sheet: Sheet, outcome, batch, progress) -> None:
     connection = session.connection()
     writer = SegmentWriter(connection)
     lk = _Lookups(batch.id, local_today())
-    iso_dates = writer.sqlite
     col = sheet.columns
     label = sheet.headers
     fields = list(ALIASES)
@@ -441,7 +382,7 @@ def import_sheet(sheet: Sheet, outcome, batch, progress) -> None:
                 traveller_ids.get((company_id, name)),
                 name,
                 flight,
-                day.isoformat() if iso_dates else day,
+                day,
                 origin,
                 destination,
                 cabin_fare[0],

@@ -7,8 +7,9 @@ import calendar
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 
+from portal import bulk
 from portal.api import webhooks
 from portal.audit.trail import record_bulk
 from portal.companies.models import Company
@@ -82,7 +83,7 @@ def store_snapshots(as_of: date, scores: list[CompanyScore], rules: Rules) -> di
     scored = {r["company_id"] for r in rows}
     stale = [company_id for company_id in existing if company_id not in scored]
     if inserts:
-        _insert_rows(table, inserts)
+        bulk.insert_rows(db.session.connection(), table, inserts)
     if updates:
         stmt = (
             update(table)
@@ -102,20 +103,6 @@ def store_snapshots(as_of: date, scores: list[CompanyScore], rules: Rules) -> di
     if stale:
         db.session.execute(delete(table).where(table.c.score_date == as_of, table.c.company_id.in_(stale)))
     return {"inserted": len(inserts), "updated": len(updates), "removed": len(stale)}
-
-
-def _insert_rows(table, rows: list[dict]) -> None:
-    """Insert many rows: COPY on PostgreSQL (several times faster than an executemany of
-    INSERTs for thousands of snapshots), one executemany elsewhere."""
-    connection = db.session.connection()
-    if connection.dialect.name != "postgresql":
-        connection.execute(insert(table), rows)
-        return
-    names = list(rows[0])
-    raw = connection.connection.driver_connection  # psycopg, in this transaction
-    with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row([row[name] for name in names])
 
 
 def update_companies(scores: list[CompanyScore], *, score_date: date) -> int:
