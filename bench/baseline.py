@@ -10,28 +10,17 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 from flask import Blueprint, Flask, current_app, jsonify, render_template
-from flask_sqlalchemy.pagination import Pagination
 
 from portal import create_app
 from portal.auth.policy import public
 from portal.companies.models import COMPANY_STATUSES, TIERS
+from portal.db import Page
 
 # Its template (bench/templates/bench_baseline.html) is the company list page fed from memory:
 # the same layout, table, macros and filters as templates/companies/index.html.
 bp = Blueprint("bench_baseline", __name__, template_folder="templates")
 
 ROWS = 1200  # as many companies as the seeded database behind the measured pages
-
-
-class MemoryPagination(Pagination):
-    """Flask-SQLAlchemy's pagination over a list in memory."""
-
-    def _query_items(self) -> list:
-        start = (self.page - 1) * self.per_page
-        return self._query_args["items"][start : start + self.per_page]
-
-    def _query_count(self) -> int:
-        return len(self._query_args["items"])
 
 
 def _rows(n: int) -> list[SimpleNamespace]:
@@ -67,12 +56,8 @@ def _rows(n: int) -> list[SimpleNamespace]:
 @public
 def baseline():
     """The company table from memory: what a page costs with no database at all."""
-    page = MemoryPagination(
-        per_page=current_app.config["PAGE_SIZE"],
-        max_per_page=100,
-        error_out=False,
-        items=current_app.extensions["bench_baseline_rows"],
-    )
+    rows, size = current_app.extensions["bench_baseline_rows"], current_app.config["PAGE_SIZE"]
+    page = Page(rows[:size], len(rows), page=1, per_page=size)  # the first page, as the bench loads
     return render_template("bench_baseline.html", page=page, tiers=TIERS, statuses=COMPANY_STATUSES)
 
 

@@ -7,7 +7,6 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS
-from portal.web.templating import PortalEnvironment
 
 
 def create_app(config_name: str | None = None, **overrides) -> Flask:
@@ -18,7 +17,6 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         static_folder="../static",
         instance_relative_config=True,
     )
-    app.jinja_environment = PortalEnvironment
     config_name = config_name or os.environ.get("PORTAL_ENV", "development")
     app.config.from_object(CONFIGS[config_name])
     app.config["PORTAL_ENV"] = config_name

@@ -2,11 +2,12 @@
 
 import contextvars
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from math import ceil
 
 import sqlalchemy as sa
-from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
@@ -134,33 +135,83 @@ def read_rows(session: Session, statement: sa.Executable, params: dict | None = 
     return session.connection().execute(statement, params)
 
 
-class RowPagination(Pagination):
-    """A page of a statement's rows (lists that show columns, not ORM objects), counted by a
-    lean statement of its own: Flask-SQLAlchemy's pagination loads ORM objects and counts a
-    subquery of the whole select, which costs more than the page itself on a long list."""
+class Page:
+    """One page of a list: its items, the total across all pages and the page numbers the
+    pagination macro shows (the attributes of Flask-SQLAlchemy's pagination that templates
+    use, for lists that are not a select of ORM objects)."""
 
-    def _query_items(self) -> list[sa.Row]:
-        stmt = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
-        return list(self._query_args["session"].execute(stmt))
+    def __init__(self, items: list, total: int, *, page: int, per_page: int) -> None:
+        self.items = items
+        self.total = total
+        self.page = page
+        self.per_page = per_page
 
-    def _query_count(self) -> int:
-        return self._query_args["session"].scalar(self._query_args["count_select"])
+    def __iter__(self):
+        return iter(self.items)
+
+    @property
+    def pages(self) -> int:
+        return ceil(self.total / self.per_page) if self.total else 0
+
+    @property
+    def first(self) -> int:
+        """The number of the page's first item, from 1 (0 when it has none)."""
+        return (self.page - 1) * self.per_page + 1 if self.items else 0
+
+    @property
+    def last(self) -> int:
+        return max(self.first, self.first + len(self.items) - 1)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+    def iter_pages(
+        self, *, left_edge: int = 2, left_current: int = 2, right_current: int = 4, right_edge: int = 2
+    ) -> Iterator[int | None]:
+        """Page numbers for the pagination bar: the edges and the pages around this one, None
+        for each gap (with 20 pages, on page 7: 1, 2, None, 5 ... 11, None, 19, 20)."""
+        pages_end = self.pages + 1
+        if pages_end == 1:
+            return
+        left_end = min(1 + left_edge, pages_end)
+        yield from range(1, left_end)
+        if left_end == pages_end:
+            return
+        mid_start = max(left_end, self.page - left_current)
+        mid_end = min(self.page + right_current + 1, pages_end)
+        if mid_start > left_end:
+            yield None
+        yield from range(mid_start, mid_end)
+        if mid_end == pages_end:
+            return
+        right_start = max(mid_end, pages_end - right_edge)
+        if right_start > mid_end:
+            yield None
+        yield from range(right_start, pages_end)
 
 
-def paginate_rows(
-    session: Session, select: sa.Select, count: sa.Select, *, page: int, per_page: int
-) -> RowPagination:
-    """Page `page` of `select`'s rows; `count` counts them all. Like the portal's other lists,
-    a page past the end is empty rather than a 404."""
-    return RowPagination(
-        select=select,
-        count_select=count,
-        session=session,
-        page=page,
-        per_page=per_page,
-        max_per_page=100,
-        error_out=False,
-    )
+def paginate_rows(session: Session, select: sa.Select, count: sa.Select, *, page: int, per_page: int) -> Page:
+    """Page `page` of `select`'s rows (lists that show columns, not ORM objects); `count` counts
+    them all, a lean statement of its own (Flask-SQLAlchemy's pagination loads ORM objects and
+    counts a subquery of the whole select, which costs more than the page itself on a long
+    list). Like the portal's other lists, a page past the end is empty rather than a 404."""
+    page = max(page, 1)
+    per_page = min(per_page, 100) if per_page >= 1 else 20
+    items = list(session.execute(select.limit(per_page).offset((page - 1) * per_page)))
+    return Page(items, session.scalar(count), page=page, per_page=per_page)
 
 
 INSERT_BATCH = 500  # rows per INSERT (within SQLite's limit on bound parameters)

@@ -4,10 +4,10 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from babel.support import NullTranslations, Translations
-from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
+from flask import Flask, current_app, has_app_context, has_request_context, request, session
 from flask_babel import get_locale, get_translations
-from jinja2 import pass_eval_context
-from markupsafe import Markup
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 T = TypeVar("T")
 
@@ -28,14 +28,10 @@ def select_locale() -> str:
 
 def current_language() -> str | None:
     """The language of this request, or of the `force_locale` block around the caller ("zh" or
-    "en"); None outside an app context.
-
-    Labels ask for it hundreds of times a page and `get_locale()` looks the context up through
-    several proxies each time, so this reads Flask-Babel's per-context locale (which
-    force_locale also sets) directly, and falls back to get_locale() when it is not there yet."""
+    "en"); None outside an app context."""
     if not has_app_context():
         return None
-    locale = getattr(g.get("_flask_babel"), "babel_locale", None) or get_locale()
+    locale = get_locale()
     return locale.language if locale is not None else None
 
 
@@ -69,44 +65,28 @@ def translations() -> Translations | NullTranslations:
 
 
 def install_template_gettext(app: Flask) -> None:
-    """Templates translate through `translations()`: the render's own catalogue for the page's
-    templates (template_gettext) and, for imported macros, which see only the environment's
-    globals, callables that replace Flask-Babel's (same newstyle behaviour, cheaper lookup)."""
+    """Templates translate with Jinja's newstyle gettext (Markup under autoescape, variables
+    always %-formatted) on the render's catalogue, in place of Flask-Babel's callables, which
+    look the catalogue up through its context proxies on every string."""
+    app.context_processor(lambda: {RENDER_CATALOGUE: translations()})
     app.jinja_env.install_gettext_callables(
-        gettext=lambda s: translations().ugettext(s),
-        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
-        pgettext=lambda c, s: translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+        gettext=pass_context(lambda ctx, s: render_catalogue(ctx).ugettext(s)),
+        ngettext=pass_context(lambda ctx, s, p, n: render_catalogue(ctx).ungettext(s, p, n)),
+        pgettext=pass_context(lambda ctx, c, s: render_catalogue(ctx).upgettext(c, s)),
+        npgettext=pass_context(lambda ctx, c, s, p, n: render_catalogue(ctx).unpgettext(c, s, p, n)),
         newstyle=True,
     )
-    app.context_processor(template_gettext)
+    # `_` is that gettext itself: the i18n extension's `_` looks `gettext` up and calls it
+    # through the context again on every string.
+    app.jinja_env.globals["_"] = app.jinja_env.globals["gettext"]
 
 
-def template_gettext() -> dict:
-    """gettext and ngettext for one template render, bound to this request's translations.
+RENDER_CATALOGUE = "portal_catalogue"
 
-    A page has a hundred strings or more; these look the catalogue up once per render, which
-    still follows force_locale (a render inside it gets its catalogue). Same newstyle
-    behaviour as Jinja's: Markup under autoescape, variables always %-formatted. A string
-    without variables comes out the same every time, so its escaped translation is kept per
-    language (templates pass literals: the number of such strings is bounded by the code)."""
-    catalogue = translations()
-    plain = once_per_language("template-strings", dict)
 
-    @pass_eval_context
-    def gettext(eval_ctx, string: str, **variables) -> str:
-        if eval_ctx.autoescape and not variables:
-            text = plain.get(string)
-            if text is None:
-                text = plain[string] = Markup(catalogue.ugettext(string)) % variables
-            return text
-        text = catalogue.ugettext(string)
-        return (Markup(text) if eval_ctx.autoescape else text) % variables
-
-    @pass_eval_context
-    def ngettext(eval_ctx, singular: str, plural: str, num: int, **variables) -> str:
-        variables.setdefault("num", num)
-        text = catalogue.ungettext(singular, plural, num)
-        return (Markup(text) if eval_ctx.autoescape else text) % variables
-
-    return {"gettext": gettext, "_": gettext, "ngettext": ngettext}
+def render_catalogue(context: Context) -> Translations | NullTranslations:
+    """The catalogue a context processor put in this render's context, looked up once per
+    render (a render inside force_locale gets that language's); macros imported without
+    context see only the globals and look it up themselves."""
+    catalogue = context.get(RENDER_CATALOGUE)
+    return translations() if catalogue is None else catalogue
