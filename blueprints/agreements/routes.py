@@ -3,7 +3,7 @@
 import logging
 from datetime import timedelta
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -17,17 +17,17 @@ from portal.agreements import access, attainment, documents, operations, queries
 from portal.agreements.attainment import add_years
 from portal.agreements.models import AGREEMENT_STATUSES, Agreement
 from portal.auth.policy import STAFF, allow, load_in_scope, refuse
+from portal.auth.roles import CHANGERS, HEADS
 from portal.companies.access import may_change, sees_in_full
 from portal.companies.models import Document, DocumentVersion
 from portal.errors import NotAllowed, ValidationFailed
 from portal.extensions import db
 from portal.timeutil import local_today
+from portal.web.downloads import send_stored, stored_file
 from portal.web.query import PAGE, arg, int_param, paginate, reads, text_param
 
 log = logging.getLogger(__name__)
 
-CHANGERS = ("admin", "branch_head", "account_manager")  # management reads only
-APPROVERS = ("admin", "branch_head")
 MAX_EXPIRING_DAYS = 3650
 
 
@@ -219,7 +219,7 @@ def submit(agreement_id: int):
 
 
 @bp.route("/<int:agreement_id>/approve", methods=["POST"])
-@allow(*APPROVERS)
+@allow(*HEADS)
 def approve(agreement_id: int):
     return _act(
         agreement_id,
@@ -263,7 +263,7 @@ def _decide(agreement_id: int, action, message: str, form_name: str):
 
 
 @bp.route("/<int:agreement_id>/reject", methods=["POST"])
-@allow(*APPROVERS)
+@allow(*HEADS)
 def reject(agreement_id: int):
     return _decide(
         agreement_id,
@@ -274,7 +274,7 @@ def reject(agreement_id: int):
 
 
 @bp.route("/<int:agreement_id>/terminate", methods=["POST"])
-@allow(*APPROVERS)
+@allow(*HEADS)
 def terminate(agreement_id: int):
     return _decide(
         agreement_id,
@@ -306,19 +306,26 @@ def render_document(agreement_id: int):
         log.exception("agreement %s: PDF render failed", agreement_id)
         flash(_("The document could not be produced. Please try again, or tell an administrator."), "danger")
         return _to_detail(agreement_id, "documents")
+    version_number = _record_rendered(agreement_id, stored, version)
+    flash(_("Version %(n)s of the agreement document is ready.", n=version_number), "success")
+    return _to_detail(agreement_id, "documents")
+
+
+def _record_rendered(agreement_id: int, stored, template_version) -> int:
+    """The second transaction of a render: the rendered file becomes the agreement's next
+    document version (its number is returned); if that fails, the file is removed again."""
     try:
         agreement = _load(agreement_id, for_change=True)
-        number = agreement.number
         recorded = operations.add_document_version(
             current_user,
             agreement,
             kind="agreement",
-            filename=f"{number}.pdf",
+            filename=f"{agreement.number}.pdf",
             stored_name=stored.stored_name,
             content_type=stored.content_type,
             size_bytes=stored.size_bytes,
             sha256=stored.sha256,
-            template_version=version,
+            template_version=template_version,
         )
         version_number = recorded.version
         db.session.commit()
@@ -326,8 +333,7 @@ def render_document(agreement_id: int):
         db.session.rollback()
         documents.remove_stored(stored.stored_name)
         raise
-    flash(_("Version %(n)s of the agreement document is ready.", n=version_number), "success")
-    return _to_detail(agreement_id, "documents")
+    return version_number
 
 
 @bp.route("/<int:agreement_id>/scans", methods=["POST"])
@@ -375,22 +381,6 @@ def download(agreement_id: int, version_id: int):
     kind = version.document.kind
     if version.document.deleted_at is not None:
         abort(404)
-    try:
-        path = documents.stored_path(version.stored_name)
-    except ValueError:
-        abort(404)
-    if not path.is_file():
-        log.error("document version %s: file %s is missing", version.id, version.stored_name)
-        abort(404)
-    response = send_file(
-        path,
-        mimetype=version.content_type,
-        as_attachment=True,
-        download_name=documents.download_name(agreement.number, kind, version.version, version.content_type),
-        conditional=False,
-        etag=False,
-        max_age=0,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    path = stored_file(version.stored_name, f"document version {version.id}")
+    name = documents.download_name(agreement.number, kind, version.version, version.content_type)
+    return send_stored(path, version.content_type, name)

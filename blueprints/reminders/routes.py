@@ -1,8 +1,6 @@
 """Reminder pages: thin handlers over portal.reminders and portal.jobs."""
 
-import tempfile
 from datetime import timedelta
-from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,21 +9,22 @@ from flask_login import current_user
 from blueprints.reminders import bp
 from blueprints.reminders.forms import CompleteForm, RunJobForm, SnoozeForm
 from portal import pdf
-from portal.auth.policy import allow, refuse
+from portal.auth.policy import STAFF, allow, refuse
+from portal.auth.roles import CHANGERS, OVERSEERS, sees_every_branch
 from portal.companies.models import ACTIVITY_STATUSES, TIERS
 from portal.errors import NotAllowed, ValidationFailed
 from portal.extensions import db
-from portal.labels import LABELS
+from portal.reminders import call_list as calls
 from portal.reminders import operations, queries
 from portal.timeutil import local_now, local_to_utc, local_today
+from portal.web.downloads import attachment
 from portal.web.query import arg, int_param, reads, text_param
 
-PDF_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "pdf"
 PERIODS = (30, 90, 180, 365)
 
 
 @bp.route("/")
-@allow("admin", "management", "branch_head", "account_manager")
+@allow(*STAFF)
 def index():
     today = local_today()
     groups = queries.grouped_for(current_user, today)
@@ -47,7 +46,7 @@ def _refuse(reminder, reason: str):
 
 
 @bp.route("/<int:reminder_id>/complete", methods=["GET", "POST"])
-@allow("admin", "branch_head", "account_manager")
+@allow(*CHANGERS)
 def complete(reminder_id: int):
     reminder = _load(reminder_id)
     form = CompleteForm()
@@ -77,7 +76,7 @@ def complete(reminder_id: int):
 
 
 @bp.route("/<int:reminder_id>/snooze", methods=["GET", "POST"])
-@allow("admin", "branch_head", "account_manager")
+@allow(*CHANGERS)
 def snooze(reminder_id: int):
     reminder = _load(reminder_id)
     form = SnoozeForm()
@@ -100,11 +99,11 @@ def snooze(reminder_id: int):
 
 
 @bp.route("/branch")
-@allow("admin", "management", "branch_head")
+@allow(*OVERSEERS)
 @reads(int_param("branch_id"), int_param("days", 90, maximum=max(PERIODS)))
 def branch():
     branches = queries.branches()
-    if current_user.role == "branch_head":
+    if not sees_every_branch(current_user):
         branch_id = current_user.branch_id
         requested = arg("branch_id")
         if requested is not None and requested != branch_id:
@@ -152,7 +151,7 @@ def _call_list_args():
 
 
 @bp.route("/calls")
-@allow("admin", "management", "branch_head")
+@allow(*OVERSEERS)
 @reads(*CALL_LIST_PARAMS)
 def call_list():
     offices, office, tiers, activities = _call_list_args()
@@ -171,7 +170,7 @@ def call_list():
 
 
 @bp.route("/calls.pdf")
-@allow("admin", "management", "branch_head")
+@allow(*OVERSEERS)
 @reads(*CALL_LIST_PARAMS)
 def call_list_pdf():
     _offices, office, tiers, activities = _call_list_args()
@@ -179,59 +178,14 @@ def call_list_pdf():
         abort(404)
     rows = queries.call_list(office.id, tiers, activities)
     today = local_today()
-
-    def label(kind, value):
-        return str(LABELS[kind].get(value, "")) if value else ""
-
-    context = {
-        "office": office.name_zh,
-        "today": today,
-        "filters": ", ".join(
-            [label("tier", t) for t in tiers] + [label("activity_status", a) for a in activities]
-        ),
-        "t": {
-            "title": _("Courtesy call list"),
-            "company": _("Company"),
-            "tier": _("Tier"),
-            "activity": _("Activity"),
-            "manager": _("Account manager"),
-            "contact": _("Contact"),
-            "phone": _("Phone"),
-            "last": _("Last contact"),
-            "next": _("Next revisit"),
-            "notes": _("Notes"),
-            "page": _("Page"),
-            "empty": _("No company matches."),
-            "filters": _("Filters"),
-        },
-        "rows": [
-            {
-                "name": r.name,
-                "tier": label("tier", r.tier),
-                "activity": label("activity_status", r.activity_status),
-                "manager": r.manager,
-                "contact": r.contact,
-                "phone": r.phone,
-                "last": r.last_contact,
-                "next": r.next_due,
-            }
-            for r in rows
-        ],
-    }
+    context = calls.pdf_context(office.name_zh, tiers, activities, rows, today)
     db.session.rollback()  # no transaction stays open while rendering
-    work = Path(current_app.config["PORTAL_DATA_DIR"]) / "tmp"
-    work.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=work) as folder:
-        out = Path(folder) / "calls.pdf"
-        try:
-            pdf.render_pdf(PDF_TEMPLATES, "call_list.html", context, out, timeout=60)
-        except pdf.RenderError:
-            current_app.logger.exception("call list PDF failed")
-            abort(503)
-        data = out.read_bytes()
-    response = current_app.response_class(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="call-list-{office.code}-{today}.pdf"'
-    return response
+    try:
+        data = calls.render(context)
+    except pdf.RenderError:
+        current_app.logger.exception("call list PDF failed")
+        abort(503)
+    return attachment(data, "application/pdf", f"call-list-{office.code}-{today}.pdf")
 
 
 @bp.route("/jobs")

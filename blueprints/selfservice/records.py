@@ -6,7 +6,7 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-from flask import Response, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -26,6 +26,7 @@ from portal.quotas.queries import month_text
 from portal.rendering.slots import SlotsBusy
 from portal.selfservice import operations, statement
 from portal.timeutil import local_today
+from portal.web.downloads import attachment
 from portal.web.query import PAGE, arg, month_param, paginate, reads, rejected, text_param
 
 log = logging.getLogger(__name__)
@@ -115,14 +116,7 @@ def statement_csv():
         return back
     data = statement.statement_data(own_company(), month)
     body = statement.statement_csv(data)
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="statement-{month_text(month)}.csv"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return attachment(body, "text/csv", f"statement-{month_text(month)}.csv")
 
 
 @bp.route("/statement.pdf")
@@ -154,14 +148,7 @@ def statement_pdf():
         return redirect(url_for(".statement_page", month=month_text(month)))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    return Response(
-        body,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="statement-{month_text(month)}.pdf"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return attachment(body, "application/pdf", f"statement-{month_text(month)}.pdf")
 
 
 @bp.route("/feedback", methods=["GET", "POST"])
