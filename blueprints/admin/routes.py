@@ -20,6 +20,7 @@ from portal.org.models import SalesOffice
 from portal.org.operations import open_offices_query
 from portal.stations.models import Station
 from portal.web.query import PAGE, arg, paginate, reads, text_param
+from portal.web.saving import save_valid
 
 
 def _offices(current_office_id: int | None = None):
@@ -59,27 +60,24 @@ def users():
 @allow("admin")
 def new_user():
     form = NewUserForm(_offices(), stations=_stations())
-    if form.validate_on_submit():
-        try:
-            company_id = company_id_of(form)
-            operations.create_user(
-                current_user,
-                email=form.email.data,
-                name=form.name.data,
-                role=form.role.data,
-                password=form.password.data,
-                office_id=form.office_id.data or None,
-                company_id=company_id,
-                phone=form.phone.data,
-                title=form.title.data,
-                station_id=form.station_id.data or None,
-            )
-        except ValidationFailed as e:
-            form.populate_errors(e.reasons)
-        else:
-            db.session.commit()
-            flash(_("The account has been created."), "success")
-            return redirect(url_for(".users"))
+
+    def create():
+        company_id = company_id_of(form)
+        operations.create_user(
+            current_user,
+            email=form.email.data,
+            name=form.name.data,
+            role=form.role.data,
+            password=form.password.data,
+            office_id=form.office_id.data or None,
+            company_id=company_id,
+            phone=form.phone.data,
+            title=form.title.data,
+            station_id=form.station_id.data or None,
+        )
+
+    if save_valid(form, create, _("The account has been created.")):
+        return redirect(url_for(".users"))
     return render_template("admin/user_form.html", form=form, user=None)
 
 
@@ -92,25 +90,22 @@ def edit_user(user_id: int):
         form.office_id.data = user.office_id or 0
         form.station_id.data = user.station_id or 0
         form.company_code.data = user.company.credit_code if user.company else ""
-    if form.validate_on_submit():
-        try:
-            operations.update_user(
-                current_user,
-                user,
-                name=form.name.data,
-                role=form.role.data,
-                office_id=form.office_id.data or None,
-                company_id=company_id_of(form),
-                phone=form.phone.data,
-                title=form.title.data,
-                station_id=form.station_id.data or None,
-            )
-        except ValidationFailed as e:
-            form.populate_errors(e.reasons)
-        else:
-            db.session.commit()
-            flash(_("The account has been saved."), "success")
-            return redirect(url_for(".users"))
+
+    def save():
+        operations.update_user(
+            current_user,
+            user,
+            name=form.name.data,
+            role=form.role.data,
+            office_id=form.office_id.data or None,
+            company_id=company_id_of(form),
+            phone=form.phone.data,
+            title=form.title.data,
+            station_id=form.station_id.data or None,
+        )
+
+    if save_valid(form, save, _("The account has been saved.")):
+        return redirect(url_for(".users"))
     return render_template("admin/user_form.html", form=form, user=user)
 
 

@@ -3,7 +3,7 @@
 import logging
 from datetime import timedelta
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -16,6 +16,7 @@ from portal.agreements import access, attainment, documents, operations, queries
 from portal.agreements.attainment import add_years
 from portal.agreements.models import AGREEMENT_STATUSES, Agreement
 from portal.auth.policy import STAFF, allow, load_in_scope, refuse
+from portal.auth.roles import CHANGERS, HEADS
 from portal.companies.access import may_change, sees_in_full
 from portal.companies.models import Document, DocumentVersion
 from portal.errors import NotAllowed, ValidationFailed
@@ -23,12 +24,11 @@ from portal.extensions import db
 from portal.tasks import runs
 from portal.tasks.models import TaskRun
 from portal.timeutil import local_today
+from portal.web.downloads import send_stored, stored_file
 from portal.web.query import PAGE, arg, int_param, paginate, reads, text_param
 
 log = logging.getLogger(__name__)
 
-CHANGERS = ("admin", "branch_head", "account_manager")  # management reads only
-APPROVERS = ("admin", "branch_head")
 MAX_EXPIRING_DAYS = 3650
 
 
@@ -220,7 +220,7 @@ def submit(agreement_id: int):
 
 
 @bp.route("/<int:agreement_id>/approve", methods=["POST"])
-@allow(*APPROVERS)
+@allow(*HEADS)
 def approve(agreement_id: int):
     return _act(
         agreement_id,
@@ -264,7 +264,7 @@ def _decide(agreement_id: int, action, message: str, form_name: str):
 
 
 @bp.route("/<int:agreement_id>/reject", methods=["POST"])
-@allow(*APPROVERS)
+@allow(*HEADS)
 def reject(agreement_id: int):
     return _decide(
         agreement_id,
@@ -275,7 +275,7 @@ def reject(agreement_id: int):
 
 
 @bp.route("/<int:agreement_id>/terminate", methods=["POST"])
-@allow(*APPROVERS)
+@allow(*HEADS)
 def terminate(agreement_id: int):
     return _decide(
         agreement_id,
@@ -355,22 +355,6 @@ def download(agreement_id: int, version_id: int):
     kind = version.document.kind
     if version.document.deleted_at is not None:
         abort(404)
-    try:
-        path = documents.stored_path(version.stored_name)
-    except ValueError:
-        abort(404)
-    if not path.is_file():
-        log.error("document version %s: file %s is missing", version.id, version.stored_name)
-        abort(404)
-    response = send_file(
-        path,
-        mimetype=version.content_type,
-        as_attachment=True,
-        download_name=documents.download_name(agreement.number, kind, version.version, version.content_type),
-        conditional=False,
-        etag=False,
-        max_age=0,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    path = stored_file(version.stored_name, f"document version {version.id}")
+    name = documents.download_name(agreement.number, kind, version.version, version.content_type)
+    return send_stored(path, version.content_type, name)

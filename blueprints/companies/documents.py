@@ -1,10 +1,9 @@
 """The dossier's documents tab: list, upload a new document or a new version, download a version through
 this authorised route only, and delete (soft) a document."""
 
-import logging
 from urllib.parse import quote
 
-from flask import abort, flash, redirect, render_template, send_file, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -19,8 +18,7 @@ from portal.companies import documents
 from portal.companies.models import Document, DocumentVersion
 from portal.errors import ValidationFailed
 from portal.extensions import db
-
-log = logging.getLogger(__name__)
+from portal.web.downloads import send_stored, stored_file
 
 
 def _dossier_document(document_id: int, company) -> Document:
@@ -153,15 +151,7 @@ def download_document(company_id: int, document_id: int, version_id: int):
     company = load_company(company_id)
     document = load_row(Document, document_id, company)
     version = load_in_scope(DocumentVersion, version_id, DocumentVersion.document_id == document.id)
-    try:
-        path = files.stored_path(version.stored_name)
-    except ValueError:
-        abort(404)
-    if not path.is_file():
-        log.error("document version %s: file %s is missing", version.id, version.stored_name)
-        abort(404)
-    response = send_file(path, mimetype=version.content_type, conditional=False, etag=False, max_age=0)
+    path = stored_file(version.stored_name, f"document version {version.id}")
+    response = send_stored(path, version.content_type)
     response.headers["Content-Disposition"] = content_disposition(version.filename)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
     return response

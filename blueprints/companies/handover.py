@@ -8,13 +8,14 @@ from blueprints.companies import bp
 from blueprints.companies.common import load_company
 from blueprints.companies.forms import ReassignForm
 from portal.auth.policy import allow, refuse
+from portal.auth.roles import HEADS
 from portal.companies import dossier, operations
 from portal.errors import ValidationFailed
 from portal.extensions import db
 
 
 @bp.route("/<int:company_id>/manager", methods=["GET", "POST"])
-@allow("admin", "branch_head")
+@allow(*HEADS)
 def reassign(company_id: int):
     company = load_company(company_id)
     if not operations.may_reassign(current_user, company):

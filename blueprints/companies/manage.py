@@ -10,7 +10,9 @@ from blueprints.companies.common import load_company
 from blueprints.companies.profile_forms import NewCompanyForm, ProfileForm, StatusForm
 from portal.auth.models import User
 from portal.auth.policy import STAFF, allow, refuse
+from portal.auth.roles import CHANGERS
 from portal.companies import groups, lifecycle, profile
+from portal.companies.access import has_portfolio
 from portal.companies.profile import CreditCodeTaken, SimilarNames
 from portal.errors import ValidationFailed
 from portal.extensions import db
@@ -47,17 +49,17 @@ def _save(form, fields, save, done: str):
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@allow("admin", "branch_head", "account_manager")
+@allow(*CHANGERS)
 def new():
     """A new company (a prospect) in the actor's scope; saving opens its dossier."""
     if not profile.may_create(current_user):
         refuse("may not create companies")
     offices = db.session.scalars(profile.office_scope(current_user)).all()
     managers = db.session.scalars(profile.manager_scope(current_user).options(joinedload(User.office))).all()
-    form = NewCompanyForm(offices, managers, allow_unassigned=current_user.role != "account_manager")
+    form = NewCompanyForm(offices, managers, allow_unassigned=not has_portfolio(current_user))
     if request.method == "GET":
         form.office_id.data = str(current_user.office_id or "")
-        if current_user.role == "account_manager":
+        if has_portfolio(current_user):
             form.manager_id.data = str(current_user.id)
         form.confirm.data = ""
     response, found = _save(

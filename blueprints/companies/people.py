@@ -15,6 +15,7 @@ from portal.companies import operations
 from portal.companies.models import Contact, Traveller
 from portal.errors import ValidationFailed
 from portal.extensions import db
+from portal.web.saving import save_valid
 
 CONTACT_FIELDS = ("name", "title", "role", "phone", "email", "notes")
 TRAVELLER_FIELDS = (
@@ -37,20 +38,21 @@ def _to_section(company_id: int, section: str):
 # --- contacts -----------------------------------------------------------------------------
 
 
+def _contact_values(form: ContactForm) -> dict:
+    return {f: form[f].data for f in CONTACT_FIELDS}
+
+
 @bp.route("/<int:company_id>/contacts/new", methods=["GET", "POST"])
 @allow(*STAFF)
 def new_contact(company_id: int):
     company = load_company(company_id, change=True)
     form = ContactForm()
-    if form.validate_on_submit():
-        try:
-            operations.create_contact(current_user, company, **{f: form[f].data for f in CONTACT_FIELDS})
-        except ValidationFailed as e:
-            form.populate_errors(e.reasons)
-        else:
-            db.session.commit()
-            flash(_("The contact has been added."), "success")
-            return _to_section(company.id, "contacts")
+    if save_valid(
+        form,
+        lambda: operations.create_contact(current_user, company, **_contact_values(form)),
+        _("The contact has been added."),
+    ):
+        return _to_section(company.id, "contacts")
     return render_template("companies/contact_form.html", form=form, company=company, contact=None)
 
 
@@ -60,15 +62,12 @@ def edit_contact(company_id: int, contact_id: int):
     company = load_company(company_id, change=True)
     contact = load_row(Contact, contact_id, company)
     form = ContactForm(obj=contact)
-    if form.validate_on_submit():
-        try:
-            operations.update_contact(current_user, contact, **{f: form[f].data for f in CONTACT_FIELDS})
-        except ValidationFailed as e:
-            form.populate_errors(e.reasons)
-        else:
-            db.session.commit()
-            flash(_("The contact has been saved."), "success")
-            return _to_section(company.id, "contacts")
+    if save_valid(
+        form,
+        lambda: operations.update_contact(current_user, contact, **_contact_values(form)),
+        _("The contact has been saved."),
+    ):
+        return _to_section(company.id, "contacts")
     return render_template("companies/contact_form.html", form=form, company=company, contact=contact)
 
 

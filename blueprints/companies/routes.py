@@ -11,7 +11,7 @@ from portal.audit.access import may_search_trail, may_see_ip
 from portal.audit.display import audit_lines, trail_batch_url
 from portal.auth.policy import STAFF, allow, refuse
 from portal.companies import dossier, operations, queries, timeline
-from portal.companies.access import has_portfolio, sees_in_full
+from portal.companies.access import has_portfolio, lists_others_by_name, sees_in_full
 from portal.companies.models import COMPANY_STATUSES, TIERS
 from portal.companies.profile import may_create
 from portal.db import paginate_rows, utcnow
@@ -69,7 +69,7 @@ def detail(company_id: int):
         abort(404)
     company = found.Company
     if not sees_in_full(current_user, company):
-        if current_user.role == "account_manager":
+        if lists_others_by_name(current_user):
             # Other managers' companies: name and owner only (DESIGN §5).
             return render_template("companies/limited.html", company=company)
         refuse("company outside the user's scope", company_id=company.id)

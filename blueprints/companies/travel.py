@@ -1,6 +1,5 @@
 """The dossier's travel tab: filters, totals, monthly charts, paginated rows and a CSV export."""
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _p
@@ -18,6 +17,7 @@ from portal.auth.policy import STAFF, allow
 from portal.extensions import db
 from portal.labels import choices, label
 from portal.segments import travel
+from portal.web.downloads import attachment
 from portal.web.query import PAGE, paginate, query_form, reads, within_dates
 
 AIRPORT = Regexp(r"^[A-Za-z]{3}$", message=_l("Use a three-letter airport code, e.g. PEK."))
@@ -109,42 +109,37 @@ def travel_page(company_id: int):
 def travel_csv(company_id: int):
     company = load_company(company_id)
     _form, _chosen, where = _filtered(company.id)
-    header = [
-        _("Date"),
-        _("Flight"),
-        _("Origin"),
-        _("Destination"),
-        _("Cabin"),
-        _("Fare class"),
-        _("Traveller"),
-        _("Ticket"),
-        _("Coupon"),
-        _("Net revenue (CNY)"),
-        _("Distance (km)"),
+    rows = [_csv_row(s) for s in db.session.scalars(travel.rows(where))]
+    body = table_csv([str(title) for title in CSV_HEADER], rows)
+    return attachment(body, "text/csv", f"travel-{company.id}.csv")
+
+
+CSV_HEADER = (
+    _l("Date"),
+    _l("Flight"),
+    _l("Origin"),
+    _l("Destination"),
+    _l("Cabin"),
+    _l("Fare class"),
+    _l("Traveller"),
+    _l("Ticket"),
+    _l("Coupon"),
+    _l("Net revenue (CNY)"),
+    _l("Distance (km)"),
+)
+
+
+def _csv_row(s) -> list:
+    return [
+        s.flight_date.isoformat(),
+        s.flight_number,
+        s.origin,
+        s.destination,
+        label(s.cabin, "cabin"),
+        s.fare_class,
+        s.traveller_name,
+        s.ticket_number,
+        s.coupon_number,
+        f"{s.net_revenue_fen / 100:.2f}",
+        s.distance_km,
     ]
-    rows = [
-        [
-            s.flight_date.isoformat(),
-            s.flight_number,
-            s.origin,
-            s.destination,
-            label(s.cabin, "cabin"),
-            s.fare_class,
-            s.traveller_name,
-            s.ticket_number,
-            s.coupon_number,
-            f"{s.net_revenue_fen / 100:.2f}",
-            s.distance_km,
-        ]
-        for s in db.session.scalars(travel.rows(where))
-    ]
-    body = table_csv(header, rows)
-    return current_app.response_class(
-        body,
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="travel-{company.id}.csv"',
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, no-store",
-        },
-    )

@@ -117,12 +117,8 @@ def close_office(office_id: int):
     return _close(office, operations.close_office, _("Office %(name)s is closed.", name=office.name_zh))
 
 
-@bp.route("/move", methods=["GET", "POST"])
-@allow("admin")
-@reads(int_param("from"))
-def move():
-    """Choose companies of one office, a target office and (if needed) a new manager."""
-    offices = db.session.scalars(operations.open_offices_query()).all()
+def _move_source() -> SalesOffice | None:
+    """The office whose companies are listed: the posted one, else the `from` argument."""
     posted = request.form.get("from", type=int) if request.method == "POST" else None
     source_id = posted if posted is not None else arg("from")
     if source_id is not None and not 0 < source_id <= MAX_ID:
@@ -130,6 +126,16 @@ def move():
     source = db.session.get(SalesOffice, source_id) if source_id else None
     if source_id and source is None:
         abort(404)
+    return source
+
+
+@bp.route("/move", methods=["GET", "POST"])
+@allow("admin")
+@reads(int_param("from"))
+def move():
+    """Choose companies of one office, a target office and (if needed) a new manager."""
+    offices = db.session.scalars(operations.open_offices_query()).all()
+    source = _move_source()
     form = MoveForm(offices, queries.managers_for_choice())
     companies = queries.office_companies(source.id, operations.MOVE_LIMIT) if source else []
     if form.validate_on_submit():
@@ -146,14 +152,8 @@ def move():
             form.populate_errors(e.reasons)
         else:
             db.session.commit()
-            flash(
-                _(
-                    "%(n)s companies have moved to %(office)s.",
-                    n=len(done.companies),
-                    office=done.office.name_zh,
-                ),
-                "success",
-            )
+            office, n = done.office.name_zh, len(done.companies)
+            flash(_("%(n)s companies have moved to %(office)s.", n=n, office=office), "success")
             return redirect(url_for("audit.index", batch=done.batch))
     sources = db.session.scalars(select(SalesOffice).order_by(SalesOffice.code)).all()
     return _answer(

@@ -17,6 +17,7 @@ from blueprints.pipeline import bp
 from blueprints.pipeline.forms import OpportunityForm, StageForm
 from blueprints.rankings.export import table_csv, table_xlsx
 from portal.auth.policy import STAFF, allow, refuse
+from portal.auth.roles import CHANGERS, OVERSEERS
 from portal.charts import bar_chart, data_uri, pie_chart
 from portal.companies.access import may_change
 from portal.companies.models import Company
@@ -33,7 +34,6 @@ from portal.pipeline.models import (
     Opportunity,
     OpportunityStageChange,
 )
-from portal.pipeline.queries import FORECAST_ROLES
 from portal.web.query import (
     PAGE,
     arg,
@@ -45,8 +45,8 @@ from portal.web.query import (
     reads,
     text_param,
 )
+from portal.web.saving import save_valid
 
-CHANGERS = ("admin", "branch_head", "account_manager")  # management reads only
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_EXPORT_ROWS = 20_000
 MAX_PERIOD_DAYS = 3660
@@ -242,7 +242,7 @@ def _period(today: date) -> tuple[date, date, list[str]]:
 
 
 @bp.route("/forecast")
-@allow(*FORECAST_ROLES)
+@allow(*OVERSEERS)
 @reads(date_param("from"), date_param("to"))
 def forecast():
     _now, today = queries.now_and_today()
@@ -315,16 +315,11 @@ def new():
             company.manager_id if company.manager_id in {u.id for u in owners} else current_user.id
         )
         form.kind.data = "new_account" if company.status == "prospect" else "upsell"
-    if form.validate_on_submit():
-        try:
-            opportunity = operations.create(current_user, company, form.details())
-        except ValidationFailed as e:
-            db.session.rollback()
-            form.populate_errors(e.reasons)
-        else:
-            db.session.commit()
-            flash(_("The opportunity is saved."), "success")
-            return redirect(url_for(".detail", opportunity_id=opportunity.id))
+    saved = save_valid(
+        form, lambda: operations.create(current_user, company, form.details()), _("The opportunity is saved.")
+    )
+    if saved:
+        return redirect(url_for(".detail", opportunity_id=saved.value.id))
     return render_template("pipeline/form.html", form=form, company=company, opportunity=None)
 
 
@@ -371,16 +366,12 @@ def edit(opportunity_id: int):
     form = OpportunityForm(owners)
     if request.method == "GET":
         form.fill(opportunity)
-    if form.validate_on_submit():
-        try:
-            operations.update_details(current_user, opportunity, form.details())
-        except ValidationFailed as e:
-            db.session.rollback()
-            form.populate_errors(e.reasons)
-        else:
-            db.session.commit()
-            flash(_("The opportunity is saved."), "success")
-            return redirect(url_for(".detail", opportunity_id=opportunity.id))
+    if save_valid(
+        form,
+        lambda: operations.update_details(current_user, opportunity, form.details()),
+        _("The opportunity is saved."),
+    ):
+        return redirect(url_for(".detail", opportunity_id=opportunity.id))
     return render_template(
         "pipeline/form.html", form=form, company=opportunity.company, opportunity=opportunity
     )

@@ -12,6 +12,7 @@ from blueprints.quotas import bp
 from blueprints.quotas.forms import ActionForm, CopyMonthForm, QuotaForm
 from portal.agreements.models import Agreement
 from portal.auth.policy import STAFF, allow, refuse
+from portal.auth.roles import CHANGERS
 from portal.companies.access import may_change, sees_in_full
 from portal.companies.models import Company
 from portal.db import utcnow
@@ -23,8 +24,6 @@ from portal.quotas import operations, queries
 from portal.quotas.models import Quota
 from portal.timeutil import local_today
 from portal.web.query import PAGE, arg, month_param, paginate, reads
-
-CHANGERS = ("admin", "branch_head", "account_manager")  # management reads only
 
 
 def _agreement_options():

@@ -10,6 +10,7 @@ from blueprints.rankings import bp
 from blueprints.rankings.export import to_csv, to_xlsx
 from blueprints.rankings.forms import FILTER_ARGS, PARAMS, export_args, read_filters
 from portal.auth.policy import STAFF, allow
+from portal.auth.roles import OVERSEERS, sees_every_branch
 from portal.charts import STYLE, bar_chart, data_uri, pie_chart
 from portal.companies.models import ACTIVITY_STATUSES, INDUSTRIES, TIERS
 from portal.labels import label
@@ -17,7 +18,6 @@ from portal.scoring import queries
 from portal.scoring.engine import COMPONENTS, TIER_ORDER
 from portal.web.query import PAGE, arg, args, int_param, paginate, reads
 
-PORTFOLIO_ROLES = ("admin", "management", "branch_head")
 # The badge colours of static/css/portal.css.
 TIER_COLOURS = {"platinum": "#3d3d4e", "gold": "#b8860b", "silver": "#8a939c", "standard": "#c9ced4"}
 ACTIVITY_COLOURS = {"active": "#198754", "sleeping": "#e0a800", "lost": "#6c757d"}
@@ -89,12 +89,12 @@ def export_xlsx():
 
 
 @bp.route("/portfolio")
-@allow(*PORTFOLIO_ROLES)
+@allow(*OVERSEERS)
 @reads(int_param("branch"))
 def portfolio():
     options = queries.filter_options(current_user)
     # Only admins and management choose a branch; a branch head's scope is their branch.
-    branches = options.branches if current_user.role in ("admin", "management") else []
+    branches = options.branches if sees_every_branch(current_user) else []
     branch = arg("branch")
     branch = branch if branch in {b.id for b in branches} else None
     figures = queries.portfolio(current_user, branch=branch)

@@ -2,18 +2,20 @@
 
 from datetime import timedelta
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.reminders import bp
 from blueprints.reminders.forms import CompleteForm, RunJobForm, SnoozeForm
-from portal.auth.policy import allow, refuse
+from portal.auth.policy import STAFF, allow, refuse
+from portal.auth.roles import CHANGERS, OVERSEERS, sees_every_branch
 from portal.companies.models import ACTIVITY_STATUSES, TIERS
 from portal.errors import NotAllowed, ValidationFailed
 from portal.extensions import db
 from portal.reminders import calls, operations, queries
 from portal.timeutil import local_now, local_to_utc, local_today
+from portal.web.downloads import attachment
 from portal.web.prepared import prepare
 from portal.web.query import arg, int_param, reads, text_param
 
@@ -21,7 +23,7 @@ PERIODS = (30, 90, 180, 365)
 
 
 @bp.route("/")
-@allow("admin", "management", "branch_head", "account_manager")
+@allow(*STAFF)
 def index():
     today = local_today()
     groups = queries.grouped_for(current_user, today)
@@ -43,7 +45,7 @@ def _refuse(reminder, reason: str):
 
 
 @bp.route("/<int:reminder_id>/complete", methods=["GET", "POST"])
-@allow("admin", "branch_head", "account_manager")
+@allow(*CHANGERS)
 def complete(reminder_id: int):
     reminder = _load(reminder_id)
     form = CompleteForm()
@@ -73,7 +75,7 @@ def complete(reminder_id: int):
 
 
 @bp.route("/<int:reminder_id>/snooze", methods=["GET", "POST"])
-@allow("admin", "branch_head", "account_manager")
+@allow(*CHANGERS)
 def snooze(reminder_id: int):
     reminder = _load(reminder_id)
     form = SnoozeForm()
@@ -96,11 +98,11 @@ def snooze(reminder_id: int):
 
 
 @bp.route("/branch")
-@allow("admin", "management", "branch_head")
+@allow(*OVERSEERS)
 @reads(int_param("branch_id"), int_param("days", 90, maximum=max(PERIODS)))
 def branch():
     branches = queries.branches()
-    if current_user.role == "branch_head":
+    if not sees_every_branch(current_user):
         branch_id = current_user.branch_id
         requested = arg("branch_id")
         if requested is not None and requested != branch_id:
@@ -148,7 +150,7 @@ def _call_list_args():
 
 
 @bp.route("/calls")
-@allow("admin", "management", "branch_head")
+@allow(*OVERSEERS)
 @reads(*CALL_LIST_PARAMS)
 def call_list():
     offices, office, tiers, activities = _call_list_args()
@@ -167,7 +169,7 @@ def call_list():
 
 
 @bp.route("/calls.pdf")
-@allow("admin", "management", "branch_head")
+@allow(*OVERSEERS)
 @reads(*CALL_LIST_PARAMS, int_param("run"))
 def call_list_pdf():
     """The call list as PDF, rendered by a worker: served when ready, else a page that follows
@@ -179,11 +181,8 @@ def call_list_pdf():
     path, task_args = calls.pdf_file(office, tiers, activities, today)
     outcome = prepare("reminders.call_list", path, task_args, author_id=current_user.id, run_id=arg("run"))
     if outcome.path is not None:
-        response = send_file(outcome.path, mimetype="application/pdf")
-        response.headers["Content-Disposition"] = (
-            f'attachment; filename="call-list-{office.code}-{today}.pdf"'
-        )
-        return response
+        filename = f"call-list-{office.code}-{today}.pdf"
+        return attachment(outcome.path.read_bytes(), "application/pdf", filename)
     if outcome.error is not None:
         current_app.logger.error("call list PDF failed: %s", outcome.error)
         abort(503)

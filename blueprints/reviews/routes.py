@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import abort, flash, redirect, render_template, send_file, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -11,9 +11,9 @@ from werkzeug.exceptions import TooManyRequests
 
 from blueprints.reviews import bp
 from blueprints.reviews.forms import GenerateForm
-from portal import files
 from portal.auth.models import User
-from portal.auth.policy import allow, refuse
+from portal.auth.policy import STAFF, allow, refuse
+from portal.auth.roles import oversees, sees_every_branch
 from portal.companies.access import sees_in_full
 from portal.companies.models import Company
 from portal.extensions import db
@@ -25,16 +25,16 @@ from portal.reviews.models import Review
 from portal.reviews.periods import last_complete_quarter
 from portal.reviews.queries import batch_progress
 from portal.timeutil import local_today
+from portal.web.downloads import send_stored, stored_file
 
 log = logging.getLogger(__name__)
 
-VIEWERS = ("admin", "management", "branch_head", "account_manager")
 LIST_LIMIT = 200
 RETRY_AFTER = 60  # seconds a refused request is told to wait (Retry-After)
 
 
 def _branch_choices() -> list[tuple[str, str]]:
-    if current_user.role == "branch_head":
+    if not sees_every_branch(current_user):
         branch = db.session.get(Branch, current_user.branch_id)
         return [(str(branch.id), branch.name_zh)] if branch else []
     branches = db.session.execute(select(Branch.id, Branch.name_zh).order_by(Branch.id)).all()
@@ -42,7 +42,7 @@ def _branch_choices() -> list[tuple[str, str]]:
 
 
 def _portfolio_form() -> GenerateForm | None:
-    if current_user.role not in ("admin", "management", "branch_head"):
+    if not oversees(current_user):
         return None
     form = GenerateForm(kind="portfolio", period=review_period_default())
     form.branch_id.choices = _branch_choices()
@@ -56,7 +56,7 @@ def review_period_default() -> str:
 
 
 @bp.route("/")
-@allow(*VIEWERS)
+@allow(*STAFF)
 def index():
     author = aliased(User)
     rows = db.session.execute(
@@ -74,8 +74,29 @@ def index():
     return render_template("reviews/index.html", rows=rows, pending=pending, form=form, batch=batch)
 
 
+def _subject(form: GenerateForm) -> tuple[int | None, int | None]:
+    """The (company, branch) the requested review is of, refused outside the user's scope."""
+    if form.kind.data == "account":
+        company = db.session.get(Company, form.company_id.data or 0)
+        if company is None:
+            abort(404)
+        if not sees_in_full(current_user, company):
+            refuse("review of a company not seen in full", company_id=company.id)
+        return company.id, None
+    branch = form.branch_id.data or ""
+    # ASCII digits only: "１２３" is a digit string to Python and an id to int().
+    if not (branch == "" or (branch.isascii() and branch.isdigit() and len(branch) < 10)):
+        abort(400)
+    branch_id = int(branch) if branch else None
+    if branch_id is not None and db.session.get(Branch, branch_id) is None:
+        abort(404)
+    if not may_generate_portfolio(current_user, branch_id):
+        refuse("portfolio review not allowed")
+    return None, branch_id
+
+
 @bp.route("/generate", methods=["POST"])
-@allow(*VIEWERS)
+@allow(*STAFF)
 def generate():
     """Admit the request (join the same review in flight, refuse beyond the limits with 429, or
     queue it: one commit), then render the queue in the background within the limits."""
@@ -85,24 +106,7 @@ def generate():
         if form.kind.data == "account" and form.company_id.data:
             return redirect(url_for("companies.reviews", company_id=form.company_id.data))
         return redirect(url_for(".index"))
-    company_id = branch_id = None
-    if form.kind.data == "account":
-        company = db.session.get(Company, form.company_id.data or 0)
-        if company is None:
-            abort(404)
-        if not sees_in_full(current_user, company):
-            refuse("review of a company not seen in full", company_id=company.id)
-        company_id = company.id
-    else:
-        branch = form.branch_id.data or ""
-        # ASCII digits only: "１２３" is a digit string to Python and an id to int().
-        if not (branch == "" or (branch.isascii() and branch.isdigit() and len(branch) < 10)):
-            abort(400)
-        branch_id = int(branch) if branch else None
-        if branch_id is not None and db.session.get(Branch, branch_id) is None:
-            abort(404)
-        if not may_generate_portfolio(current_user, branch_id):
-            refuse("portfolio review not allowed")
+    company_id, branch_id = _subject(form)
     try:
         admission = admit_review(
             current_user,
@@ -126,7 +130,7 @@ def generate():
 
 
 @bp.route("/<int:review_id>/download")
-@allow(*VIEWERS)
+@allow(*STAFF)
 def download(review_id: int):
     review = db.session.get(Review, review_id)
     if review is None:
@@ -138,27 +142,10 @@ def download(review_id: int):
         refuse("review not visible", company_id=review.company_id)
     if review.status != "done" or not review.stored_name:
         abort(404)
-    try:
-        path = files.stored_path(review.stored_name)
-    except ValueError:
-        abort(404)
-    if not path.is_file():
-        log.error("review %s: file %s is missing", review.id, review.stored_name)
-        abort(404)
+    path = stored_file(review.stored_name, f"review {review.id}")
     subject = (
         f"company-{review.company_id}"
         if review.kind == "account"
         else (f"portfolio-branch-{review.branch_id}" if review.branch_id else "portfolio")
     )
-    response = send_file(
-        path,
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=f"review-{subject}-{review.period}.pdf",
-        conditional=False,
-        etag=False,
-        max_age=0,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_stored(path, "application/pdf", f"review-{subject}-{review.period}.pdf")

@@ -12,10 +12,9 @@ from portal.auth.policy import allow
 from portal.errors import ValidationFailed
 from portal.extensions import db
 from portal.scoring import config as scoring_config
+from portal.scoring.access import SCORING_MANAGERS
 from portal.scoring.engine import COMPONENTS, TIER_ORDER, Rules
 from portal.scoring.operations import recompute
-
-MANAGES_SCORING = ("admin", "management")
 
 
 def _rescore(rules: Rules | None = None) -> str | None:
@@ -39,8 +38,23 @@ def _busy() -> None:
     flash(_("Scores were being recomputed at the same moment; nothing was saved. Try again."), "danger")
 
 
+def _saved(version, *, rescore: bool) -> None:
+    """Commit the saved version (and, asked to, the rescore by it) and say so."""
+    message = _("Saved as version %(version)s.", version=version.id)
+    if not rescore:
+        message = f"{message} {_('Scores change at the next rescore.')}"
+    else:
+        rescored = _rescore(Rules.from_config(version))
+        if rescored is None:
+            _busy()
+            return
+        message = f"{message} {rescored}"
+    db.session.commit()
+    flash(message, "success")
+
+
 @bp.route("/config", methods=["GET", "POST"])
-@allow(*MANAGES_SCORING)
+@allow(*SCORING_MANAGERS)
 def config():
     current = scoring_config.latest_config()
     rules_now = Rules.from_config(current)
@@ -58,17 +72,7 @@ def config():
             form.populate_errors(e.reasons)
         else:
             if preview is None:
-                message = _("Saved as version %(version)s.", version=version.id)
-                if action == "save_rescore":
-                    rescored = _rescore(Rules.from_config(version))
-                    if rescored is None:
-                        _busy()
-                        return redirect(url_for(".config"))
-                    message = f"{message} {rescored}"
-                else:
-                    message = f"{message} {_('Scores change at the next rescore.')}"
-                db.session.commit()
-                flash(message, "success")
+                _saved(version, rescore=action == "save_rescore")
                 return redirect(url_for(".config"))
     return render_template(
         "scoring/config.html",
@@ -88,7 +92,7 @@ def config():
 
 
 @bp.route("/rescore", methods=["POST"])
-@allow(*MANAGES_SCORING)
+@allow(*SCORING_MANAGERS)
 def rescore():
     if not RescoreForm().validate_on_submit():
         abort(400)

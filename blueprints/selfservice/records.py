@@ -3,7 +3,7 @@
 import logging
 from datetime import date
 
-from flask import Response, flash, redirect, render_template, send_file, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -22,6 +22,7 @@ from portal.quotas.queries import month_text
 from portal.rendering.slots import SlotsBusy
 from portal.selfservice import operations, statement
 from portal.timeutil import local_today
+from portal.web.downloads import attachment
 from portal.web.prepared import prepare
 from portal.web.query import PAGE, arg, int_param, month_param, paginate, reads, rejected, text_param
 
@@ -112,14 +113,7 @@ def statement_csv():
         return back
     data = statement.statement_data(own_company(), month)
     body = statement.statement_csv(data)
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="statement-{month_text(month)}.csv"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return attachment(body, "text/csv", f"statement-{month_text(month)}.csv")
 
 
 @bp.route("/statement.pdf")
@@ -148,10 +142,7 @@ def statement_pdf():
         busy = _("A statement of your company is being produced right now. Please try again in a moment.")
         raise TooManyRequests(description=busy, retry_after=RETRY_AFTER) from None
     if outcome.path is not None:
-        response = send_file(outcome.path, mimetype="application/pdf")
-        response.headers["Content-Disposition"] = f'attachment; filename="statement-{month_text(month)}.pdf"'
-        response.headers["Cache-Control"] = "private, no-store"
-        return response
+        return attachment(outcome.path.read_bytes(), "application/pdf", f"statement-{month_text(month)}.pdf")
     if outcome.error is not None:
         log.error("statement %s for company %s: PDF render failed: %s", month, company.id, outcome.error)
         flash(_("The statement could not be produced. Please try again later."), "danger")

@@ -4,10 +4,9 @@ and cancelling one."""
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from blueprints.selfservice import bp
-from blueprints.selfservice.common import own_company, own_row
+from blueprints.selfservice.common import own_company, own_row, own_travellers
 from blueprints.selfservice.forms import CancelForm, RequestForm
 from portal.auth.policy import allow, refuse
 from portal.companies.models import Traveller
@@ -22,16 +21,6 @@ from portal.timeutil import local_today
 from portal.web.query import PAGE, arg, paginate, reads, text_param
 
 REQUEST_FORM_FIELDS = ("flight_number", "flight_date", "origin", "destination", "cabin", "departure_time")
-
-
-def _travellers(company_id: int) -> list[Traveller]:
-    return list(
-        db.session.scalars(
-            select(Traveller)
-            .where(Traveller.company_id == company_id, Traveller.deleted_at.is_(None))
-            .order_by(Traveller.name, Traveller.id)
-        )
-    )
 
 
 @bp.route("/requests")
@@ -62,64 +51,20 @@ def requests():
 )
 def new_request():
     company = own_company()
-    form = RequestForm(_travellers(company.id))
+    form = RequestForm(own_travellers(company.id))
     if request.method == "GET":
-        # Prefilled from the quota dashboard's "Request a seat" links (route and cabin only).
-        form.origin.data = arg("origin").upper() or None
-        form.destination.data = arg("destination").upper() or None
-        cabin = arg("cabin")
-        form.cabin.data = cabin if cabin in dict(form.cabin.choices) else "Y"
-        if len(form.traveller_id.choices) > 1:
-            form.traveller_id.data = form.traveller_id.choices[1][0]
+        _prefill(form)
     if form.validate_on_submit():
         try:
-            if form.wants_new_traveller:
-                traveller = selfservice.create_traveller(
-                    current_user, name=form.new_traveller_name.data, ff_number=form.new_traveller_ff.data
-                )
-            else:
-                traveller = own_row(Traveller, int(form.traveller_id.data))
-            req = operations.request_seat(
-                current_user,
-                company,
-                traveller=traveller,
-                flight_number=form.flight_number.data,
-                flight_date=form.flight_date.data,
-                origin=form.origin.data,
-                destination=form.destination.data,
-                cabin=form.cabin.data,
-                departure_time=form.departure_time.data,
-                services=form.services.data,
-            )
-            outcome = (req.status, req.flight_number, req.flight_date)
+            outcome = _request_seat(form, company)
             db.session.commit()
         except ValidationFailed as e:
             db.session.rollback()  # a new traveller made for this request goes too
-            reasons = dict(e.reasons)
-            if form.wants_new_traveller:  # the new traveller's problems belong to its fields
-                for source, target in (("name", "new_traveller_name"), ("ff_number", "new_traveller_ff")):
-                    if source in reasons:
-                        reasons[target] = reasons.pop(source)
-            form.populate_errors(reasons)
+            form.populate_errors(_reasons_on_form(form, e.reasons))
         except NotAllowed as e:
             refuse(str(e), company_id=company.id)
         else:
-            status, flight, day = outcome
-            if status == "confirmed":
-                flash(
-                    _("Confirmed: a seat on %(flight)s on %(date)s is yours.", flight=flight, date=day),
-                    "success",
-                )
-            else:
-                flash(
-                    _(
-                        "No seat is left on this quota: the request for %(flight)s on %(date)s "
-                        "is waitlisted. You are told here as soon as a seat frees up.",
-                        flight=flight,
-                        date=day,
-                    ),
-                    "warning",
-                )
+            _flash_outcome(*outcome)
             return redirect(url_for(".requests"))
         company = own_company()
     today = local_today()
@@ -131,6 +76,60 @@ def new_request():
         company=company,
         balances=balances,
         month_text=queries.month_text,
+    )
+
+
+def _prefill(form: RequestForm) -> None:
+    """Route and cabin from the quota dashboard's "Request a seat" links; the first traveller."""
+    form.origin.data = arg("origin").upper() or None
+    form.destination.data = arg("destination").upper() or None
+    cabin = arg("cabin")
+    form.cabin.data = cabin if cabin in dict(form.cabin.choices) else "Y"
+    if len(form.traveller_id.choices) > 1:
+        form.traveller_id.data = form.traveller_id.choices[1][0]
+
+
+def _request_seat(form: RequestForm, company) -> tuple:
+    """Request the seat (for a new traveller made first, if asked); its status, flight and date,
+    read before the commit."""
+    if form.wants_new_traveller:
+        traveller = selfservice.create_traveller(
+            current_user, name=form.new_traveller_name.data, ff_number=form.new_traveller_ff.data
+        )
+    else:
+        traveller = own_row(Traveller, int(form.traveller_id.data))
+    req = operations.request_seat(
+        current_user,
+        company,
+        traveller=traveller,
+        services=form.services.data,
+        **{name: form[name].data for name in REQUEST_FORM_FIELDS},
+    )
+    return req.status, req.flight_number, req.flight_date
+
+
+def _reasons_on_form(form: RequestForm, reasons: dict) -> dict:
+    """The new traveller's problems belong to its fields."""
+    reasons = dict(reasons)
+    if form.wants_new_traveller:
+        for source, target in (("name", "new_traveller_name"), ("ff_number", "new_traveller_ff")):
+            if source in reasons:
+                reasons[target] = reasons.pop(source)
+    return reasons
+
+
+def _flash_outcome(status: str, flight: str, day) -> None:
+    if status == "confirmed":
+        flash(_("Confirmed: a seat on %(flight)s on %(date)s is yours.", flight=flight, date=day), "success")
+        return
+    flash(
+        _(
+            "No seat is left on this quota: the request for %(flight)s on %(date)s "
+            "is waitlisted. You are told here as soon as a seat frees up.",
+            flight=flight,
+            date=day,
+        ),
+        "warning",
     )
 
 

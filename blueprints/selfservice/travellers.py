@@ -4,10 +4,9 @@ never shown to bookers (the masked form at most) and never set by them."""
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from blueprints.selfservice import bp
-from blueprints.selfservice.common import own_company, own_row
+from blueprints.selfservice.common import own_company, own_row, own_travellers
 from blueprints.selfservice.forms import RemoveForm, TravellerForm
 from portal.auth.policy import allow, refuse
 from portal.companies.models import Traveller
@@ -20,12 +19,9 @@ from portal.selfservice import operations
 @allow("booker")
 def travellers():
     company = own_company()
-    rows = db.session.scalars(
-        select(Traveller)
-        .where(Traveller.company_id == company.id, Traveller.deleted_at.is_(None))
-        .order_by(Traveller.name, Traveller.id)
-    ).all()
-    return render_template("selfservice/travellers.html", company=company, travellers=rows)
+    return render_template(
+        "selfservice/travellers.html", company=company, travellers=own_travellers(company.id)
+    )
 
 
 @bp.route("/travellers/new", methods=["GET", "POST"])

@@ -16,6 +16,7 @@ from portal.agreements.models import (
     entitlements_of,
 )
 from portal.auth.models import User
+from portal.auth.roles import sees_every_branch
 from portal.companies.access import full_view_condition
 from portal.companies.models import Company, Document
 from portal.db import read_rows
@@ -61,7 +62,7 @@ def agreement_list(
 
 def filter_choices(user: User) -> tuple[list[Branch], list[User]]:
     """Branches and managers the user may filter by (empty when the filter means nothing)."""
-    if user.role in ("admin", "management"):
+    if sees_every_branch(user):
         branches = db.session.scalars(select(Branch).order_by(Branch.code)).all()
         managers = db.session.scalars(
             select(User).where(User.role == "account_manager").order_by(User.name, User.id)

@@ -1,8 +1,9 @@
 """Who reads which part of the audit trail."""
 
 from portal.auth.models import User
+from portal.auth.roles import HEAD_OFFICE
 
-TRAIL_READERS = ("admin", "management")
+TRAIL_READERS = HEAD_OFFICE
 
 
 def may_search_trail(user: User) -> bool:

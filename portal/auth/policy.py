@@ -55,6 +55,17 @@ def access_of(endpoint: str) -> frozenset[str] | None:
     return getattr(view, "access", None)
 
 
+def role_may_open(role: str, endpoint: str) -> bool:
+    """Whether the endpoint's rule lets signed-in users of `role` call it."""
+    return role in (access_of(endpoint) or ())
+
+
+def may_open(user, endpoint: str) -> bool:
+    """Whether `user` may call the endpoint: links and forms to a page show only where its
+    `@allow(...)` rule lets the user in."""
+    return user.is_authenticated and role_may_open(user.role, endpoint)
+
+
 def enforce():
     """Before each request: refuse what the endpoint's rule does not allow (fail closed)."""
     if request.endpoint is None:

@@ -3,6 +3,7 @@
 from sqlalchemy import ColumnElement, false, select, true
 
 from portal.auth.models import User
+from portal.auth.roles import CHANGERS, sees_every_branch
 from portal.companies.models import Company
 from portal.org.models import SalesOffice
 
@@ -13,7 +14,7 @@ def _branch_offices(user: User):
 
 def full_view_condition(user: User) -> ColumnElement[bool]:
     """SQL condition for the companies the user sees in full."""
-    if user.role in ("admin", "management"):
+    if sees_every_branch(user):
         return true()
     if user.role == "branch_head":
         return Company.office_id.in_(_branch_offices(user))
@@ -52,7 +53,7 @@ def lists_others_by_name(user: User) -> bool:
 
 def sees_in_full(user: User, company: Company) -> bool:
     """Whether the user may read the whole dossier of the company."""
-    if user.role in ("admin", "management"):
+    if sees_every_branch(user):
         return True
     if user.role == "branch_head":
         return company.office.branch_id == user.branch_id
@@ -65,8 +66,4 @@ def sees_in_full(user: User, company: Company) -> bool:
 
 def may_change(user: User, company: Company) -> bool:
     """Whether the user may change the company's dossier (management only reads)."""
-    if user.role == "admin":
-        return True
-    if user.role in ("branch_head", "account_manager"):
-        return sees_in_full(user, company)
-    return False
+    return user.role in CHANGERS and sees_in_full(user, company)

@@ -12,6 +12,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.auth.models import User
+from portal.auth.roles import CHANGERS
 from portal.companies import credit_code, groups, merge
 from portal.companies.access import may_change
 from portal.companies.duplicates import find_duplicates, normalize_name
@@ -27,7 +28,6 @@ from portal.errors import NotAllowed, ValidationFailed
 from portal.extensions import db
 from portal.org.models import SalesOffice
 
-CREATOR_ROLES = ("admin", "branch_head", "account_manager")
 # Column -> longest value (the model's lengths).
 TEXT_LIMITS = {"name_zh": 200, "name_en": 200, "city": 50, "address": 300}
 PROFILE_FIELDS = ("name_zh", "name_en", "credit_code", "industry", "headcount_band", "city", "address")
@@ -68,7 +68,7 @@ class SimilarNames(ValidationFailed):
 
 def may_create(user: User) -> bool:
     """Admins, branch heads and account managers create companies (in their own scope)."""
-    return user.role in CREATOR_ROLES
+    return user.role in CHANGERS
 
 
 def office_scope(user: User):

@@ -18,6 +18,7 @@ from portal.agreements.attainment import add_years
 from portal.agreements.models import Agreement
 from portal.agreements.queries import active_agreement
 from portal.auth.models import User
+from portal.auth.roles import CHANGERS, sees_every_branch
 from portal.companies.access import may_change, sees_in_full
 from portal.companies.models import Company
 from portal.db import utcnow
@@ -35,7 +36,6 @@ from portal.pipeline.models import (
 )
 
 MAX_REVENUE_FEN = 10**15  # as agreements: far above any account, far below BigInteger
-OWNER_ROLES = ("account_manager", "branch_head", "admin")
 
 
 @dataclass
@@ -58,7 +58,7 @@ class Details:
 def may_see(user: User, opportunity: Opportunity) -> bool:
     """Management and admins see all; branch heads their branch; managers their own (as owner
     or on companies they see in full)."""
-    if user.role in ("admin", "management"):
+    if sees_every_branch(user):
         return True
     if user.role == "branch_head":
         return opportunity.company.office.branch_id == user.branch_id
@@ -100,7 +100,7 @@ def owner_choices(actor: User, company: Company) -> list[User]:
         )
         .order_by(User.name, User.id)
     ).all()
-    if actor not in people and actor.role in OWNER_ROLES:
+    if actor not in people and actor.role in CHANGERS:
         people = [actor, *people]
     return list(people)
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from portal.agreements.models import Agreement
 from portal.auth.models import User
+from portal.auth.roles import sees_every_branch
 from portal.companies.access import full_view_condition
 from portal.companies.models import Company, Traveller
 from portal.db import utcnow
@@ -27,12 +28,10 @@ from portal.pipeline.models import (
 )
 from portal.segments.models import Segment
 
-FORECAST_ROLES = ("admin", "management", "branch_head")
-
 
 def visible_condition(user: User) -> ColumnElement[bool]:
     """SQL condition (over Opportunity joined to Company) for the opportunities the user sees."""
-    if user.role in ("admin", "management"):
+    if sees_every_branch(user):
         return true()
     if user.role == "branch_head":
         offices = select(SalesOffice.id).where(SalesOffice.branch_id == user.branch_id)
@@ -151,7 +150,7 @@ def filter_choices(user: User) -> dict:
         User.id.in_(select(Opportunity.owner_id).join(Opportunity.company).where(visible_condition(user)))
     )
     owners = db.session.scalars(people.order_by(User.name, User.id)).all()
-    if user.role in ("admin", "management"):
+    if sees_every_branch(user):
         branches = db.session.scalars(select(Branch).order_by(Branch.code)).all()
         offices = db.session.scalars(select(SalesOffice).order_by(SalesOffice.code)).all()
     elif user.role == "branch_head":

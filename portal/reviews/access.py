@@ -5,14 +5,15 @@ others who see the parent may not: only its author, management and admins see it
 
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
-from portal.auth.models import User
+from portal.auth.models import STAFF_ROLES, User
+from portal.auth.roles import sees_every_branch
 from portal.companies.access import full_view_condition
 from portal.companies.models import Company
 from portal.reviews.models import Review
 
 
 def _portfolio_condition(user: User) -> ColumnElement[bool]:
-    if user.role in ("admin", "management"):
+    if sees_every_branch(user):
         return true()
     if user.role == "branch_head":
         return Review.branch_id == user.branch_id
@@ -21,13 +22,11 @@ def _portfolio_condition(user: User) -> ColumnElement[bool]:
 
 def visible_condition(user: User) -> ColumnElement[bool]:
     """SQL condition for the reviews the user may list and download."""
-    if user.role not in ("admin", "management", "branch_head", "account_manager"):
+    if user.role not in STAFF_ROLES:
         return false()
     seen = select(Company.id).where(full_view_condition(user))
     own_group_reviews = (
-        true()
-        if user.role in ("admin", "management")
-        else or_(~Review.include_subsidiaries, Review.author_id == user.id)
+        true() if sees_every_branch(user) else or_(~Review.include_subsidiaries, Review.author_id == user.id)
     )
     return or_(
         and_(Review.kind == "account", Review.company_id.in_(seen), own_group_reviews),
@@ -37,6 +36,6 @@ def visible_condition(user: User) -> ColumnElement[bool]:
 
 def may_generate_portfolio(user: User, branch_id: int | None) -> bool:
     """Management and admin for any branch or all; a branch head for its own branch only."""
-    if user.role in ("admin", "management"):
+    if sees_every_branch(user):
         return True
     return user.role == "branch_head" and branch_id is not None and branch_id == user.branch_id

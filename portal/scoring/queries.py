@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from portal.alerts.models import Alert
 from portal.auth.models import User
+from portal.auth.roles import sees_every_branch
 from portal.charts import sparkline_points
 from portal.companies.access import full_view_condition
 from portal.companies.models import ACTIVITY_STATUSES, Company
@@ -120,7 +121,7 @@ def score_dates(limit: int = HISTORY_DATES) -> list[date]:
 
 def filter_options(user: User) -> FilterOptions:
     """The offices (with branches) and account managers the user may filter by."""
-    if user.role in ("admin", "management"):
+    if sees_every_branch(user):
         office_scope, manager_scope = True, True
     elif user.role == "branch_head":
         office_scope = SalesOffice.branch_id == user.branch_id

@@ -3,7 +3,7 @@
 from flask import current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from portal.auth.policy import access_of
+from portal.auth.policy import role_may_open
 from portal.i18n import once_per_language
 
 # (endpoint, label) in display order; areas that do not exist yet are simply absent.
@@ -41,7 +41,7 @@ def _links(role: str) -> list[dict]:
         lambda: [
             {"endpoint": endpoint, "url": url_for(endpoint), "label": str(text)}
             for endpoint, text in NAV
-            if endpoint in current_app.view_functions and role in (access_of(endpoint) or ())
+            if endpoint in current_app.view_functions and role_may_open(role, endpoint)
         ],
     )
 

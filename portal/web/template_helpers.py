@@ -8,11 +8,14 @@ from flask_login import current_user
 
 from portal import labels
 from portal.alerts import display as alert_display
+from portal.auth.policy import may_open
+from portal.auth.roles import sees_every_branch
 from portal.i18n import once_per_language
 
 # One formatting of money and percentages for pages and PDFs alike (the portal's two languages
 # both write 12,345.67).
 from portal.pdf import money, percent, whole_money
+from portal.scoring.access import may_manage_scoring
 
 
 def local_datetime(value: datetime | None, fmt: str = "medium") -> str:
@@ -68,6 +71,10 @@ def register(app: Flask) -> None:
     app.add_template_global(labels.label)
     app.add_template_global(get_locale)
     app.add_template_global(alert_display.reasons, "alert_reasons")
+    # Who may do what: pages ask the predicates the routes and services use.
+    app.add_template_global(may_open)
+    app.add_template_global(sees_every_branch)
+    app.add_template_global(may_manage_scoring)
 
     @app.context_processor
     def _navigation():
