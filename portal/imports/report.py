@@ -5,14 +5,7 @@ import io
 
 from flask_babel import gettext as _
 
-BOM = "\ufeff"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # as in the rankings export
-
-
-def safe_cell(value) -> str:
-    """A CSV cell as text; one that a spreadsheet would read as a formula is quoted."""
-    value = "" if value is None else str(value)
-    return "'" + value if value.startswith(FORMULA_START) else value
+from portal.web.tables import BOM, safe_cell
 
 
 def write_csv(entries: list[dict]) -> str:
