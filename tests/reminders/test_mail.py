@@ -17,7 +17,7 @@ from portal.notifications.models import Notification
 from portal.reminders import operations as ops
 from portal.reminders.models import Reminder
 from tests import factories
-from tests.reminders.conftest import free_port
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.usefixtures("ctx")
 
