@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from blueprints.agreements import bp
 from blueprints.agreements.forms import ActionForm, ReasonForm, ScanForm, TermsForm
+from blueprints.companies.common import load_company
 from portal import pdf
 from portal.agreements import access, attainment, documents, operations, queries
 from portal.agreements.attainment import add_years
@@ -21,7 +22,6 @@ from portal.companies.models import Document, DocumentVersion
 from portal.errors import NotAllowed, ValidationFailed
 from portal.extensions import db
 from portal.timeutil import local_today
-from portal.web.loaders import load_company
 from portal.web.query import PAGE, arg, int_param, paginate, reads, text_param
 
 log = logging.getLogger(__name__)

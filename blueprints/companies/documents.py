@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from blueprints.companies import bp
-from blueprints.companies.common import confirm_delete, load_row
+from blueprints.companies.common import confirm_delete, load_company, load_row
 from blueprints.companies.document_forms import DocumentForm, VersionForm
 from blueprints.companies.tabs import render_tab
 from portal import files
@@ -19,7 +19,6 @@ from portal.companies import documents
 from portal.companies.models import Document, DocumentVersion
 from portal.errors import ValidationFailed
 from portal.extensions import db
-from portal.web.loaders import load_company
 
 log = logging.getLogger(__name__)
 

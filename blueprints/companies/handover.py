@@ -5,12 +5,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.companies import bp
+from blueprints.companies.common import load_company
 from blueprints.companies.forms import ReassignForm
 from portal.auth.policy import allow, refuse
 from portal.companies import dossier, operations
 from portal.errors import ValidationFailed
 from portal.extensions import db
-from portal.web.loaders import load_company
 
 
 @bp.route("/<int:company_id>/manager", methods=["GET", "POST"])

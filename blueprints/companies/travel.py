@@ -5,19 +5,26 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _p
 from wtforms import DateField, SelectField, StringField
-from wtforms.validators import Length, Optional
+from wtforms.validators import Length, Optional, Regexp
 
 from blueprints.companies import bp
+from blueprints.companies.common import load_company
+from blueprints.companies.forms import TEXT
 from blueprints.companies.tabs import render_tab
-from blueprints.forms import TEXT, PortalForm, iata_code, upper
+from blueprints.forms import PortalForm
+from blueprints.rankings.export import table_csv
 from portal import charts
 from portal.auth.policy import STAFF, allow
 from portal.extensions import db
 from portal.labels import choices, label
 from portal.segments import travel
-from portal.web.loaders import load_company
 from portal.web.query import PAGE, paginate, query_form, reads, within_dates
-from portal.web.tables import table_csv
+
+AIRPORT = Regexp(r"^[A-Za-z]{3}$", message=_l("Use a three-letter airport code, e.g. PEK."))
+
+
+def _upper(value):
+    return value.upper() if isinstance(value, str) else value
 
 
 class TravelFilterForm(PortalForm):
@@ -29,8 +36,8 @@ class TravelFilterForm(PortalForm):
     # "From"/"To" of a date range, not of a route (those read 出发地/目的地).
     date_from = DateField(_p("date range", "From"), validators=[Optional(), within_dates])
     date_to = DateField(_p("date range", "To"), validators=[Optional(), within_dates])
-    origin = StringField(_l("Origin"), filters=[upper], validators=[Optional(), iata_code])
-    destination = StringField(_l("Destination"), filters=[upper], validators=[Optional(), iata_code])
+    origin = StringField(_l("Origin"), filters=[*TEXT, _upper], validators=[Optional(), AIRPORT])
+    destination = StringField(_l("Destination"), filters=[*TEXT, _upper], validators=[Optional(), AIRPORT])
     cabin = SelectField(_l("Cabin"), choices=[], validators=[Optional()])
     traveller = StringField(_l("Traveller"), filters=TEXT, validators=[Optional(), Length(max=100)])
 

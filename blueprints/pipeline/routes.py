@@ -12,8 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from blueprints.companies.common import load_company
 from blueprints.pipeline import bp
 from blueprints.pipeline.forms import OpportunityForm, StageForm
+from blueprints.rankings.export import table_csv, table_xlsx
 from portal.auth.policy import STAFF, allow, refuse
 from portal.charts import bar_chart, data_uri, pie_chart
 from portal.companies.access import may_change
@@ -32,7 +34,6 @@ from portal.pipeline.models import (
     OpportunityStageChange,
 )
 from portal.pipeline.queries import FORECAST_ROLES
-from portal.web.loaders import load_company
 from portal.web.query import (
     PAGE,
     arg,
@@ -44,7 +45,6 @@ from portal.web.query import (
     reads,
     text_param,
 )
-from portal.web.tables import table_csv, table_xlsx
 
 CHANGERS = ("admin", "branch_head", "account_manager")  # management reads only
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

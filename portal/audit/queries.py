@@ -13,8 +13,8 @@ from portal.audit.display import audit_line, names_for
 from portal.audit.models import AuditEvent
 from portal.companies.queries import like_escape
 from portal.extensions import db
+from portal.imports.report import BOM, safe_cell
 from portal.timeutil import local_to_utc, utc_to_local
-from portal.web.tables import BOM, safe_cell
 
 EXPORT_LIMIT = 50_000  # events in one CSV file; a wider search is narrowed first
 EXPORT_CHUNK = 500

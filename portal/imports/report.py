@@ -5,7 +5,14 @@ import io
 
 from flask_babel import gettext as _
 
-from portal.web.tables import BOM, safe_cell
+BOM = "\ufeff"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # as in the rankings export
+
+
+def safe_cell(value) -> str:
+    """A CSV cell as text; one that a spreadsheet would read as a formula is quoted."""
+    value = "" if value is None else str(value)
+    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def write_csv(entries: list[dict]) -> str:

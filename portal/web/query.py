@@ -9,7 +9,6 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import urlsplit
 
 from flask import current_app, flash, g, request
 from flask_babel import gettext as _
@@ -140,19 +139,6 @@ def text_param(
 
 PAGE = int_param("page", 1, maximum=MAX_PAGE)
 NEXT = text_param("next", maximum=2000)
-
-
-def safe_next(target: str | None) -> str | None:
-    """`next` only when it stays on this site: a path, no scheme, no host, no backslash tricks."""
-    if not target:
-        return None
-    target = target.strip()
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    if "\\" in target or any(ord(c) < 32 for c in target):
-        return None
-    return target
 
 
 def reads(*params: Param, form=None):
