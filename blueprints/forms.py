@@ -1,72 +1,14 @@
-"""A form base that takes a service's ValidationFailed reasons back onto its fields, and the
-filters and validators the areas' forms share."""
-
-import re
-from decimal import Decimal
+"""A form base that takes a service's ValidationFailed reasons back onto its fields."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import FileStorage, MultiDict
-from wtforms.fields import DateTimeLocalField, FileField, SelectField, TextAreaField
-from wtforms.validators import (
-    DataRequired,
-    InputRequired,
-    Length,
-    NumberRange,
-    Optional,
-    Regexp,
-    ValidationError,
-)
-
-from portal.agreements.models import CABINS
-from portal.airports import is_iata_code, not_an_iata_code
-from portal.companies.models import INTERACTION_KINDS
-from portal.labels import choices, label
+from wtforms.fields import FileField
+from wtforms.validators import NumberRange, ValidationError
 
 # Row ids are 32-bit integers on both databases: a larger number names no row, and SQLite cannot
 # even bind it (OverflowError), so an id field refuses it before any query sees it.
 MAX_ROW_ID = 2**31 - 1
-# Control characters (NUL among them: PostgreSQL refuses it in text) never reach the database;
-# line breaks and tabs stay.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def clean(value):
-    """Strip surrounding space and control characters from submitted text."""
-    if isinstance(value, str):
-        return _CONTROL.sub("", value).strip()
-    return value
-
-
-def upper(value):
-    """`clean`, then upper case (codes: airports, flights)."""
-    return clean(value).upper() if isinstance(value, str) else value
-
-
-TEXT = [clean]
-FF_NUMBER = Regexp(r"^[0-9A-Za-z ]*$", message=_l("Use letters and digits only."))
-
-
-def iata_code(form, field) -> None:
-    """An airport's three-letter IATA code (the field's filters upper-case it)."""
-    if not is_iata_code(field.data):
-        raise ValidationError(not_an_iata_code())
-
-
-def finite(form, field) -> None:
-    """Refuse NaN and infinities, which Decimal accepts and no comparison survives."""
-    if isinstance(field.data, Decimal) and not field.data.is_finite():
-        raise ValidationError(_l("Enter a number."))
-
-
-def at_most_two_decimals(form, field) -> None:
-    if isinstance(field.data, Decimal) and field.data.is_finite() and field.data.as_tuple().exponent < -2:
-        raise ValidationError(_l("Use at most two decimals."))
-
-
-def cabin_choices() -> list[tuple[str, str]]:
-    """The cabins as "Y · Economy"."""
-    return [(c, f"{c} · {label(c, 'cabin')}") for c in CABINS]
 
 
 def row_id(minimum: int = 1) -> NumberRange:
@@ -118,23 +60,3 @@ class PortalForm(FlaskForm):
                 field.errors = list(field.errors) + list(messages)
             else:
                 self.form_errors.extend(messages)
-
-
-class InteractionForm(PortalForm):
-    """An interaction with a company: any kind on the dossier; completing a revisit takes one
-    of the contact kinds (`kinds`)."""
-
-    kind = SelectField(_l("Type"), choices=[])
-    occurred_at = DateTimeLocalField(
-        _l("When"),
-        format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
-        validators=[InputRequired(message=_l("Enter a valid date and time."))],
-        description=_l("Local time (Beijing)."),
-    )
-    summary = TextAreaField(_l("Summary"), filters=TEXT, validators=[DataRequired(), Length(max=4000)])
-    outcome = TextAreaField(_l("Outcome"), filters=TEXT, validators=[Optional(), Length(max=4000)])
-    next_step = TextAreaField(_l("Next step"), filters=TEXT, validators=[Optional(), Length(max=2000)])
-
-    def __init__(self, *args, kinds=INTERACTION_KINDS, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.kind.choices = [(k, v) for k, v in choices("interaction_kind") if k in kinds]

@@ -27,9 +27,11 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
+    Regexp,
+    ValidationError,
 )
 
-from blueprints.forms import TEXT, PortalForm, at_most_two_decimals, finite, iata_code, upper
+from blueprints.forms import PortalForm
 from portal.agreements.models import CABINS, DISCOUNT_SCOPES, ENTITLEMENTS
 from portal.agreements.operations import DiscountTerm, Terms, TierTerm
 from portal.labels import label
@@ -52,21 +54,40 @@ class RowList(FieldList):
                     yield int(index)
 
 
+def finite(form, field):
+    """Refuse NaN and infinities, which Decimal accepts and no comparison survives."""
+    if isinstance(field.data, Decimal) and not field.data.is_finite():
+        raise ValidationError(_l("Enter a number."))
+
+
+def at_most_two_decimals(form, field):
+    if isinstance(field.data, Decimal) and field.data.is_finite() and field.data.as_tuple().exponent < -2:
+        raise ValidationError(_l("Use at most two decimals."))
+
+
+def _upper(value):
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
 PERCENT = [
     Optional(),
     finite,
     at_most_two_decimals,
     NumberRange(min=0, max=100, message=_l("Between 0 and 100.")),
 ]
-IATA = [Optional(), iata_code]
+IATA = [Optional(), Regexp(r"^[A-Z]{3}$", message=_l("A three-letter IATA code, e.g. PEK."))]
 
 
 class DiscountRow(Form):
     """One discount row; a row left blank is ignored."""
 
     scope = SelectField(_l("Scope"), choices=[], validate_choice=True)
-    origin = StringField(_l("From"), filters=[upper], validators=IATA)
-    destination = StringField(_l("To"), filters=[upper], validators=IATA)
+    origin = StringField(_l("From"), filters=[_upper], validators=IATA)
+    destination = StringField(_l("To"), filters=[_upper], validators=IATA)
     cabin = SelectField(_l("Cabin"), choices=[], validate_choice=True)
     percent = DecimalField(_l("Discount %"), places=2, validators=PERCENT)
 
@@ -132,7 +153,7 @@ class TermsForm(PortalForm):
     escort = BooleanField(_l("Escort through the airport"))
     internal_notes = TextAreaField(
         _l("Internal notes"),
-        filters=TEXT,
+        filters=[_strip],
         validators=[Optional(), Length(max=4000)],
         description=_l("For staff only: never printed on the agreement or shown to the company."),
     )
@@ -192,7 +213,7 @@ class ActionForm(PortalForm):
 class ReasonForm(PortalForm):
     """Reject or terminate: the reason is required and goes into the status history."""
 
-    reason = TextAreaField(_l("Reason"), filters=TEXT, validators=[DataRequired(), Length(max=2000)])
+    reason = TextAreaField(_l("Reason"), filters=[_strip], validators=[DataRequired(), Length(max=2000)])
 
 
 class ScanForm(PortalForm):

@@ -5,7 +5,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional
 
-from blueprints.forms import TEXT, PortalForm
+from blueprints.companies.forms import TEXT
+from blueprints.forms import PortalForm
 from portal.labels import choices
 
 

@@ -1,22 +1,39 @@
-"""Dossier forms: contacts, key travellers, complaint status, handover."""
+"""Dossier forms: contacts, key travellers, interactions, complaint status, handover."""
+
+import re
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
+    DateTimeLocalField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
     widgets,
 )
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
-from blueprints.forms import FF_NUMBER, TEXT, PortalForm, row_id
-from portal.companies.models import COMPLAINT_STATUSES
+from blueprints.forms import PortalForm, row_id
+from portal.companies.models import COMPLAINT_STATUSES, INTERACTION_KINDS
 from portal.labels import choices
 
+# Control characters (NUL among them: PostgreSQL refuses it in text) never reach the database;
+# line breaks and tabs stay.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean(value):
+    """Strip surrounding space and control characters from submitted text."""
+    if isinstance(value, str):
+        return _CONTROL.sub("", value).strip()
+    return value
+
+
+TEXT = [clean]
 PHONE = Regexp(r"^[0-9+() \-]*$", message=_l("Use digits, spaces and + ( ) - only."))
 EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Enter an email address like name@example.com."))
+FF_NUMBER = Regexp(r"^[0-9A-Za-z ]*$", message=_l("Use letters and digits only."))
 
 
 class ContactForm(PortalForm):
@@ -71,6 +88,23 @@ class TravellerForm(PortalForm):
         self.vip_level.choices = choices("vip_level")
         self.service_needs.choices = choices("service_need")
         self.id_document_type.choices = [("", _l("None"))] + choices("id_document_type")
+
+
+class InteractionForm(PortalForm):
+    kind = SelectField(_l("Type"), choices=[])
+    occurred_at = DateTimeLocalField(
+        _l("When"),
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+        validators=[InputRequired(message=_l("Enter a valid date and time."))],
+        description=_l("Local time (Beijing)."),
+    )
+    summary = TextAreaField(_l("Summary"), filters=TEXT, validators=[DataRequired(), Length(max=4000)])
+    outcome = TextAreaField(_l("Outcome"), filters=TEXT, validators=[Optional(), Length(max=4000)])
+    next_step = TextAreaField(_l("Next step"), filters=TEXT, validators=[Optional(), Length(max=2000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [(k, v) for k, v in choices("interaction_kind") if k in INTERACTION_KINDS]
 
 
 class ComplaintStatusForm(PortalForm):

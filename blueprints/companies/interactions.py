@@ -6,9 +6,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.companies import bp
-from blueprints.companies.common import load_row
-from blueprints.companies.forms import ComplaintStatusForm
-from blueprints.forms import InteractionForm
+from blueprints.companies.common import load_company, load_row
+from blueprints.companies.forms import ComplaintStatusForm, InteractionForm
 from portal.auth.policy import STAFF, allow
 from portal.companies import operations
 from portal.companies.models import INTERACTION_KINDS, Interaction
@@ -18,7 +17,6 @@ from portal.errors import ValidationFailed
 from portal.extensions import db
 from portal.labels import label
 from portal.timeutil import local_now, local_to_utc
-from portal.web.loaders import load_company
 from portal.web.query import arg, reads, text_param
 
 

@@ -15,16 +15,21 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from blueprints.forms import TEXT, PortalForm, at_most_two_decimals, finite, row_id
+from blueprints.agreements.forms import at_most_two_decimals, finite
+from blueprints.forms import PortalForm, row_id
 from portal.labels import label
 from portal.pipeline.models import LOST_REASONS, OPPORTUNITY_KINDS, STAGES
 from portal.pipeline.operations import Details
 
 
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
 class OpportunityForm(PortalForm):
     """Title, kind, expected revenue, probability, close date, owner and next step."""
 
-    title = StringField(_l("Title"), filters=TEXT, validators=[InputRequired(), Length(max=200)])
+    title = StringField(_l("Title"), filters=[_strip], validators=[InputRequired(), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=[], validate_choice=True)
     expected_revenue = DecimalField(
         _l("Expected annual revenue (CNY)"),
@@ -38,7 +43,7 @@ class OpportunityForm(PortalForm):
     )
     close_date = DateField(_l("Expected close date"), validators=[Optional()])
     owner_id = SelectField(_l("Owner"), choices=[], coerce=int, validate_choice=False, validators=[row_id()])
-    next_step = TextAreaField(_l("Next step"), filters=TEXT, validators=[Optional(), Length(max=2000)])
+    next_step = TextAreaField(_l("Next step"), filters=[_strip], validators=[Optional(), Length(max=2000)])
     next_step_on = DateField(_l("Next step on"), validators=[Optional()])
 
     def __init__(self, owners, *args, **kwargs):

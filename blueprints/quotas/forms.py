@@ -5,22 +5,37 @@ from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, NumberRange, Regexp
 
-from blueprints.forms import TEXT, PortalForm, cabin_choices, iata_code, upper
+from blueprints.forms import PortalForm
+from portal.agreements.models import CABINS
+from portal.labels import label
 from portal.quotas.operations import MAX_SEATS, QuotaFields
 from portal.quotas.queries import month_text, parse_month
 
 MONTH = Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", message=_l("A month as YYYY-MM, e.g. 2026-03."))
+IATA = Regexp(r"^[A-Z]{3}$", message=_l("A three-letter IATA code, e.g. PEK."))
+
+
+def _upper(value):
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def cabin_choices() -> list[tuple[str, str]]:
+    return [(c, f"{c} · {label(c, 'cabin')}") for c in CABINS]
 
 
 class QuotaForm(PortalForm):
     """A quota: route, cabin, month and seats."""
 
-    origin = StringField(_l("From"), filters=[upper], validators=[InputRequired(), iata_code])
-    destination = StringField(_l("To"), filters=[upper], validators=[InputRequired(), iata_code])
+    origin = StringField(_l("From"), filters=[_upper], validators=[InputRequired(), IATA])
+    destination = StringField(_l("To"), filters=[_upper], validators=[InputRequired(), IATA])
     cabin = SelectField(_l("Cabin"), choices=[])
     month = StringField(
         _l("Month"),
-        filters=TEXT,
+        filters=[_strip],
         validators=[InputRequired(), MONTH],
         render_kw={"type": "month", "placeholder": "YYYY-MM"},
     )

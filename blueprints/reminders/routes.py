@@ -8,9 +8,8 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from blueprints.forms import InteractionForm
 from blueprints.reminders import bp
-from blueprints.reminders.forms import RunJobForm, SnoozeForm
+from blueprints.reminders.forms import CompleteForm, RunJobForm, SnoozeForm
 from portal import pdf
 from portal.auth.policy import allow, refuse
 from portal.companies.models import ACTIVITY_STATUSES, TIERS
@@ -51,7 +50,7 @@ def _refuse(reminder, reason: str):
 @allow("admin", "branch_head", "account_manager")
 def complete(reminder_id: int):
     reminder = _load(reminder_id)
-    form = InteractionForm(kinds=operations.CONTACT_KINDS)
+    form = CompleteForm()
     if request.method == "GET":
         form.kind.data = "visit"
         form.occurred_at.data = local_now().replace(second=0, microsecond=0, tzinfo=None)

@@ -2,6 +2,8 @@
 value; the rules are the services' (portal.quotas.operations, portal.selfservice.operations).
 Nothing here names a company: the company is always the booker's own."""
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
@@ -12,13 +14,28 @@ from wtforms import (
     TimeField,
     widgets,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
-from blueprints.forms import FF_NUMBER, PortalForm, cabin_choices, clean, iata_code, upper
+from blueprints.forms import PortalForm
+from blueprints.quotas.forms import cabin_choices
 from portal.labels import choices
 from portal.selfservice.operations import MAX_FEEDBACK_CHARS
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+IATA = Regexp(r"^[A-Z]{3}$", message=_l("A three-letter IATA code, e.g. PEK."))
+FF_NUMBER = Regexp(r"^[0-9A-Za-z ]*$", message=_l("Use letters and digits only."))
 NEW_TRAVELLER = "new"
+
+
+def clean(value):
+    """Strip surrounding space and control characters from submitted text."""
+    if isinstance(value, str):
+        return _CONTROL.sub("", value).strip()
+    return value
+
+
+def upper(value):
+    return clean(value).upper() if isinstance(value, str) else value
 
 
 class RequestForm(PortalForm):
@@ -47,8 +64,8 @@ class RequestForm(PortalForm):
             "Only for a flight that is not in our timetable; otherwise its scheduled time is used."
         ),
     )
-    origin = StringField(_l("From"), filters=[upper], validators=[InputRequired(), iata_code])
-    destination = StringField(_l("To"), filters=[upper], validators=[InputRequired(), iata_code])
+    origin = StringField(_l("From"), filters=[upper], validators=[InputRequired(), IATA])
+    destination = StringField(_l("To"), filters=[upper], validators=[InputRequired(), IATA])
     cabin = SelectField(_l("Cabin"), choices=[])
     services = SelectMultipleField(
         _l("Services at the airport"),

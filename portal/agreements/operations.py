@@ -8,12 +8,14 @@ change of terms writes an AgreementEvent (the agreement's history); the audit tr
 every row change through its flush hook.
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from portal.agreements import access
 from portal.agreements.attainment import add_years
@@ -26,7 +28,6 @@ from portal.agreements.models import (
     AgreementEvent,
     IncentiveTier,
 )
-from portal.airports import is_iata_code
 from portal.api import webhooks
 from portal.audit.trail import record_bulk
 from portal.auth.models import User
@@ -36,7 +37,9 @@ from portal.db import utcnow
 from portal.errors import NotAllowed, ValidationFailed
 from portal.extensions import db
 from portal.labels import label
+from portal.org.models import SalesOffice
 
+IATA_CODE = re.compile(r"^[A-Z]{3}$")
 MAX_PERCENT = Decimal(100)
 MAX_THRESHOLD = Decimal(1000)
 MAX_COMMITMENT_FEN = 10**15  # 10 trillion yuan: far above any account, far below BigInteger
@@ -143,7 +146,7 @@ def _discount_problems(rows: list[DiscountTerm]) -> list[str]:
         if row.scope == "city_pair":
             if not (origin and destination):
                 problems.append(_("%(where)s: a city pair needs an origin and a destination.", where=where))
-            elif not (is_iata_code(origin) and is_iata_code(destination)):
+            elif not (IATA_CODE.match(origin) and IATA_CODE.match(destination)):
                 problems.append(_("%(where)s: airports are three-letter IATA codes, e.g. PEK.", where=where))
             elif origin == destination:
                 problems.append(_("%(where)s: origin and destination must differ.", where=where))
@@ -647,3 +650,12 @@ def add_document_version(
         agreement.template_version = template_version
     db.session.flush()
     return version
+
+
+def load_for_change(agreement_id: int) -> Agreement | None:
+    """The agreement with its company, office and terms, for an operation."""
+    return db.session.scalar(
+        select(Agreement)
+        .where(Agreement.id == agreement_id)
+        .options(joinedload(Agreement.company).joinedload(Company.office).joinedload(SalesOffice.branch))
+    )
