@@ -8,6 +8,7 @@ REQUIRE_POSTGRES=1 (CI), where that is a failure.
 import os
 import shutil
 import signal
+import socket
 import threading
 import uuid
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from flask_babel import force_locale
 from flask_migrate import upgrade
 from sqlalchemy.orm import scoped_session, sessionmaker
 
@@ -192,12 +194,63 @@ def sign_in(client, email: str, password: str = factories.PASSWORD):
 
 
 @pytest.fixture()
-def login(client):
+def pages_in_english():
+    """Whether `login` switches the pages to English; an area whose tests read English pages
+    sets it to True in its conftest."""
+    return False
+
+
+@pytest.fixture()
+def login(client, pages_in_english):
     """Call login(user) to sign the test client in as that user."""
 
     def _login(user, password: str = factories.PASSWORD):
         response = sign_in(client, user.email, password)
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        if pages_in_english:
+            client.get("/lang/en")
         return response
 
     return _login
+
+
+@pytest.fixture()
+def ctx(app, db_session):
+    """A request context for calling services directly, with messages in English (the tests
+    read them; tests/test_i18n.py checks the Chinese catalogue)."""
+    with app.test_request_context(), force_locale("en"):
+        yield
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on (now)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Inbox:
+    """What an aiosmtpd server on 127.0.0.1 received."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+        self.messages.append(envelope)
+        return "250 OK"
+
+
+@pytest.fixture()
+def smtp():
+    """A real SMTP server on a free loopback port; stopped after the test."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    inbox.controller = controller
+    inbox.port = controller.port
+    try:
+        yield inbox
+    finally:
+        controller.stop()

@@ -4,12 +4,13 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+
+from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -39,12 +40,6 @@ def test_run_sh_migrates_then_starts_the_procfile_with_honcho():
     assert subprocess.run(["bash", "-n", ROOT / "run.sh"], check=False).returncode == 0
     assert script.index("db upgrade") < script.index("seed --if-empty") < script.index("honcho start")
     assert script.rstrip().endswith('exec .venv/bin/honcho start -f Procfile -p "$port"')
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def group_alive(pgid: int) -> bool:

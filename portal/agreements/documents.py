@@ -131,14 +131,6 @@ stored_path = files.stored_path
 remove_stored = files.remove_stored
 
 
-def sniff(head: bytes) -> str | None:
-    """The content type of a signed scan from its first bytes, or None if not allowed."""
-    for magic, content_type, _ext in SIGNATURES:
-        if head.startswith(magic):
-            return content_type
-    return None
-
-
 def save_upload(stream, *, max_bytes: int | None = None) -> StoredFile:
     """Store an uploaded signed scan after checking its size and content type (a failed upload
     leaves nothing behind). Raises ValidationFailed (field "file")."""

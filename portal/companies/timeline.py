@@ -93,18 +93,22 @@ def _local_midnight_utc(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=portal_zone()).astimezone(UTC).replace(tzinfo=None)
 
 
+def _newest(stmt, at, row_id, until: datetime | None, limit: int):
+    """`stmt` newest first by (at, id), from the cursor's time `until` back, at most `limit` rows."""
+    if until is not None:
+        stmt = stmt.where(at <= until)
+    return stmt.order_by(at.desc(), row_id.desc()).limit(limit)
+
+
 def _interactions(company_id: int, kind: str | None, until: datetime | None, limit: int, now) -> list:
     stmt = (
         select(Interaction)
         .where(Interaction.company_id == company_id)
         .options(joinedload(Interaction.author))
-        .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
-        .limit(limit)
     )
     if kind is not None:
         stmt = stmt.where(Interaction.kind == kind)
-    if until is not None:
-        stmt = stmt.where(Interaction.occurred_at <= until)
+    stmt = _newest(stmt, Interaction.occurred_at, Interaction.id, until, limit)
     return [
         Entry(
             at=i.occurred_at,
@@ -125,11 +129,8 @@ def _agreement_events(company_id: int, until: datetime | None, limit: int) -> li
         .join(Agreement, Agreement.id == AgreementEvent.agreement_id)
         .where(Agreement.company_id == company_id)
         .options(joinedload(AgreementEvent.actor))
-        .order_by(AgreementEvent.at.desc(), AgreementEvent.id.desc())
-        .limit(limit)
     )
-    if until is not None:
-        stmt = stmt.where(AgreementEvent.at <= until)
+    stmt = _newest(stmt, AgreementEvent.at, AgreementEvent.id, until, limit)
     return [
         Entry(
             at=event.at,
@@ -187,11 +188,8 @@ def _manager_changes(company_id: int, until: datetime | None, limit: int) -> lis
         .outerjoin(assigned_by, assigned_by.id == ManagerAssignment.assigned_by_id)
         .where(ManagerAssignment.company_id == company_id)
         .options(joinedload(ManagerAssignment.manager))
-        .order_by(ManagerAssignment.started_at.desc(), ManagerAssignment.id.desc())
-        .limit(limit)
     )
-    if until is not None:
-        stmt = stmt.where(ManagerAssignment.started_at <= until)
+    stmt = _newest(stmt, ManagerAssignment.started_at, ManagerAssignment.id, until, limit)
     return [
         Entry(
             at=assignment.started_at,
@@ -214,11 +212,8 @@ def _opportunity_changes(company_id: int, until: datetime | None, limit: int) ->
         .join(Opportunity, Opportunity.id == OpportunityStageChange.opportunity_id)
         .where(Opportunity.company_id == company_id)
         .options(joinedload(OpportunityStageChange.actor))
-        .order_by(OpportunityStageChange.at.desc(), OpportunityStageChange.id.desc())
-        .limit(limit)
     )
-    if until is not None:
-        stmt = stmt.where(OpportunityStageChange.at <= until)
+    stmt = _newest(stmt, OpportunityStageChange.at, OpportunityStageChange.id, until, limit)
     return [
         Entry(
             at=change.at,
@@ -240,11 +235,8 @@ def _status_changes(company_id: int, until: datetime | None, limit: int) -> list
         select(CompanyStatusChange)
         .where(CompanyStatusChange.company_id == company_id)
         .options(joinedload(CompanyStatusChange.actor))
-        .order_by(CompanyStatusChange.at.desc(), CompanyStatusChange.id.desc())
-        .limit(limit)
     )
-    if until is not None:
-        stmt = stmt.where(CompanyStatusChange.at <= until)
+    stmt = _newest(stmt, CompanyStatusChange.at, CompanyStatusChange.id, until, limit)
     return [
         Entry(
             at=change.at,

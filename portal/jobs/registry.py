@@ -7,7 +7,7 @@ work function and add a `Job` to JOBS with its trigger.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 
@@ -31,7 +31,6 @@ class Job:
     trigger_args: dict
     work: Callable[[JobContext], dict]
     after: Callable[[JobContext], dict] | None = None
-    available: Callable[[], bool] = field(default=lambda: True)
 
 
 def _revisits(ctx: JobContext) -> dict:
@@ -49,17 +48,10 @@ def _agreements(ctx: JobContext) -> dict:
     return {"expired": expire_due(ctx.today), "expiry_reminders": agreement_expiry_reminders(ctx.today)}
 
 
-def _waitlist_function():
-    """The quotas feature's expire_waitlisted(now), when it exists (it is built separately)."""
-    try:
-        from portal.quotas import operations
-    except ImportError:
-        return None
-    return getattr(operations, "expire_waitlisted", None)
-
-
 def _waitlist(ctx: JobContext) -> dict:
-    return {"expired": _waitlist_function()(ctx.now)}
+    from portal.quotas import jobs
+
+    return {"expired": jobs.expire_waitlisted(ctx.now)}
 
 
 def _digest(ctx: JobContext) -> dict:
@@ -169,7 +161,6 @@ JOBS: dict[str, Job] = {
             "cron",
             {"minute": 5},
             _waitlist,
-            available=lambda: _waitlist_function() is not None,
         ),
         Job(
             "digest",
@@ -236,5 +227,5 @@ JOBS: dict[str, Job] = {
 
 
 def available_jobs() -> list[Job]:
-    """The registered jobs whose code is present, in registry order."""
-    return [job for job in JOBS.values() if job.available()]
+    """The registered jobs, in registry order."""
+    return list(JOBS.values())

@@ -21,7 +21,7 @@ def _fire(app: Flask, name: str) -> None:
 
 
 def build_scheduler(app: Flask) -> BlockingScheduler:
-    """A BlockingScheduler in PORTAL_TIMEZONE with every available job registered."""
+    """A BlockingScheduler in PORTAL_TIMEZONE with every registered job."""
     scheduler = BlockingScheduler(
         timezone=app.config["PORTAL_TIMEZONE"],
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},

@@ -17,7 +17,6 @@ OPPORTUNITY_KINDS = ("new_account", "renewal", "upsell")
 STAGES = ("lead", "qualified", "proposal", "negotiation", "won", "lost")
 LOST_REASONS = ("price", "competitor", "no_budget", "no_need", "timing", "other")
 OPEN_STAGES = ("lead", "qualified", "proposal", "negotiation")
-CLOSED_STAGES = ("won", "lost")
 # The probability an opportunity gets when it enters a stage (editable afterwards).
 DEFAULT_PROBABILITY = {"lead": 10, "qualified": 25, "proposal": 50, "negotiation": 75, "won": 100, "lost": 0}
 

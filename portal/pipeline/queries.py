@@ -190,18 +190,6 @@ def stale_list(user: User, *, now: datetime, today: date, stale_days: int) -> li
     return list(db.session.scalars(stmt.order_by(Opportunity.updated_at, Opportunity.id)))
 
 
-def company_opportunities(company_id: int) -> list[Opportunity]:
-    """A company's opportunities, newest first."""
-    return list(
-        db.session.scalars(
-            select(Opportunity)
-            .where(Opportunity.company_id == company_id)
-            .options(joinedload(Opportunity.owner))
-            .order_by(Opportunity.id.desc())
-        )
-    )
-
-
 def for_agreement(agreement_id: int) -> list[Opportunity]:
     """The opportunities whose win started the agreement."""
     return list(

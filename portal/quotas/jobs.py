@@ -8,8 +8,8 @@ from portal.quotas import operations
 
 
 def expire_waitlisted(now: datetime | None = None) -> int:
-    """Hourly: expire waitlisted requests whose flight has left, and commit; how many expired.
-    Running it twice changes nothing the second time (the scheduler is another issue)."""
+    """Hourly (the scheduler's "waitlist" job): expire waitlisted requests whose flight has left,
+    and commit; how many expired. Running it twice changes nothing the second time."""
     with acting_as("system:expire_waitlisted"):
         try:
             count = operations.expire_waitlisted(now)

@@ -1,11 +1,9 @@
-"""Fixtures for the early-warning tests: services in an app context."""
+"""Fixtures for the early-warning tests: every test calls services directly."""
 
 import pytest
-from flask_babel import force_locale
 
 
 @pytest.fixture(autouse=True)
-def ctx(app, db_session):
-    """An app context for calling services directly, with messages in English."""
-    with app.test_request_context(), force_locale("en"):
-        yield
+def _services(ctx):
+    """The request context of `ctx` (messages in English) for every test here."""
+    yield

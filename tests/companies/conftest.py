@@ -1,4 +1,9 @@
-"""Fixtures for the company tests: the dossier tests' (services in an app context, pages read
-in English)."""
+"""Fixtures for the company tests: pages read in English."""
 
-from tests.dossier.conftest import ctx, login  # noqa: F401
+import pytest
+
+
+@pytest.fixture()
+def pages_in_english():
+    """These tests read the pages in English."""
+    return True

@@ -1,26 +1,12 @@
-"""Fixtures for the import tests: services called in an app context with English messages."""
+"""Fixtures for the import tests: pages read in English; the small world committed."""
 
 import pytest
-from flask_babel import force_locale
 
 
 @pytest.fixture()
-def ctx(app, db_session):
-    """An app context with messages in English (the tests read them)."""
-    with app.app_context(), force_locale("en"):
-        yield
-
-
-@pytest.fixture()
-def login(login, client):
-    """Sign in, then read the pages in English."""
-
-    def _login(user):
-        response = login(user)
-        client.get("/lang/en")
-        return response
-
-    return _login
+def pages_in_english():
+    """These tests read the pages in English."""
+    return True
 
 
 @pytest.fixture()

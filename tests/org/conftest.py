@@ -1,10 +1,17 @@
-"""Fixtures for the organisation, handover and audit viewer tests: the dossier tests' (services
-in an app context, pages read in English) and a reminder factory."""
+"""Fixtures for the organisation, handover and audit viewer tests: pages read in English; a
+reminder factory."""
 
 from datetime import date, timedelta
 
+import pytest
+
 from portal.reminders.models import Reminder
-from tests.dossier.conftest import ctx, login  # noqa: F401  (fixtures shared with the dossier tests)
+
+
+@pytest.fixture()
+def pages_in_english():
+    """These tests read the pages in English."""
+    return True
 
 
 def reminder(session, company, assignee, status="open", days=5) -> Reminder:

@@ -19,7 +19,7 @@ from portal.reminders import operations as ops
 from portal.reminders.digests import enqueue_digests
 from portal.reminders.models import Reminder
 from tests import factories
-from tests.reminders.conftest import free_port
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.usefixtures("ctx")
 

@@ -4,8 +4,6 @@ and the explicit refreshes."""
 
 from datetime import date
 
-import pytest
-from flask_babel import force_locale
 from sqlalchemy import delete, update
 
 from portal.companies import merge
@@ -15,12 +13,6 @@ from portal.segments.models import SegmentMonth
 from tests import factories
 from tests.imports.files import ZH_HEADER, booking, csv_bytes
 from tests.segments.reference import assert_rollup_is_fresh, stored
-
-
-@pytest.fixture()
-def ctx(app, db_session):
-    with app.app_context(), force_locale("en"):
-        yield
 
 
 def test_orm_adds_changes_and_deletes(world, db_session):

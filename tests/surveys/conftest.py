@@ -2,18 +2,9 @@
 
 import re
 
-import pytest
-from flask_babel import force_locale
 from sqlalchemy import select
 
 from portal.mail.models import OutboundEmail
-
-
-@pytest.fixture()
-def ctx(app, db_session):
-    """An app context for calling services directly, with messages in English."""
-    with app.test_request_context(), force_locale("en"):
-        yield
 
 
 def survey_paths(session) -> list[str]:
