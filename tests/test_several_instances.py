@@ -50,15 +50,16 @@ from portal.tasks.models import TaskRun
 from portal.timeutil import local_today
 from tests import factories
 from tests.conftest import (
+    Inbox,
     create_pg_database,
     drop_pg_database,
     fire_at_once,
+    free_port,
     make_app,
     skip_or_fail_without_postgres,
 )
 from tests.imports.files import ZH_HEADER, booking, csv_bytes
 from tests.quotas.helpers import flight_day, quota
-from tests.reminders.conftest import Inbox, free_port
 
 pytestmark = pytest.mark.slow
 
