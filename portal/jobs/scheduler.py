@@ -20,12 +20,14 @@ def _fire(app: Flask, name: str) -> None:
         log.info("scheduled job %s: %s %s", name, run.outcome, run.counts or run.error or "")
 
 
+# A run missed while the scheduler was down (up to an hour) happens once when it is back, and
+# never twice at once in this process (the job lock covers other processes).
+JOB_OPTIONS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
+
+
 def build_scheduler(app: Flask) -> BlockingScheduler:
     """A BlockingScheduler in PORTAL_TIMEZONE with every registered job."""
-    scheduler = BlockingScheduler(
-        timezone=app.config["PORTAL_TIMEZONE"],
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
-    )
+    scheduler = BlockingScheduler(timezone=app.config["PORTAL_TIMEZONE"])
     for job in available_jobs():
         scheduler.add_job(
             _fire,
@@ -34,6 +36,7 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
             id=job.name,
             name=job.description,
             replace_existing=True,
+            **JOB_OPTIONS,
             **job.trigger_args,
         )
     return scheduler

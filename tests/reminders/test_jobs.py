@@ -134,12 +134,8 @@ def test_scheduler_registers_every_job(app):
     jobs = {job.id: job for job in scheduler.get_jobs()}
     assert set(jobs) == {job.name for job in registry.available_jobs()}
     assert str(scheduler.timezone) == "Asia/Shanghai"
-    defaults = scheduler._job_defaults
-    assert (defaults["coalesce"], defaults["max_instances"], defaults["misfire_grace_time"]) == (
-        True,
-        1,
-        3600,
-    )
+    for job in jobs.values():
+        assert (job.coalesce, job.max_instances, job.misfire_grace_time) == (True, 1, 3600)
     assert "hour='6'" in str(jobs["revisits"].trigger)
 
 
