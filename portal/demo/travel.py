@@ -13,28 +13,13 @@ from portal.companies.models import Traveller
 from portal.demo import people
 from portal.demo import reference as ref
 from portal.demo.plans import CompanyPlan
-from portal.segments.models import Segment
+from portal.segments.models import FLOWN_COLUMNS, Segment
 
 if TYPE_CHECKING:
     from portal.demo.world import World
 
 CHUNK = 50_000  # segments per bulk write: big enough to amortise, small enough for memory
-SEGMENT_COLUMNS = (
-    "id",
-    "ticket_number",
-    "coupon_number",
-    "company_id",
-    "traveller_id",
-    "traveller_name",
-    "flight_number",
-    "flight_date",
-    "origin",
-    "destination",
-    "cabin",
-    "fare_class",
-    "net_revenue_fen",
-    "distance_km",
-)
+SEGMENT_COLUMNS = ("id", *FLOWN_COLUMNS)
 # Business travel by month and weekday (relative), and the public holidays that empty planes
 # of business travellers: Spring Festival (by year), Labour Day and National Day weeks.
 MONTH_FACTOR = (0.95, 0.75, 1.10, 1.10, 1.00, 1.05, 0.95, 0.90, 1.10, 0.95, 1.15, 1.05)

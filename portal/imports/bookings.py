@@ -29,7 +29,7 @@ from portal.imports.reading import (
     text,
 )
 from portal.segments import rollup
-from portal.segments.models import Segment
+from portal.segments.models import FLOWN_COLUMNS, Segment
 
 CHUNK = 5_000  # rows per bulk write
 MAX_REVENUE_FEN = 1_000_000 * 100  # more than 1,000,000 CNY for one coupon is a typo
@@ -76,23 +76,7 @@ CABIN_WORDS = {
     "头等舱": "F", "FIRST": "F", "公务舱": "C", "商务舱": "C", "BUSINESS": "C",
     "超级经济舱": "W", "高端经济舱": "W", "PREMIUMECONOMY": "W", "经济舱": "Y", "ECONOMY": "Y",
 }  # fmt: skip
-COLUMNS = (
-    "ticket_number",
-    "coupon_number",
-    "company_id",
-    "traveller_id",
-    "traveller_name",
-    "flight_number",
-    "flight_date",
-    "origin",
-    "destination",
-    "cabin",
-    "fare_class",
-    "net_revenue_fen",
-    "distance_km",
-    "import_batch_id",
-    "ff_number",
-)
+COLUMNS = (*FLOWN_COLUMNS, "import_batch_id", "ff_number")
 _AIRPORT = re.compile(r"[A-Z]{3}")
 _FLIGHT = re.compile(r"[A-Z0-9]{2}\d{1,4}[A-Z]?")
 _MONEY_FAST = re.compile(r"([0-9]{1,9})(?:\.([0-9]{1,2}))?")

@@ -9,6 +9,23 @@ from portal.agreements.models import CABINS
 from portal.db import Base, choice
 
 PREMIUM_CABINS = ("F", "C")  # first and business: the premium share of scoring
+# The columns of a flown coupon that every bulk writer of segments fills, in the order they
+# write them (the demo seed adds the id first; an import adds its batch and the frequent flyer).
+FLOWN_COLUMNS = (
+    "ticket_number",
+    "coupon_number",
+    "company_id",
+    "traveller_id",
+    "traveller_name",
+    "flight_number",
+    "flight_date",
+    "origin",
+    "destination",
+    "cabin",
+    "fare_class",
+    "net_revenue_fen",
+    "distance_km",
+)
 
 
 class Segment(Base):
