@@ -6,9 +6,17 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from wtforms.fields import FileField
 from wtforms.validators import NumberRange, ValidationError
 
+from portal.airports import is_iata_code, not_an_iata_code
+
 # Row ids are 32-bit integers on both databases: a larger number names no row, and SQLite cannot
 # even bind it (OverflowError), so an id field refuses it before any query sees it.
 MAX_ROW_ID = 2**31 - 1
+
+
+def iata_code(form, field) -> None:
+    """An airport's three-letter IATA code (the field's filters strip and upper-case it)."""
+    if not is_iata_code(field.data):
+        raise ValidationError(not_an_iata_code())
 
 
 def row_id(minimum: int = 1) -> NumberRange:

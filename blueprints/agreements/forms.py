@@ -27,11 +27,10 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    Regexp,
     ValidationError,
 )
 
-from blueprints.forms import PortalForm
+from blueprints.forms import PortalForm, iata_code
 from portal.agreements.models import CABINS, DISCOUNT_SCOPES, ENTITLEMENTS
 from portal.agreements.operations import DiscountTerm, Terms, TierTerm
 from portal.labels import label
@@ -79,7 +78,7 @@ PERCENT = [
     at_most_two_decimals,
     NumberRange(min=0, max=100, message=_l("Between 0 and 100.")),
 ]
-IATA = [Optional(), Regexp(r"^[A-Z]{3}$", message=_l("A three-letter IATA code, e.g. PEK."))]
+IATA = [Optional(), iata_code]
 
 
 class DiscountRow(Form):

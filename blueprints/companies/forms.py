@@ -91,6 +91,9 @@ class TravellerForm(PortalForm):
 
 
 class InteractionForm(PortalForm):
+    """An interaction with the company: any kind on the dossier; completing a reminder passes
+    the kinds that count as a contact (`kinds`)."""
+
     kind = SelectField(_l("Type"), choices=[])
     occurred_at = DateTimeLocalField(
         _l("When"),
@@ -102,9 +105,9 @@ class InteractionForm(PortalForm):
     outcome = TextAreaField(_l("Outcome"), filters=TEXT, validators=[Optional(), Length(max=4000)])
     next_step = TextAreaField(_l("Next step"), filters=TEXT, validators=[Optional(), Length(max=2000)])
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, kinds=INTERACTION_KINDS, **kwargs):
         super().__init__(*args, **kwargs)
-        self.kind.choices = [(k, v) for k, v in choices("interaction_kind") if k in INTERACTION_KINDS]
+        self.kind.choices = [(k, v) for k, v in choices("interaction_kind") if k in kinds]
 
 
 class ComplaintStatusForm(PortalForm):

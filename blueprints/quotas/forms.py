@@ -5,14 +5,13 @@ from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, NumberRange, Regexp
 
-from blueprints.forms import PortalForm
+from blueprints.forms import PortalForm, iata_code
 from portal.agreements.models import CABINS
 from portal.labels import label
 from portal.quotas.operations import MAX_SEATS, QuotaFields
 from portal.quotas.queries import month_text, parse_month
 
 MONTH = Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", message=_l("A month as YYYY-MM, e.g. 2026-03."))
-IATA = Regexp(r"^[A-Z]{3}$", message=_l("A three-letter IATA code, e.g. PEK."))
 
 
 def _upper(value):
@@ -30,8 +29,8 @@ def cabin_choices() -> list[tuple[str, str]]:
 class QuotaForm(PortalForm):
     """A quota: route, cabin, month and seats."""
 
-    origin = StringField(_l("From"), filters=[_upper], validators=[InputRequired(), IATA])
-    destination = StringField(_l("To"), filters=[_upper], validators=[InputRequired(), IATA])
+    origin = StringField(_l("From"), filters=[_upper], validators=[InputRequired(), iata_code])
+    destination = StringField(_l("To"), filters=[_upper], validators=[InputRequired(), iata_code])
     cabin = SelectField(_l("Cabin"), choices=[])
     month = StringField(
         _l("Month"),

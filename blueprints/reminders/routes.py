@@ -6,14 +6,16 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from blueprints.companies.forms import InteractionForm
 from blueprints.reminders import bp
-from blueprints.reminders.forms import CompleteForm, RunJobForm, SnoozeForm
+from blueprints.reminders.forms import RunJobForm, SnoozeForm
 from portal.auth.policy import STAFF, allow, refuse
 from portal.auth.roles import CHANGERS, OVERSEERS, sees_every_branch
 from portal.companies.models import ACTIVITY_STATUSES, TIERS
 from portal.errors import NotAllowed, ValidationFailed
 from portal.extensions import db
 from portal.reminders import calls, operations, queries
+from portal.reminders.operations import CONTACT_KINDS
 from portal.timeutil import local_now, local_to_utc, local_today
 from portal.web.downloads import attachment
 from portal.web.prepared import prepare
@@ -48,7 +50,7 @@ def _refuse(reminder, reason: str):
 @allow(*CHANGERS)
 def complete(reminder_id: int):
     reminder = _load(reminder_id)
-    form = CompleteForm()
+    form = InteractionForm(kinds=CONTACT_KINDS)
     if request.method == "GET":
         form.kind.data = "visit"
         form.occurred_at.data = local_now().replace(second=0, microsecond=0, tzinfo=None)

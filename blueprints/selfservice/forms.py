@@ -16,13 +16,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
-from blueprints.forms import PortalForm
+from blueprints.forms import PortalForm, iata_code
 from blueprints.quotas.forms import cabin_choices
 from portal.labels import choices
 from portal.selfservice.operations import MAX_FEEDBACK_CHARS
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-IATA = Regexp(r"^[A-Z]{3}$", message=_l("A three-letter IATA code, e.g. PEK."))
 FF_NUMBER = Regexp(r"^[0-9A-Za-z ]*$", message=_l("Use letters and digits only."))
 NEW_TRAVELLER = "new"
 
@@ -64,8 +63,8 @@ class RequestForm(PortalForm):
             "Only for a flight that is not in our timetable; otherwise its scheduled time is used."
         ),
     )
-    origin = StringField(_l("From"), filters=[upper], validators=[InputRequired(), IATA])
-    destination = StringField(_l("To"), filters=[upper], validators=[InputRequired(), IATA])
+    origin = StringField(_l("From"), filters=[upper], validators=[InputRequired(), iata_code])
+    destination = StringField(_l("To"), filters=[upper], validators=[InputRequired(), iata_code])
     cabin = SelectField(_l("Cabin"), choices=[])
     services = SelectMultipleField(
         _l("Services at the airport"),

@@ -13,11 +13,11 @@ from blueprints.selfservice import bp
 from blueprints.selfservice.common import own_company
 from blueprints.selfservice.forms import FeedbackForm
 from portal.agreements.models import CABINS
+from portal.airports import is_iata_code, not_an_iata_code
 from portal.auth.policy import allow, refuse
 from portal.companies.models import Interaction
 from portal.errors import NotAllowed, ValidationFailed
 from portal.extensions import db
-from portal.quotas.operations import IATA_CODE
 from portal.quotas.queries import month_text
 from portal.rendering.slots import SlotsBusy
 from portal.selfservice import operations, statement
@@ -33,7 +33,7 @@ RETRY_AFTER = 10  # seconds a refused statement download is told to wait (Retry-
 
 def _code(name: str) -> str | None:
     value = arg(name).strip().upper()
-    return value if IATA_CODE.match(value) else None
+    return value if is_iata_code(value) else None
 
 
 @bp.route("/history")
@@ -56,7 +56,7 @@ def history():
     problems = []
     for name in ("origin", "destination"):
         if arg(name).strip() and getattr(filters, name) is None:
-            problems.append(_("A three-letter IATA code, e.g. PEK."))
+            problems.append(not_an_iata_code())
     page = paginate(statement.history(company.id, filters))
     return render_template(
         "selfservice/history.html",

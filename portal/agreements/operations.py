@@ -8,7 +8,6 @@ change of terms writes an AgreementEvent (the agreement's history); the audit tr
 every row change through its flush hook.
 """
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -28,6 +27,7 @@ from portal.agreements.models import (
     AgreementEvent,
     IncentiveTier,
 )
+from portal.airports import is_iata_code
 from portal.api import webhooks
 from portal.audit.trail import record_bulk
 from portal.auth.models import User
@@ -39,7 +39,6 @@ from portal.extensions import db
 from portal.labels import label
 from portal.org.models import SalesOffice
 
-IATA_CODE = re.compile(r"^[A-Z]{3}$")
 MAX_PERCENT = Decimal(100)
 MAX_THRESHOLD = Decimal(1000)
 MAX_COMMITMENT_FEN = 10**15  # 10 trillion yuan: far above any account, far below BigInteger
@@ -146,7 +145,7 @@ def _discount_problems(rows: list[DiscountTerm]) -> list[str]:
         if row.scope == "city_pair":
             if not (origin and destination):
                 problems.append(_("%(where)s: a city pair needs an origin and a destination.", where=where))
-            elif not (IATA_CODE.match(origin) and IATA_CODE.match(destination)):
+            elif not (is_iata_code(origin) and is_iata_code(destination)):
                 problems.append(_("%(where)s: airports are three-letter IATA codes, e.g. PEK.", where=where))
             elif origin == destination:
                 problems.append(_("%(where)s: origin and destination must differ.", where=where))

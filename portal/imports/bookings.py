@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from portal import bulk
 from portal.agreements.models import Agreement
+from portal.airports import is_iata_code
 from portal.companies import credit_code
 from portal.companies.models import Company, Traveller
 from portal.demo import reference
@@ -77,7 +78,6 @@ CABIN_WORDS = {
     "超级经济舱": "W", "高端经济舱": "W", "PREMIUMECONOMY": "W", "经济舱": "Y", "ECONOMY": "Y",
 }  # fmt: skip
 COLUMNS = (*FLOWN_COLUMNS, "import_batch_id", "ff_number")
-_AIRPORT = re.compile(r"[A-Z]{3}")
 _FLIGHT = re.compile(r"[A-Z0-9]{2}\d{1,4}[A-Z]?")
 _MONEY_FAST = re.compile(r"([0-9]{1,9})(?:\.([0-9]{1,2}))?")
 
@@ -152,7 +152,7 @@ def _airport(raw, lk: _Lookups) -> str:
     code = lk.airports.get(raw)
     if code is None:
         code = text(raw).upper()
-        if not _AIRPORT.fullmatch(code):
+        if not is_iata_code(code):
             raise BadValue(_("%(value)s is not a three-letter IATA airport code.", value=raw))
         lk.airports[raw] = code
     return code

@@ -33,7 +33,6 @@ commits once. The seat and status changes are Core statements that bypass the au
 hook, so they are written to the trail with `record_bulk`.
 """
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -44,6 +43,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from portal.agreements.models import CABINS, Agreement
+from portal.airports import is_iata_code, not_an_iata_code
 from portal.api import webhooks
 from portal.audit.trail import record_bulk
 from portal.auth.models import User
@@ -60,7 +60,6 @@ from portal.quotas.queries import WAITLIST_ORDER, last_day, month_text, next_mon
 from portal.stations import services as trip_services
 from portal.timeutil import local_to_utc, utc_to_local
 
-IATA_CODE = re.compile(r"^[A-Z]{3}$")
 CUTOFF = timedelta(hours=24)  # requests close this long before departure
 MAX_SEATS = 999
 # Quotas are set while an agreement is drafted, approved or in force; not once it has ended.
@@ -206,8 +205,8 @@ def _quota_reasons(agreement: Agreement, fields: QuotaFields, quota: Quota | Non
     origin = (fields.origin or "").strip().upper()
     destination = (fields.destination or "").strip().upper()
     for name, code in (("origin", origin), ("destination", destination)):
-        if not IATA_CODE.match(code):
-            reasons[name] = [_("A three-letter IATA code, e.g. PEK.")]
+        if not is_iata_code(code):
+            reasons[name] = [not_an_iata_code()]
     if "origin" not in reasons and origin == destination:
         reasons["destination"] = [_("The destination must differ from the origin.")]
     if fields.cabin not in CABINS:
@@ -500,8 +499,8 @@ def request_seat(
     origin = (origin or "").strip().upper()
     destination = (destination or "").strip().upper()
     for name, code in (("origin", origin), ("destination", destination)):
-        if not IATA_CODE.match(code):
-            reasons[name] = [_("A three-letter IATA code, e.g. PEK.")]
+        if not is_iata_code(code):
+            reasons[name] = [not_an_iata_code()]
     if "origin" not in reasons and origin == destination:
         reasons["destination"] = [_("The destination must differ from the origin.")]
     if cabin not in CABINS:

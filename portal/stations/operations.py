@@ -6,6 +6,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from portal.airports import is_iata_code, not_an_iata_code
 from portal.auth.models import User
 from portal.db import utcnow
 from portal.errors import NotAllowed, ValidationFailed
@@ -14,7 +15,6 @@ from portal.quotas.models import PriorityRequest
 from portal.stations.access import may_mark_done
 from portal.stations.models import ServiceRequest, Station
 
-IATA = re.compile(r"^[A-Z]{3}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_ADDRESSES = 50
 
@@ -41,8 +41,8 @@ def create_station(actor: User, *, code: str, name: str, distribution: str | Non
     _require_admin(actor)
     reasons: dict = {}
     code = (code or "").strip().upper()
-    if not IATA.match(code):
-        reasons["code"] = [_("A three-letter IATA code, e.g. PEK.")]
+    if not is_iata_code(code):
+        reasons["code"] = [not_an_iata_code()]
     elif db.session.scalar(select(Station.id).where(Station.code == code)) is not None:
         reasons["code"] = [_("This station exists already.")]
     name = (name or "").strip()
