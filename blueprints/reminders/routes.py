@@ -191,7 +191,15 @@ def call_list_pdf():
     again = url_for(
         ".call_list_pdf", office_id=office.id, tier=tiers, activity=activities, run=outcome.run_id
     )
-    return render_template("reminders/call_list_preparing.html", office=office, again=again), 202
+    page = render_template(
+        "preparing.html",
+        heading=f"{_('Courtesy call list')} · {office.name_zh}",
+        testid="call-list-preparing",
+        again=again,
+        back_url=url_for(".call_list", office_id=office.id),
+        back_label=_("Back to the call list"),
+    )
+    return page, 202
 
 
 @bp.route("/jobs")

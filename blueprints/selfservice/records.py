@@ -148,7 +148,14 @@ def statement_pdf():
         flash(_("The statement could not be produced. Please try again later."), "danger")
         return redirect(url_for(".statement_page", month=month_text(month)))
     again = url_for(".statement_pdf", month=month_text(month), run=outcome.run_id)
-    page = render_template("selfservice/statement_preparing.html", month=month_text(month), again=again)
+    page = render_template(
+        "preparing.html",
+        heading=_("Statement for %(month)s", month=month_text(month)),
+        testid="statement-preparing",
+        again=again,
+        back_url=url_for(".statement_page", month=month_text(month)),
+        back_label=_("Back to the statement"),
+    )
     return page, 202
 
 
