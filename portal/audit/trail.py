@@ -257,17 +257,19 @@ def record_event(
     actor_id, actor_label = _actor()
     ip, path = _where()
     db.session.flush()  # pending changes first, then the event: a statement, not an ORM object
+    # The values as parameters, not .values(): no bound parameter is built for each value.
     db.session.connection().execute(
-        insert(AuditEvent.__table__).values(
-            actor_id=actor_id,
-            actor_label=actor_label,
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            company_id=company_id,
-            after=after,
-            ip=ip,
-            path=path,
-            batch=_batch.get(),
-        )
+        insert(AuditEvent.__table__),
+        {
+            "actor_id": actor_id,
+            "actor_label": actor_label,
+            "action": action,
+            "entity": entity,
+            "entity_id": entity_id,
+            "company_id": company_id,
+            "after": after,
+            "ip": ip,
+            "path": path,
+            "batch": _batch.get(),
+        },
     )
