@@ -235,13 +235,7 @@ def run(args) -> bool:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", help="SQLite file to reuse (seeded on first use and kept)")
-    parser.add_argument(
-        "--postgres", action="store_true", help="a throwaway PostgreSQL database at 127.0.0.1"
-    )
-    parser.add_argument("--companies", type=int, default=1200)
-    parser.add_argument("--years", type=int, default=2)
-    parser.add_argument("--seed", type=int, default=42)
+    pages.add_database_options(parser)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--clients", type=int, default=8, help="concurrent API clients")
     parser.add_argument("--requests", type=int, default=800, help="measured requests of each kind")
