@@ -238,7 +238,7 @@ def list_requests(company_id, limit, status=None):
     """The company's priority requests, newest first."""
     company = company_in_reach(company_id)
     stmt = quota_queries.company_requests(company.id, status=status).limit(limit)
-    return db.session.scalars(stmt).unique().all()
+    return db.session.scalars(stmt.options(selectinload(PriorityRequest.services))).unique().all()
 
 
 @bp.route("/companies/<int:company_id>/requests", methods=["POST"])

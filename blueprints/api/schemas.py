@@ -195,6 +195,10 @@ class RequestSchema(Schema):
     destination = fields.String()
     cabin = fields.String()
     status = fields.String()
+    services = fields.Function(
+        lambda r: sorted((row.service for row in r.services), key=SERVICES.index),
+        metadata={"description": "per-trip services asked for with the request"},
+    )
     requested_at = utc_datetime("requested_at")
     confirmed_at = utc_datetime("confirmed_at")
     cancelled_at = utc_datetime("cancelled_at")

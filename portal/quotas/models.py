@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from portal.agreements.models import Agreement
     from portal.auth.models import User
     from portal.companies.models import Traveller
+    from portal.stations.models import ServiceRequest
 
 REQUEST_STATUSES = ("confirmed", "waitlisted", "cancelled", "expired")
 LIVE_STATUSES = ("confirmed", "waitlisted")
@@ -94,3 +95,5 @@ class PriorityRequest(Base):
     quota: Mapped[Quota] = relationship()
     traveller: Mapped["Traveller"] = relationship()
     requested_by: Mapped[Optional["User"]] = relationship()
+    # The per-trip services asked for with the request (recorded by portal.stations.services).
+    services: Mapped[list["ServiceRequest"]] = relationship(viewonly=True, order_by="ServiceRequest.id")
