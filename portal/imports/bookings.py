@@ -86,14 +86,16 @@ _MONEY_FAST = re.compile(r"([0-9]{1,9})(?:\.([0-9]{1,2}))?")
 
 
 class _Lookups:
-    """Everything a row is checked against: the companies, agreements and travellers its rows
-    name, loaded chunk by chunk as the rows come (`loading`), and memos of parsed values."""
+    """Everything a row is checked against: every company's credit code, and the agreements
+    and travellers its rows name, loaded chunk by chunk as the rows come (`loading`); memos of
+    parsed values."""
 
     def __init__(self, batch_id: int, today: date):
-        self.company_by_code: dict[str, int] = {}
+        # All companies: a few thousand short rows (on PostgreSQL, an IN list of credit codes
+        # is planned on their trigram index, and is far slower).
+        self.company_by_code = dict(db.session.execute(select(Company.credit_code, Company.id)).all())
         self.company_by_agreement: dict[str, int] = {}  # by the number in upper case
         self.traveller: dict[tuple[int, str], int] = {}  # (company, name) -> id
-        self.codes_asked: set[str] = set()
         self.numbers_asked: set[str] = set()
         self.companies_asked: set[int] = set()  # whose travellers are loaded
         self.latest = today + timedelta(days=366)
@@ -121,14 +123,8 @@ class _Lookups:
             yield from chunk
 
     def load(self, codes: set[str], numbers: set[str]) -> None:
-        """Load the companies of these credit codes (as written or normalised), those of these
-        agreement numbers (upper case), and the travellers of all of those companies."""
-        codes |= {credit_code.normalize(code) for code in codes}
-        wanted = sorted(codes - self.codes_asked - {""})
-        self.codes_asked.update(wanted)
-        self.company_by_code.update(
-            _where_in(select(Company.credit_code, Company.id), Company.credit_code, wanted)
-        )
+        """Load the agreements of these numbers (upper case) and the travellers of the companies
+        of these credit codes (as written or normalised) and agreements."""
         wanted = sorted(numbers - self.numbers_asked - {""})
         self.numbers_asked.update(wanted)
         # Agreement numbers are ASCII (AG<year>-<company>-<n>): SQL's upper() is Python's then.
@@ -138,7 +134,8 @@ class _Lookups:
             wanted,
         ):
             self.company_by_agreement[number.upper()] = company_id
-        named = {self.company_by_code.get(code) for code in codes}
+        by_code = self.company_by_code
+        named = {by_code.get(code) or by_code.get(credit_code.normalize(code)) for code in codes}
         named |= {self.company_by_agreement.get(number) for number in numbers}
         wanted = sorted(named - self.companies_asked - {None})
         self.companies_asked.update(wanted)
