@@ -338,6 +338,12 @@ def import_sheet(sheet: Sheet, outcome, batch, progress) -> None:
             errors.append((field, e.args[0], args[0]))
             return None
 
+    def check_either(first: str, second: str, parse, cells):
+        """A value given by one column or another (or both): a problem is reported on the first
+        if the sheet has it."""
+        i, j = col.get(first), col.get(second)
+        return check(first if i is not None else second, parse, (cell(cells, i), cell(cells, j)), lk)
+
     for line, cells in lk.loading(sheet.rows, i_code, i_agreement):
         if isinstance(cells, UnreadableRow):
             total += 1
@@ -353,23 +359,13 @@ def import_sheet(sheet: Sheet, outcome, batch, progress) -> None:
 
         ticket = check("ticket_number", _ticket, cells[i_ticket])
         coupon = check("coupon_number", _coupon, cells[i_coupon])
-        company_id = check(
-            "credit_code" if i_code is not None else "agreement_number",
-            _company_cell,
-            (cell(cells, i_code), cell(cells, i_agreement)),
-            lk,
-        )
+        company_id = check_either("credit_code", "agreement_number", _company_cell, cells)
         name = check("traveller_name", _name, cells[i_name])
         flight = check("flight_number", _flight, cells[i_flight], lk)
         day = check("flight_date", _date, cells[i_date], lk)
         origin = check("origin", _airport, cells[i_origin], lk)
         destination = check("destination", _airport, cells[i_dest], lk)
-        cabin_fare = check(
-            "cabin" if i_cabin is not None else "fare_class",
-            _cabin_cell,
-            (cell(cells, i_cabin), cell(cells, i_fare)),
-            lk,
-        )
+        cabin_fare = check_either("cabin", "fare_class", _cabin_cell, cells)
         revenue = check("net_revenue", _money, cells[i_revenue])
         ff_number = check("ff_number", _ff_number, cell(cells, i_ff))
         distance = None
