@@ -324,10 +324,12 @@ def ingest_segments(data):
     """Flown coupons from the reservation system, checked exactly like the booking import and
     imported as one batch; a coupon already there (same ticket and coupon number) is left as
     it is, so posting a batch twice changes nothing. Answers a result per row."""
+    from flask import request
+
     who = principal()
     if who.company_id is not None:
         abort(403, message="Segments are ingested by the reservation system, not a company's client.")
-    report = segments.ingest(data["segments"], client_name=who.name)
+    report = segments.ingest(data["segments"], body=request.get_data(), client_name=who.name)
     return jsonify(vars(report))  # the report's fields are SegmentReport's: no dump per row
 
 

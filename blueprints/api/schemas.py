@@ -277,19 +277,26 @@ class SegmentList(fields.List):
     row (5,000 rows a batch); any other list is loaded by the schema, with its messages."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, list) and all(map(_plain_row, value)):
-            return [{key: row[key] for key in SEGMENT_KEYS if key in row} for row in value]
+        if isinstance(value, list):
+            rows = list(map(_plain_row, value))
+            if None not in rows:
+                return rows
         return super()._deserialize(value, attr, data, **kwargs)
 
 
-def _plain_row(row) -> bool:
+def _plain_row(row) -> dict | None:
+    """The documented keys of `row`, if it is an object whose documented keys hold text,
+    numbers or null; else None."""
     if type(row) is not dict:
-        return False
+        return None
+    plain = {}
     for key in SEGMENT_KEYS:
-        value = row.get(key)
-        if type(value) is not str and not is_cell(value):  # text, the usual case, first
-            return False
-    return True
+        if key in row:
+            value = row[key]
+            if type(value) is not str and not is_cell(value):  # text, the usual case, first
+                return None
+            plain[key] = value
+    return plain
 
 
 class SegmentBatch(Schema):

@@ -6,11 +6,13 @@ import os
 import re
 import sys
 import time
+from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
+from itertools import islice
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal import bulk
 from portal.agreements.models import Agreement
@@ -32,7 +34,8 @@ from portal.imports.reading import (
 from portal.segments import rollup
 from portal.segments.models import FLOWN_COLUMNS, Segment
 
-CHUNK = 5_000  # rows per bulk write
+CHUNK = 5_000  # rows per bulk write, and per load of the companies and travellers they name
+KEYS_PER_QUERY = 500  # values of one IN list (SQLite binds at most 999 in older builds)
 MAX_REVENUE_FEN = 1_000_000 * 100  # more than 1,000,000 CNY for one coupon is a typo
 MAX_DISTANCE_KM = 20_000
 EARLIEST = date(2000, 1, 1)
@@ -83,23 +86,18 @@ _MONEY_FAST = re.compile(r"([0-9]{1,9})(?:\.([0-9]{1,2}))?")
 
 
 class _Lookups:
-    """Everything a row is checked against, loaded once per file."""
+    """Everything a row is checked against: every company's credit code, and the agreements
+    and travellers its rows name, loaded chunk by chunk as the rows come (`loading`); memos of
+    parsed values."""
 
     def __init__(self, batch_id: int, today: date):
-        session = db.session
-        self.company_by_code = dict(session.execute(select(Company.credit_code, Company.id)).all())
-        self.company_by_agreement = {
-            number.upper(): company_id
-            for number, company_id in session.execute(select(Agreement.number, Agreement.company_id))
-        }
-        self.traveller = {
-            (company_id, name): traveller_id
-            for traveller_id, company_id, name in session.execute(
-                select(Traveller.id, Traveller.company_id, Traveller.name).where(
-                    Traveller.deleted_at.is_(None)
-                )
-            )
-        }
+        # All companies: a few thousand short rows (on PostgreSQL, an IN list of credit codes
+        # is planned on their trigram index, and is far slower).
+        self.company_by_code = dict(db.session.execute(select(Company.credit_code, Company.id)).all())
+        self.company_by_agreement: dict[str, int] = {}  # by the number in upper case
+        self.traveller: dict[tuple[int, str], int] = {}  # (company, name) -> id
+        self.numbers_asked: set[str] = set()
+        self.companies_asked: set[int] = set()  # whose travellers are loaded
         self.latest = today + timedelta(days=366)
         self.batch_id = batch_id
         # Memos: exports repeat the same few airports, dates and flight numbers endlessly.
@@ -108,6 +106,53 @@ class _Lookups:
         self.flights: dict = {}
         self.cabins: dict = {}
         self.distances: dict = {}
+
+    def loading(self, rows: Iterable, code_at: int | None, agreement_at: int | None) -> Iterator:
+        """`rows` as they come, each CHUNK of them once what it names is loaded."""
+        rows = iter(rows)
+        while chunk := list(islice(rows, CHUNK)):
+            codes, numbers = set(), set()
+            for _line, cells in chunk:
+                if isinstance(cells, UnreadableRow):
+                    continue
+                if code_at is not None and code_at < len(cells):
+                    codes.add(cells[code_at])
+                if agreement_at is not None and agreement_at < len(cells):
+                    numbers.add(cells[agreement_at])
+            self.load({text(c) for c in codes}, {text(n).upper() for n in numbers})
+            yield from chunk
+
+    def load(self, codes: set[str], numbers: set[str]) -> None:
+        """Load the agreements of these numbers (upper case) and the travellers of the companies
+        of these credit codes (as written or normalised) and agreements."""
+        wanted = sorted(numbers - self.numbers_asked - {""})
+        self.numbers_asked.update(wanted)
+        # Agreement numbers are ASCII (AG<year>-<company>-<n>): SQL's upper() is Python's then.
+        for number, company_id in _where_in(
+            select(Agreement.number, Agreement.company_id).order_by(Agreement.id),
+            func.upper(Agreement.number),
+            wanted,
+        ):
+            self.company_by_agreement[number.upper()] = company_id
+        by_code = self.company_by_code
+        named = {by_code.get(code) or by_code.get(credit_code.normalize(code)) for code in codes}
+        named |= {self.company_by_agreement.get(number) for number in numbers}
+        wanted = sorted(named - self.companies_asked - {None})
+        self.companies_asked.update(wanted)
+        for traveller_id, company_id, name in _where_in(
+            select(Traveller.id, Traveller.company_id, Traveller.name)
+            .where(Traveller.deleted_at.is_(None))
+            .order_by(Traveller.id),
+            Traveller.company_id,
+            wanted,
+        ):
+            self.traveller[(company_id, name)] = traveller_id
+
+
+def _where_in(statement, column, values: list) -> Iterator:
+    """The rows of `statement` whose `column` is one of `values`, KEYS_PER_QUERY at a time."""
+    for at in range(0, len(values), KEYS_PER_QUERY):
+        yield from db.session.execute(statement.where(column.in_(values[at : at + KEYS_PER_QUERY])))
 
 
 def _company(row_code: str, row_agreement: str, lk: _Lookups) -> int:
@@ -274,8 +319,7 @@ def import_sheet(sheet: Sheet, outcome, batch, progress) -> None:
      i_revenue, i_distance, i_ff) = index  # fmt: skip
     width = max(i for i in index if i is not None) + 1
     seen: dict[tuple[str, int], int] = {}
-    flown: set[date] = set()  # the rollup months to sum again
-    companies: set[int] = set()  # ... of these companies
+    sums = rollup.MonthSums(COLUMNS)  # of the rows written, for the rollup
     chunk: list[tuple] = []
     total = rejected = written = 0
     delay = _test_delay()
@@ -294,7 +338,13 @@ def import_sheet(sheet: Sheet, outcome, batch, progress) -> None:
             errors.append((field, e.args[0], args[0]))
             return None
 
-    for line, cells in sheet.rows:
+    def check_either(first: str, second: str, parse, cells):
+        """A value given by one column or another (or both): a problem is reported on the first
+        if the sheet has it."""
+        i, j = col.get(first), col.get(second)
+        return check(first if i is not None else second, parse, (cell(cells, i), cell(cells, j)), lk)
+
+    for line, cells in lk.loading(sheet.rows, i_code, i_agreement):
         if isinstance(cells, UnreadableRow):
             total += 1
             rejected += 1
@@ -309,23 +359,13 @@ def import_sheet(sheet: Sheet, outcome, batch, progress) -> None:
 
         ticket = check("ticket_number", _ticket, cells[i_ticket])
         coupon = check("coupon_number", _coupon, cells[i_coupon])
-        company_id = check(
-            "credit_code" if i_code is not None else "agreement_number",
-            _company_cell,
-            (cell(cells, i_code), cell(cells, i_agreement)),
-            lk,
-        )
+        company_id = check_either("credit_code", "agreement_number", _company_cell, cells)
         name = check("traveller_name", _name, cells[i_name])
         flight = check("flight_number", _flight, cells[i_flight], lk)
         day = check("flight_date", _date, cells[i_date], lk)
         origin = check("origin", _airport, cells[i_origin], lk)
         destination = check("destination", _airport, cells[i_dest], lk)
-        cabin_fare = check(
-            "cabin" if i_cabin is not None else "fare_class",
-            _cabin_cell,
-            (cell(cells, i_cabin), cell(cells, i_fare)),
-            lk,
-        )
+        cabin_fare = check_either("cabin", "fare_class", _cabin_cell, cells)
         revenue = check("net_revenue", _money, cells[i_revenue])
         ff_number = check("ff_number", _ff_number, cell(cells, i_ff))
         distance = None
@@ -354,8 +394,6 @@ def import_sheet(sheet: Sheet, outcome, batch, progress) -> None:
             for field, reason, value in errors:
                 outcome.reject(line, label.get(field, field), reason, _display(value))
             continue
-        flown.add(day)
-        companies.add(company_id)
         if keys_by_line is not None:
             keys_by_line[line] = (ticket, coupon)
         chunk.append(
@@ -379,6 +417,7 @@ def import_sheet(sheet: Sheet, outcome, batch, progress) -> None:
         )
         if len(chunk) >= CHUNK:
             writer.write(chunk)
+            sums.add(chunk)
             written += len(chunk)
             chunk = []
             if progress:
@@ -387,8 +426,12 @@ def import_sheet(sheet: Sheet, outcome, batch, progress) -> None:
                 print("import: chunk written", file=sys.stderr, flush=True)
                 time.sleep(delay)
     writer.write(chunk)
+    sums.add(chunk)
     written += len(chunk)
-    rollup.refresh_months(flown, companies)
+    if writer.inserted == written:  # every row new (the usual case): add their sums
+        sums.add_to_rollup()
+    elif writer.inserted:  # some were there already: sum their months again
+        sums.refresh()
     if progress:
         progress(total, rejected=rejected, written=written)
     outcome.rows_total = total

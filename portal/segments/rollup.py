@@ -3,18 +3,22 @@
 Whoever writes segments refreshes the rows it touched: changes made through the ORM by a
 flush hook, bulk writers (the demo seed, the bookings import, a company merge) by calling a
 refresh_* function. A refresh deletes the affected rows and sums them again from the
-segments, set-based; it flushes and never commits. On PostgreSQL refreshes take one advisory
-lock until their transaction ends: two imports summing the same month at once would otherwise
-insert the same rows, and the later one would fail on the primary key.
+segments, set-based; it flushes and never commits. A bulk writer whose rows were all new may
+instead add their sums to the stored rows (MonthSums), without summing whole months again.
+On PostgreSQL refreshes and additions take one advisory lock until their transaction ends:
+two imports summing the same month at once would otherwise insert the same rows, and the
+later one would fail on the primary key.
 """
 
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy import and_, case, delete, event, func, insert, inspect, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
@@ -92,10 +96,7 @@ def _refresh(session: Session, rollup_where, segment_where, connection: Connecti
     if connection is None:
         session.flush()  # pending ORM segments first; their own refresh runs in the hook
         connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        # Waits for the refreshes of other transactions to commit: each statement after it
-        # then sees their rows (READ COMMITTED), so deleting and summing again is whole.
-        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+    _lock(connection)
     table = SegmentMonth.__table__
     month = month_of(Segment.flight_date)
     premium = case((Segment.cabin.in_(PREMIUM_CABINS), Segment.net_revenue_fen), else_=0)
@@ -117,6 +118,84 @@ def _refresh(session: Session, rollup_where, segment_where, connection: Connecti
             ["company_id", "month", "revenue_fen", "segments", "premium_revenue_fen", "last_flight"], sums
         )
     )
+
+
+def _lock(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        # Waits for the refreshes of other transactions to commit: each statement after it
+        # then sees their rows (READ COMMITTED), so deleting and summing again is whole.
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+
+
+class MonthSums:
+    """The sums by (company, month) of the rows a bulk writer of segments wrote (tuples whose
+    values are in `columns` order, each with a company, a flight date and a net revenue).
+
+    When every one of those rows was new, `add_to_rollup` adds the sums to the stored rows in
+    one statement; otherwise `refresh` sums their months again from the segments."""
+
+    def __init__(self, columns: Sequence[str]):
+        self.at = [columns.index(c) for c in ("company_id", "flight_date", "cabin", "net_revenue_fen")]
+        self.sums: dict[tuple[int, date], list] = {}  # -> [revenue, segments, premium, last flight]
+        self.months: dict[date, date] = {}  # day -> the first of its month: days repeat
+
+    def add(self, rows: Iterable[Sequence]) -> None:
+        company_at, day_at, cabin_at, revenue_at = self.at
+        sums, months = self.sums, self.months
+        for row in rows:
+            day, revenue = row[day_at], row[revenue_at]
+            month = months.get(day)
+            if month is None:
+                month = months[day] = first_of_month(day)
+            entry = sums.get((row[company_at], month))
+            if entry is None:
+                entry = sums[(row[company_at], month)] = [0, 0, 0, day]
+            entry[0] += revenue
+            entry[1] += 1
+            if row[cabin_at] in PREMIUM_CABINS:
+                entry[2] += revenue
+            if day > entry[3]:
+                entry[3] = day
+
+    def add_to_rollup(self) -> None:
+        """Add the sums to SegmentMonth (a missing row is inserted); flushes."""
+        if not self.sums:
+            return
+        session = db.session
+        session.flush()
+        connection = session.connection()
+        _lock(connection)
+        table = SegmentMonth.__table__
+        upsert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[connection.dialect.name](table)
+        new = upsert.excluded
+        connection.execute(
+            upsert.on_conflict_do_update(
+                index_elements=["company_id", "month"],
+                set_={
+                    "revenue_fen": table.c.revenue_fen + new.revenue_fen,
+                    "segments": table.c.segments + new.segments,
+                    "premium_revenue_fen": table.c.premium_revenue_fen + new.premium_revenue_fen,
+                    "last_flight": case(
+                        (new.last_flight > table.c.last_flight, new.last_flight), else_=table.c.last_flight
+                    ),
+                },
+            ),
+            [
+                {
+                    "company_id": company_id,
+                    "month": month,
+                    "revenue_fen": revenue,
+                    "segments": segments,
+                    "premium_revenue_fen": premium,
+                    "last_flight": last,
+                }
+                for (company_id, month), (revenue, segments, premium, last) in sorted(self.sums.items())
+            ],
+        )
+
+    def refresh(self) -> None:
+        """Sum the months of these rows again, for their companies."""
+        refresh_months({month for _, month in self.sums}, {company_id for company_id, _ in self.sums})
 
 
 def _refresh_pairs(session: Session, connection: Connection, pairs: set[tuple[int, date]]) -> None:

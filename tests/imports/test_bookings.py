@@ -236,3 +236,40 @@ def test_an_optional_frequent_flyer_column_is_kept_for_roster_checks(ctx, world,
     segments = _segments(db_session, import_batch_id=outcome.batch_id)
     assert [s.ff_number for s in segments] == ["CA000123456", None]
     assert "frequent-flyer number" in str(outcome.report) or "常旅客" in str(outcome.report)
+
+
+def test_rows_are_checked_against_what_they_name_chunk_by_chunk(ctx, world, db_session, monkeypatch):
+    # Companies, agreements and travellers are loaded for each chunk of rows, by what it names.
+    from portal.db import utcnow
+    from tests import factories
+    from tests.segments.reference import assert_rollup_is_fresh
+
+    monkeypatch.setattr(bookings, "CHUNK", 2)
+    a, b = world.company_a, world.company_b
+    gone = factories.traveller(db_session, b, name="王五", deleted_at=utcnow())
+    db_session.commit()
+    code = a.credit_code
+    spaced = f"{code[:6]} {code[6:].lower()}"  # normalised before it is looked up
+    rows = [
+        ZH_HEADER,
+        booking(code, "9990000000801", name=world.traveller_a.name),
+        booking(code, "9990000000802", name="不在名单"),
+        booking(spaced, "9990000000803", name=world.traveller_b.name),  # b's traveller, a's row
+        booking(b.credit_code, "9990000000804", name=world.traveller_b.name, day="2026-04-30"),
+        booking(b.credit_code, "9990000000805", name=gone.name),
+        booking("91110000600037341L", "9990000000806"),
+    ]
+    outcome = run_import("bookings", csv_bytes(rows[:3]), "first.csv")
+    assert outcome.rows_imported == 2
+    outcome = run_import("bookings", csv_bytes(rows), "second.csv")  # new rows and rows already there
+    assert (outcome.rows_imported, outcome.rows_existing, outcome.rows_rejected) == (3, 2, 1)
+    assert "No company has the credit code" in outcome.report[0]["reason"]
+    linked = {s.ticket_number: (s.company_id, s.traveller_id) for s in _segments(db_session)}
+    assert linked == {
+        "9990000000801": (a.id, world.traveller_a.id),
+        "9990000000802": (a.id, None),
+        "9990000000803": (a.id, None),
+        "9990000000804": (b.id, world.traveller_b.id),
+        "9990000000805": (b.id, None),
+    }
+    assert_rollup_is_fresh(db_session)
