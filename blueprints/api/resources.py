@@ -5,7 +5,7 @@ import binascii
 import functools
 from datetime import UTC
 
-from flask import current_app, jsonify
+from flask import current_app, jsonify, request
 from flask_smorest import abort
 from sqlalchemy import Enum, String, bindparam, select, type_coerce
 from sqlalchemy.orm import selectinload
@@ -324,8 +324,6 @@ def ingest_segments(data):
     """Flown coupons from the reservation system, checked exactly like the booking import and
     imported as one batch; a coupon already there (same ticket and coupon number) is left as
     it is, so posting a batch twice changes nothing. Answers a result per row."""
-    from flask import request
-
     who = principal()
     if who.company_id is not None:
         abort(403, message="Segments are ingested by the reservation system, not a company's client.")
