@@ -4,7 +4,7 @@ import contextvars
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from math import ceil
 
 import sqlalchemy as sa
@@ -12,6 +12,8 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from portal.timeutil import next_month
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -212,6 +214,20 @@ def paginate_rows(session: Session, select: sa.Select, count: sa.Select, *, page
     per_page = min(per_page, 100) if per_page >= 1 else 20
     items = list(session.execute(select.limit(per_page).offset((page - 1) * per_page)))
     return Page(items, session.scalar(count), page=page, per_page=per_page)
+
+
+def where_given(stmt: sa.Select, *filters: tuple) -> sa.Select:
+    """`stmt` narrowed to `column == value` for each (column, value) of a list's filters whose
+    value is given: a filter left blank narrows nothing."""
+    for column, value in filters:
+        if value:
+            stmt = stmt.where(column == value)
+    return stmt
+
+
+def in_month(column, month: date) -> sa.ColumnElement[bool]:
+    """The date `column` falls in the month that starts on `month`."""
+    return sa.and_(column >= month, column < next_month(month))
 
 
 INSERT_BATCH = 500  # rows per INSERT (within SQLite's limit on bound parameters)

@@ -15,7 +15,7 @@ from sqlalchemy import Select, func, select
 from portal import pdf
 from portal.agreements.models import CABINS, Agreement
 from portal.companies.models import Company
-from portal.db import utcnow
+from portal.db import in_month, utcnow, where_given
 from portal.extensions import db
 from portal.i18n import current_language
 from portal.labels import label
@@ -45,15 +45,13 @@ def history(company_id: int, filters: HistoryFilter) -> Select:
     """The company's flown segments, newest first, filtered."""
     stmt = select(Segment).where(Segment.company_id == company_id)
     if filters.month is not None:
-        stmt = stmt.where(
-            Segment.flight_date >= filters.month, Segment.flight_date < next_month(filters.month)
-        )
-    if filters.origin:
-        stmt = stmt.where(Segment.origin == filters.origin)
-    if filters.destination:
-        stmt = stmt.where(Segment.destination == filters.destination)
-    if filters.cabin:
-        stmt = stmt.where(Segment.cabin == filters.cabin)
+        stmt = stmt.where(in_month(Segment.flight_date, filters.month))
+    stmt = where_given(
+        stmt,
+        (Segment.origin, filters.origin),
+        (Segment.destination, filters.destination),
+        (Segment.cabin, filters.cabin),
+    )
     return stmt.order_by(Segment.flight_date.desc(), Segment.id.desc())
 
 
