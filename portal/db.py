@@ -54,6 +54,18 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+def claim_row(session: Session, model: type, row_id: int, **expected) -> bool:
+    """Whether the row still held `expected` (column=value) and is now claimed: a conditional
+    UPDATE of its updated_at, so of two concurrent requests that read the same row only one
+    matches (PostgreSQL re-checks the WHERE after the first commits; SQLite writers are serial)."""
+    table = model.__table__
+    matches = [table.c[column] == value for column, value in expected.items()]
+    claimed = session.execute(
+        sa.update(table).where(table.c.id == row_id, *matches).values(updated_at=utcnow())
+    ).rowcount
+    return claimed == 1
+
+
 # SQLite: concurrent writers need WAL, a busy timeout and write transactions that take the
 # write lock when they begin (BEGIN IMMEDIATE); a deferred transaction that later writes can
 # fail at once with "database is locked". Read-only requests begin deferred so they never
