@@ -74,13 +74,18 @@ _sqlite_begin = contextvars.ContextVar("sqlite_begin", default="BEGIN IMMEDIATE"
 
 
 @contextmanager
-def sqlite_begin(statement: str):
-    """Within the block, SQLite transactions begin with `statement` (BEGIN or BEGIN IMMEDIATE)."""
-    token = _sqlite_begin.set(statement)
+def holding(variable: contextvars.ContextVar, value):
+    """Within the block, the context variable holds `value`; afterwards what it held before."""
+    token = variable.set(value)
     try:
         yield
     finally:
-        _sqlite_begin.reset(token)
+        variable.reset(token)
+
+
+def sqlite_begin(statement: str):
+    """Within the block, SQLite transactions begin with `statement` (BEGIN or BEGIN IMMEDIATE)."""
+    return holding(_sqlite_begin, statement)
 
 
 def set_sqlite_begin(statement: str) -> None:
@@ -235,6 +240,12 @@ def where_given(stmt: sa.Select, *filters: tuple) -> sa.Select:
         if value:
             stmt = stmt.where(column == value)
     return stmt
+
+
+def grouped(session: Session, key, value, *conditions) -> dict:
+    """{key: value} over the rows that meet `conditions`, grouped by `key` (`value` an
+    aggregate such as func.count(...) or func.max(...))."""
+    return dict(session.execute(sa.select(key, value).where(*conditions).group_by(key)).all())
 
 
 def in_month(column, month: date) -> sa.ColumnElement[bool]:

@@ -23,7 +23,7 @@ from portal.auth.models import User
 from portal.companies import access
 from portal.companies.models import Company, Interaction
 from portal.companies.operations import record_interaction
-from portal.db import insert_missing, utcnow
+from portal.db import grouped, insert_missing, utcnow
 from portal.errors import NotAllowed, ValidationFailed
 from portal.extensions import db
 from portal.mail import operations as mail
@@ -201,19 +201,19 @@ def _turned_sleeping(company_ids: set[int]) -> list[int]:
     )
     if not sleeping:
         return []
-    awake_until = dict(
-        db.session.execute(
-            select(ScoreSnapshot.company_id, func.max(ScoreSnapshot.score_date))
-            .where(ScoreSnapshot.company_id.in_(sleeping), ScoreSnapshot.activity_status != "sleeping")
-            .group_by(ScoreSnapshot.company_id)
-        ).all()
+    awake_until = grouped(
+        db.session,
+        ScoreSnapshot.company_id,
+        func.max(ScoreSnapshot.score_date),
+        ScoreSnapshot.company_id.in_(sleeping),
+        ScoreSnapshot.activity_status != "sleeping",
     )
-    last_reactivation = dict(
-        db.session.execute(
-            select(Reminder.company_id, func.max(Reminder.due_on))
-            .where(Reminder.company_id.in_(sleeping), Reminder.kind == "reactivation")
-            .group_by(Reminder.company_id)
-        ).all()
+    last_reactivation = grouped(
+        db.session,
+        Reminder.company_id,
+        func.max(Reminder.due_on),
+        Reminder.company_id.in_(sleeping),
+        Reminder.kind == "reactivation",
     )
     turned = []
     for company_id in sleeping:

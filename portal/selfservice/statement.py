@@ -15,7 +15,7 @@ from sqlalchemy import Select, func, select
 from portal import pdf
 from portal.agreements.models import CABINS, Agreement
 from portal.companies.models import Company
-from portal.db import in_month, utcnow, where_given
+from portal.db import grouped, in_month, utcnow, where_given
 from portal.extensions import db
 from portal.i18n import current_language
 from portal.labels import label
@@ -116,16 +116,13 @@ def statement_data(company: Company, month: date) -> dict:
         totals["segments"] += 1
         totals["revenue_fen"] += s.net_revenue_fen
         totals["distance_km"] += s.distance_km
-    request_counts = dict(
-        db.session.execute(
-            select(PriorityRequest.status, func.count(PriorityRequest.id))
-            .where(
-                PriorityRequest.company_id == company.id,
-                PriorityRequest.flight_date >= month,
-                PriorityRequest.flight_date < end,
-            )
-            .group_by(PriorityRequest.status)
-        ).all()
+    request_counts = grouped(
+        db.session,
+        PriorityRequest.status,
+        func.count(PriorityRequest.id),
+        PriorityRequest.company_id == company.id,
+        PriorityRequest.flight_date >= month,
+        PriorityRequest.flight_date < end,
     )
     return {
         "company": {"id": company.id, "name_zh": company.name_zh, "name_en": company.name_en},
