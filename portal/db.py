@@ -47,6 +47,13 @@ def choice(*values: str, name: str) -> sa.Enum:
     )
 
 
+def partial_index(name: str, *columns: str, where: str, unique: bool = False) -> sa.Index:
+    """An index of only the rows that meet `where` (SQL), on SQLite and PostgreSQL alike."""
+    return sa.Index(
+        name, *columns, unique=unique, sqlite_where=sa.text(where), postgresql_where=sa.text(where)
+    )
+
+
 class TimestampMixin:
     """created_at / updated_at kept by the ORM."""
 

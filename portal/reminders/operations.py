@@ -392,27 +392,17 @@ def complete_reminder(
     reminder: Reminder,
     *,
     kind: str,
-    occurred_at: datetime,
-    summary: str,
-    outcome: str | None = None,
-    next_step: str | None = None,
     now: datetime | None = None,
+    **details,
 ) -> Interaction:
-    """Complete a reminder: record the visit, call or meeting on the company's timeline and link it."""
+    """Complete a reminder: record the visit, call or meeting on the company's timeline and link
+    it. `details` are the interaction's, as record_interaction takes them (occurred_at, summary,
+    outcome, next_step)."""
     _require_pending(actor, reminder)
     if kind not in CONTACT_KINDS:
         raise ValidationFailed({"kind": [_("Choose a visit, call or meeting.")]})
     now = now or utcnow()
-    interaction = record_interaction(
-        actor,
-        reminder.company,
-        kind=kind,
-        occurred_at=occurred_at,
-        summary=summary,
-        outcome=outcome,
-        next_step=next_step,
-        now=now,
-    )
+    interaction = record_interaction(actor, reminder.company, kind=kind, now=now, **details)
     reminder.status = "done"
     reminder.completed_at = now
     reminder.interaction_id = interaction.id
