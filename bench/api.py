@@ -137,6 +137,21 @@ def api_ingest_seconds(port: int, token: str, records: list[dict]) -> float:
     return took
 
 
+def limiter_storage() -> str:
+    """Where the rate-limit counters live during the run: in a Redis on 127.0.0.1 when one
+    answers, as in production (scripts/deploy/portal.env.example), else in each process's
+    memory (Flask-Limiter's memory store starts a thread on most calls, which production
+    never pays)."""
+    import redis
+
+    url = "redis://127.0.0.1:6379/13"
+    try:
+        redis.Redis.from_url(url, socket_timeout=1).ping()
+    except redis.RedisError:
+        return "memory://"
+    return url
+
+
 def run(args) -> bool:
     workdir = Path(tempfile.mkdtemp(prefix="portal-bench-api-"))
     data_dir = str(workdir / "data")
@@ -153,6 +168,8 @@ def run(args) -> bool:
         pages.prepare_database(database_url, data_dir, args.companies, args.years, args.seed, False)
         token, codes = make_client_and_codes(database_url, data_dir)
         os.environ["PORTAL_API_RATE_LIMIT"] = "10000000 per minute"  # measure the work, not the limit
+        os.environ["RATELIMIT_STORAGE_URI"] = limiter_storage()
+        print(f"rate-limit counters: {os.environ['RATELIMIT_STORAGE_URI']}")
         port = pages.free_port()
         process = pages.start_gunicorn(database_url, data_dir, port, args.workers, workdir / "gunicorn.log")
 
@@ -218,13 +235,7 @@ def run(args) -> bool:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", help="SQLite file to reuse (seeded on first use and kept)")
-    parser.add_argument(
-        "--postgres", action="store_true", help="a throwaway PostgreSQL database at 127.0.0.1"
-    )
-    parser.add_argument("--companies", type=int, default=1200)
-    parser.add_argument("--years", type=int, default=2)
-    parser.add_argument("--seed", type=int, default=42)
+    pages.add_database_options(parser)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--clients", type=int, default=8, help="concurrent API clients")
     parser.add_argument("--requests", type=int, default=800, help="measured requests of each kind")

@@ -31,7 +31,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -165,20 +164,15 @@ def pick_targets(database_url: str, data_dir: str, company_id: int | None) -> di
 
 
 def create_pg_database() -> str:
-    import psycopg
+    from tests.conftest import create_pg_database
 
-    name = f"portal_bench_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    return create_pg_database("portal_bench", PG_ADMIN_DSN)
 
 
 def drop_pg_database(url: str) -> None:
-    import psycopg
+    from tests.conftest import drop_pg_database
 
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    drop_pg_database(url, PG_ADMIN_DSN)
 
 
 # --- the server -------------------------------------------------------------------------
@@ -536,6 +530,17 @@ def run(args) -> bool:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def add_database_options(parser: argparse.ArgumentParser) -> None:
+    """Which database, and how much demo data it is seeded with (shared with bench/api.py)."""
+    parser.add_argument("--db", help="SQLite file to reuse (seeded on first use and kept)")
+    parser.add_argument(
+        "--postgres", action="store_true", help="a throwaway PostgreSQL database at 127.0.0.1"
+    )
+    parser.add_argument("--companies", type=int, default=1200)
+    parser.add_argument("--years", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=42)
+
+
 def add_load_options(parser: argparse.ArgumentParser, requests: int = 1600) -> None:
     """How hard the pages are loaded (shared with bench/scale.py)."""
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
@@ -548,13 +553,7 @@ def add_load_options(parser: argparse.ArgumentParser, requests: int = 1600) -> N
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", help="SQLite file to reuse (seeded on first use and kept)")
-    parser.add_argument(
-        "--postgres", action="store_true", help="a throwaway PostgreSQL database at 127.0.0.1"
-    )
-    parser.add_argument("--companies", type=int, default=1200)
-    parser.add_argument("--years", type=int, default=2)
-    parser.add_argument("--seed", type=int, default=42)
+    add_database_options(parser)
     parser.add_argument("--analyze", action="store_true", help="run ANALYZE on SQLite too before serving")
     parser.add_argument("--company", type=int, help="dossier to load (default: the manager's fullest)")
     add_load_options(parser)

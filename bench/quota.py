@@ -217,19 +217,13 @@ def _request_worker(url: str, data_dir: str, ids: dict, plan: list, barrier, res
 
 def run_phase(target, args_per_process: list[tuple]) -> tuple[float, int, int]:
     """Start one process per argument tuple, release them together; (seconds, operations, errors)."""
+    from tests.conftest import reports_of
+
     spawn = multiprocessing.get_context("spawn")
     barrier = spawn.Barrier(len(args_per_process))
     results = spawn.Queue()
     procs = [spawn.Process(target=target, args=(*args, barrier, results)) for args in args_per_process]
-    for p in procs:
-        p.start()
-    try:
-        reports = [results.get(timeout=600) for _ in procs]
-    finally:
-        for p in procs:
-            p.join(timeout=30)
-            if p.is_alive():
-                p.kill()
+    reports = reports_of(procs, results, timeout=600)
     started = min(r[0] for r in reports)
     finished = max(r[1] for r in reports)
     return finished - started, sum(r[2] for r in reports), sum(r[3] for r in reports)

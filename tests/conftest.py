@@ -6,10 +6,13 @@ REQUIRE_POSTGRES=1 (CI), where that is a failure.
 """
 
 import os
+import select as io_select
 import shutil
 import signal
 import socket
+import subprocess
 import threading
+import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,18 +41,19 @@ def postgres_available() -> str | None:
         return f"PostgreSQL at 127.0.0.1:5432 is not reachable: {e}".strip()
 
 
-def create_pg_database(prefix: str = "portal_test") -> str:
-    """A new, empty throwaway database; returns its SQLAlchemy URL."""
+def create_pg_database(prefix: str = "portal_test", admin_dsn: str = PG_ADMIN_DSN) -> str:
+    """A new, empty throwaway database; returns its SQLAlchemy URL. (The benchmarks make theirs
+    here too, with their own admin connection.)"""
     name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 
 
-def drop_pg_database(url: str) -> None:
+def drop_pg_database(url: str, admin_dsn: str = PG_ADMIN_DSN) -> None:
     """Drop a database made by create_pg_database, ending its connections first."""
     name = url.rsplit("/", 1)[1]
-    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
@@ -99,6 +103,45 @@ def fire_at_once(calls) -> list:
     for t in threads:
         t.join(120)
     return codes
+
+
+def reports_of(processes, results, timeout: float) -> list:
+    """Start the processes and take one report from each off the `results` queue (waiting up
+    to `timeout` seconds for each); then wait for them to end, killing any that hang."""
+    for process in processes:
+        process.start()
+    try:
+        return [results.get(timeout=timeout) for _ in processes]
+    finally:
+        for process in processes:
+            process.join(timeout=30)
+            if process.is_alive():
+                process.kill()
+
+
+def wait_for_output(process: subprocess.Popen, text: bytes, timeout: float = 60) -> None:
+    """Read the process's stderr (a pipe) until `text` appears; fail, showing what came, when
+    it ends first or takes longer than `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    seen = b""
+    while text not in seen:
+        assert time.monotonic() < deadline, seen.decode(errors="replace")[-3000:]
+        ready, _, _ = io_select.select([process.stderr], [], [], 1)
+        if ready:
+            chunk = os.read(process.stderr.fileno(), 4096)
+            assert chunk or process.poll() is None, seen.decode(errors="replace")[-3000:]
+            seen += chunk
+
+
+def end_process(process: subprocess.Popen | None) -> None:
+    """Kill the process if it still runs, and close its stderr pipe (for a test's cleanup)."""
+    if process is None:
+        return
+    if process.poll() is None:
+        process.kill()
+        process.wait(timeout=10)
+    if not process.stderr.closed:
+        process.stderr.close()
 
 
 @contextmanager
@@ -220,6 +263,16 @@ def ctx(app, db_session):
     read them; tests/test_i18n.py checks the Chinese catalogue)."""
     with app.test_request_context(), force_locale("en"):
         yield
+
+
+@pytest.fixture()
+def no_worker(monkeypatch):
+    """Task runs are queued but no worker has taken them yet: the ids sent to the queue."""
+    from portal.tasks import runs
+
+    sent = []
+    monkeypatch.setattr(runs, "dispatch", sent.append)
+    return sent
 
 
 def free_port() -> int:

@@ -28,6 +28,13 @@ def password_hash() -> str:
     return _HASH
 
 
+def saved(session, obj):
+    """`obj` added to the session and flushed (so it has its id); returned."""
+    session.add(obj)
+    session.flush()
+    return obj
+
+
 def csrf_from(response) -> str:
     """The CSRF token of the first form in a page."""
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', response.get_data(as_text=True))
@@ -51,9 +58,7 @@ def branch(session, **kw) -> Branch:
         city=kw.pop("city", "北京"),
         **kw,
     )
-    session.add(obj)
-    session.flush()
-    return obj
+    return saved(session, obj)
 
 
 def office(session, branch_obj: Branch, **kw) -> SalesOffice:
@@ -66,9 +71,7 @@ def office(session, branch_obj: Branch, **kw) -> SalesOffice:
         city=kw.pop("city", branch_obj.city),
         **kw,
     )
-    session.add(obj)
-    session.flush()
-    return obj
+    return saved(session, obj)
 
 
 def user(
@@ -84,9 +87,7 @@ def user(
         company_id=company.id if company is not None else None,
         **kw,
     )
-    session.add(obj)
-    session.flush()
-    return obj
+    return saved(session, obj)
 
 
 def company(session, office_obj: SalesOffice, manager: User | None = None, **kw) -> Company:
@@ -103,9 +104,7 @@ def company(session, office_obj: SalesOffice, manager: User | None = None, **kw)
         status=kw.pop("status", "active"),
         **kw,
     )
-    session.add(obj)
-    session.flush()
-    return obj
+    return saved(session, obj)
 
 
 def agreement(session, company_obj: Company, **kw) -> Agreement:
@@ -124,18 +123,14 @@ def agreement(session, company_obj: Company, **kw) -> Agreement:
         **kw,
     )
     obj.discounts.append(AgreementDiscount(scope="domestic", cabin="Y", percent=Decimal("12.5")))
-    session.add(obj)
-    session.flush()
-    return obj
+    return saved(session, obj)
 
 
 def contact(session, company_obj: Company, **kw) -> Contact:
     obj = Contact(
         company=company_obj, name=kw.pop("name", "王经理"), role=kw.pop("role", "travel_manager"), **kw
     )
-    session.add(obj)
-    session.flush()
-    return obj
+    return saved(session, obj)
 
 
 def traveller(session, company_obj: Company, **kw) -> Traveller:
@@ -146,9 +141,7 @@ def traveller(session, company_obj: Company, **kw) -> Traveller:
         ff_number=kw.pop("ff_number", f"CA{n:09d}"),
         **kw,
     )
-    session.add(obj)
-    session.flush()
-    return obj
+    return saved(session, obj)
 
 
 def interaction(session, company_obj: Company, **kw) -> Interaction:
@@ -169,9 +162,7 @@ def interaction(session, company_obj: Company, **kw) -> Interaction:
         due_at=kw.pop("due_at", now + timedelta(hours=72) if kind == "complaint" else None),
         **kw,
     )
-    session.add(obj)
-    session.flush()
-    return obj
+    return saved(session, obj)
 
 
 def document(session, company_obj: Company, *, kind: str = "licence", title: str = "营业执照", **kw):
@@ -179,9 +170,7 @@ def document(session, company_obj: Company, *, kind: str = "licence", title: str
     from portal.companies.models import Document
 
     obj = Document(company_id=company_obj.id, kind=kind, title=title, **kw)
-    session.add(obj)
-    session.flush()
-    return obj
+    return saved(session, obj)
 
 
 class World:
@@ -273,9 +262,7 @@ def snapshot(
         tier=tier,
         activity_status=status,
     )
-    session.add(obj)
-    session.flush()
-    return obj
+    return saved(session, obj)
 
 
 def survey_answer(session, company_obj: Company, contact_obj: Contact, nps: int, answered_at: datetime, **kw):
@@ -294,8 +281,7 @@ def survey_answer(session, company_obj: Company, contact_obj: Contact, nps: int,
         expires_at=sent_at + timedelta(days=21),
         answered_at=answered_at,
     )
-    session.add(survey)
-    session.flush()
+    saved(session, survey)
     response = SurveyResponse(
         survey_id=survey.id,
         company_id=company_obj.id,
@@ -307,9 +293,7 @@ def survey_answer(session, company_obj: Company, contact_obj: Contact, nps: int,
         language=kw.pop("language", "zh"),
         answered_at=answered_at,
     )
-    session.add(response)
-    session.flush()
-    return response
+    return saved(session, response)
 
 
 def opportunity(session, company_obj: Company, owner: User, **kw):
@@ -329,9 +313,7 @@ def opportunity(session, company_obj: Company, owner: User, **kw):
         close_date=kw.pop("close_date", date.today() + timedelta(days=60)),
         **kw,
     )
-    session.add(obj)
-    session.flush()
-    return obj
+    return saved(session, obj)
 
 
 def reminder(session, company_obj: Company, assignee: User, due_on: date, **kw):
@@ -346,6 +328,4 @@ def reminder(session, company_obj: Company, assignee: User, due_on: date, **kw):
         due_on=due_on,
         **kw,
     )
-    session.add(obj)
-    session.flush()
-    return obj
+    return saved(session, obj)

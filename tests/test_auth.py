@@ -108,20 +108,26 @@ def test_remember_cookie_dies_with_sign_out(app, client, world):
     assert attacker.get("/companies/").status_code == 302
 
 
+def change_password(client, new: str):
+    """Post the change-password form (from its page, for the CSRF token) with the right current
+    password; the response."""
+    page = client.get("/account/password")
+    return client.post(
+        "/account/password",
+        data={
+            "current_password": factories.PASSWORD,
+            "new_password": new,
+            "confirm": new,
+            "csrf_token": factories.csrf_from(page),
+        },
+    )
+
+
 def test_password_change_ends_other_sessions(app, client, world, login):
     login(world.manager_a1)
     other_device = app.test_client()
     assert sign_in(other_device, world.manager_a1.email).status_code == 302
-    page = client.get("/account/password")
-    response = client.post(
-        "/account/password",
-        data={
-            "current_password": factories.PASSWORD,
-            "new_password": "brand-new-Secret-4711",
-            "confirm": "brand-new-Secret-4711",
-            "csrf_token": factories.csrf_from(page),
-        },
-    )
+    response = change_password(client, "brand-new-Secret-4711")
     assert response.status_code == 302
     assert client.get("/companies/").status_code == 200  # this session carries on
     assert other_device.get("/companies/").status_code == 302  # the other one ended
@@ -134,28 +140,10 @@ def test_password_change_ends_other_sessions(app, client, world, login):
 )
 def test_weak_new_passwords_are_refused(client, world, login, new, message):
     login(world.manager_a1)
-    page = client.get("/account/password")
-    response = client.post(
-        "/account/password",
-        data={
-            "current_password": factories.PASSWORD,
-            "new_password": new,
-            "confirm": new,
-            "csrf_token": factories.csrf_from(page),
-        },
-    )
+    response = change_password(client, new)
     assert response.status_code == 200
     client.get("/lang/en")
-    page = client.get("/account/password")
-    response = client.post(
-        "/account/password",
-        data={
-            "current_password": factories.PASSWORD,
-            "new_password": new,
-            "confirm": new,
-            "csrf_token": factories.csrf_from(page),
-        },
-    )
+    response = change_password(client, new)
     assert message in response.get_data(as_text=True)
 
 

@@ -108,6 +108,17 @@ def _count(session, model, *where) -> int:
     return session.scalar(select(func.count()).select_from(model).where(*where))
 
 
+def _of_another_company(session, model, other, onclause) -> int:
+    """How many rows of `model` are joined (on `onclause`) to a row of `other` that belongs to
+    another company."""
+    return session.scalar(
+        select(func.count())
+        .select_from(model)
+        .join(other, onclause)
+        .where(other.company_id != model.company_id)
+    )
+
+
 def test_organisation_and_staff(seeded, session):
     branches = session.scalars(select(Branch).order_by(Branch.id)).all()
     assert len(branches) == 6
@@ -223,13 +234,7 @@ def test_segments_are_well_formed(session):
     assert session.scalar(select(func.max(Segment.flight_date))) <= TODAY
 
     # The traveller of a segment, when there is one, belongs to the segment's company.
-    stray = session.scalar(
-        select(func.count())
-        .select_from(Segment)
-        .join(Traveller, Traveller.id == Segment.traveller_id)
-        .where(Traveller.company_id != Segment.company_id)
-    )
-    assert stray == 0
+    assert _of_another_company(session, Segment, Traveller, Traveller.id == Segment.traveller_id) == 0
     linked = _count(session, Segment, Segment.traveller_id.is_not(None))
     assert linked > total / 2
 
@@ -338,13 +343,7 @@ def test_agreements_are_consistent(session):
             assert rebates == sorted(rebates) and rebates[0] < rebates[-1]
     assert active_by_company and max(active_by_company.values()) == 1
     renewed = aliased(Agreement)
-    broken = session.scalar(
-        select(func.count())
-        .select_from(Agreement)
-        .join(renewed, renewed.id == Agreement.renewed_from_id)
-        .where(renewed.company_id != Agreement.company_id)
-    )
-    assert broken == 0
+    assert _of_another_company(session, Agreement, renewed, renewed.id == Agreement.renewed_from_id) == 0
 
 
 def test_quotas_hold_their_invariant(session):

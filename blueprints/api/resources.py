@@ -2,11 +2,12 @@
 
 import base64
 import binascii
+import functools
 from datetime import UTC
 
 from flask import current_app, jsonify
 from flask_smorest import abort
-from sqlalchemy import select
+from sqlalchemy import Enum, String, bindparam, select, type_coerce
 from sqlalchemy.orm import selectinload
 
 from blueprints.api import bp
@@ -63,7 +64,17 @@ def _encode_cursor(last_id: int) -> str:
 # holds the two equal): BI tools page through every company, and a schema dump per row costs
 # more than the query.
 COMPANY_FIELDS = list(s.CompanySchema().fields)
-COMPANY_COLUMNS = [getattr(Company, name) for name in COMPANY_FIELDS]
+
+
+def _as_stored(column):
+    """The column read as the string stored: a choice column's check of each value read
+    (five of them, a hundred rows) costs more than the rest of the row."""
+    if isinstance(column.type, Enum):
+        return type_coerce(column, String).label(column.key)
+    return column
+
+
+COMPANY_COLUMNS = [_as_stored(getattr(Company, name)) for name in COMPANY_FIELDS]
 
 
 def _company_json(row) -> dict:
@@ -75,31 +86,35 @@ def _company_json(row) -> dict:
     return item
 
 
+@functools.cache
+def _company_list_statement(filters: tuple[str, ...]):
+    """The list's select for one combination of filters, built once with bound parameters:
+    SQLAlchemy then finds its compiled form for the very same statement, where a statement
+    built anew each call must have its result columns matched up again (about a tenth of the
+    call)."""
+    stmt = select(*COMPANY_COLUMNS).where(Company.id > bindparam("after"))
+    for name in filters:
+        if name == "updated_since":
+            stmt = stmt.where(Company.updated_at >= bindparam(name))
+        else:
+            stmt = stmt.where(getattr(Company, name) == bindparam(name))
+    return stmt.order_by(Company.id).limit(bindparam("limit"))
+
+
 @bp.route("/companies")
 @scoped("companies:read")
 @bp.arguments(s.CompanyQuery(), location="query", as_kwargs=True)  # one instance, not one a call
 @bp.response(200, s.CompanyPage)
-def list_companies(
-    limit, cursor=None, tier=None, status=None, office_id=None, manager_id=None, updated_since=None
-):
+def list_companies(limit, cursor=None, **filters):
     """Companies by id, a page at a time; a company-bound client sees only its own."""
-    stmt = select(*COMPANY_COLUMNS).where(Company.id > _decode_cursor(cursor)).order_by(Company.id)
     bound = principal().company_id
     if bound is not None:
-        stmt = stmt.where(Company.id == bound)
-    for column, value in (
-        (Company.tier, tier),
-        (Company.status, status),
-        (Company.office_id, office_id),
-        (Company.manager_id, manager_id),
-    ):
-        if value is not None:
-            stmt = stmt.where(column == value)
-    if updated_since is not None:
-        if updated_since.tzinfo is not None:
-            updated_since = updated_since.astimezone(UTC).replace(tzinfo=None)
-        stmt = stmt.where(Company.updated_at >= updated_since)
-    rows = read_rows(db.session, stmt.limit(limit + 1)).all()
+        filters["id"] = bound
+    if filters.get("updated_since") and filters["updated_since"].tzinfo is not None:
+        filters["updated_since"] = filters["updated_since"].astimezone(UTC).replace(tzinfo=None)
+    stmt = _company_list_statement(tuple(sorted(filters)))
+    params = {"after": _decode_cursor(cursor), "limit": limit + 1, **filters}
+    rows = read_rows(db.session, stmt, params).all()
     items = [_company_json(row) for row in rows[:limit]]
     more = len(rows) > limit
     return jsonify(items=items, next_cursor=_encode_cursor(items[-1]["id"]) if more else None)

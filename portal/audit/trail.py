@@ -240,8 +240,10 @@ def record_event(
 
     context = _context()
     db.session.flush()  # pending changes first, then the event: a statement, not an ORM object
+    # The values as parameters, not .values(): no bound parameter is built for each value.
     db.session.connection().execute(
-        insert(AuditEvent.__table__).values(
+        insert(AuditEvent.__table__),
+        dict(
             action=action, entity=entity, entity_id=entity_id, company_id=company_id, after=after, **context
-        )
+        ),
     )

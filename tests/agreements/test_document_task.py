@@ -2,7 +2,6 @@
 run and the documents tab lists the version once the worker has recorded it, in the name of
 the person who asked."""
 
-import pytest
 from sqlalchemy import select
 
 from portal import pdf
@@ -11,14 +10,6 @@ from portal.companies.models import DocumentVersion
 from portal.tasks import runs
 from tests import factories
 from tests.reviews.helpers import CountingRenderer
-
-
-@pytest.fixture()
-def no_worker(monkeypatch):
-    """Runs are queued but no worker has taken them yet: the ids sent to the queue."""
-    sent = []
-    monkeypatch.setattr(runs, "dispatch", sent.append)
-    return sent
 
 
 def test_the_post_queues_the_render_and_the_worker_records_the_version(

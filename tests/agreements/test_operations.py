@@ -31,6 +31,18 @@ def _pending(world, **kw) -> Agreement:
     return agreement
 
 
+def _valid_between(db_session, company, first_day: int, last_day: int, **kw) -> Agreement:
+    """An agreement of the company valid from TODAY + first_day to TODAY + last_day (days; in
+    the past when negative)."""
+    return factories.agreement(
+        db_session,
+        company,
+        valid_from=TODAY + timedelta(days=first_day),
+        valid_to=TODAY + timedelta(days=last_day),
+        **kw,
+    )
+
+
 def _events(db_session, agreement):
     return db_session.scalars(
         select(AgreementEvent).where(AgreementEvent.agreement_id == agreement.id).order_by(AgreementEvent.id)
@@ -251,13 +263,7 @@ ILLEGAL = [
 
 @pytest.mark.parametrize(("action", "status", "message"), ILLEGAL)
 def test_illegal_transitions_are_refused_with_a_message(db_session, world, action, status, message):
-    agreement = factories.agreement(
-        db_session,
-        world.company_a2,
-        status=status,
-        valid_from=TODAY + timedelta(days=10),
-        valid_to=TODAY + timedelta(days=300),
-    )
+    agreement = _valid_between(db_session, world.company_a2, 10, 300, status=status)
     calls = {
         "submit": lambda: ops.submit(world.admin, agreement, today=TODAY),
         "approve": lambda: ops.approve(world.admin, agreement, today=TODAY),
@@ -293,13 +299,7 @@ def test_terminate_active_with_reason(db_session, world):
 
 
 def test_submit_refuses_an_agreement_that_already_ended(db_session, world):
-    agreement = factories.agreement(
-        db_session,
-        world.company_a2,
-        status="draft",
-        valid_from=TODAY - timedelta(days=400),
-        valid_to=TODAY - timedelta(days=40),
-    )
+    agreement = _valid_between(db_session, world.company_a2, -400, -40, status="draft")
     with pytest.raises(ValidationFailed, match="validity ended"):
         ops.submit(world.manager_a1, agreement, today=TODAY)
 
@@ -344,25 +344,9 @@ def test_renewal_copies_terms_into_a_linked_draft_a_year_later(db_session, world
 
 
 def test_expire_due_is_by_date_and_idempotent(db_session, world):
-    past = factories.agreement(
-        db_session,
-        world.company_a2,
-        valid_from=TODAY - timedelta(days=400),
-        valid_to=TODAY - timedelta(days=1),
-    )
-    last_day = factories.agreement(
-        db_session,
-        world.company_b,
-        valid_from=TODAY - timedelta(days=1200),
-        valid_to=TODAY - timedelta(days=900),
-    )
-    draft_past = factories.agreement(
-        db_session,
-        world.company_b,
-        status="draft",
-        valid_from=TODAY - timedelta(days=800),
-        valid_to=TODAY - timedelta(days=500),
-    )
+    past = _valid_between(db_session, world.company_a2, -400, -1)
+    last_day = _valid_between(db_session, world.company_b, -1200, -900)
+    draft_past = _valid_between(db_session, world.company_b, -800, -500, status="draft")
     assert ops.expire_due(TODAY) == 2
     assert (past.status, last_day.status, draft_past.status) == ("expired", "expired", "draft")
     assert world.agreement_a.status == "active"  # still valid today

@@ -23,6 +23,15 @@ from tests import factories
 PASSWD_MARK = "root:x:0:0"
 
 
+def template_folder(tmp_path: Path, templates: dict[str, str]) -> Path:
+    """A folder "tpl" in tmp_path holding the templates (file name -> source)."""
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    for name, source in templates.items():
+        (folder / name).write_text(source)
+    return folder
+
+
 def _text(path: Path) -> str:
     return subprocess.run(
         ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True
@@ -65,12 +74,7 @@ def _connections(sock) -> int:
 def test_nothing_outside_is_fetched(tmp_path, listener):
     port = listener.getsockname()[1]
     http = f"http://127.0.0.1:{port}"
-    folder = tmp_path / "tpl"
-    folder.mkdir()
-    (folder / "local.css").write_text("p.local { color: #b3191d; }")
-    (folder / "sneaky.css").symlink_to("/etc/passwd")  # inside the folder, pointing out of it
-    (folder / "t.html").write_text(
-        f"""<html><head>
+    page = f"""<html><head>
 <link rel="stylesheet" href="local.css">
 <link rel="stylesheet" href="{http}/a.css">
 <link rel="attachment" href="file:///etc/passwd">
@@ -89,7 +93,8 @@ def test_nothing_outside_is_fetched(tmp_path, listener):
 <svg width="20" height="20"><image href="{http}/s.png" width="20" height="20"/></svg>
 <img src="data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7">
 </body></html>"""
-    )
+    folder = template_folder(tmp_path, {"local.css": "p.local { color: #b3191d; }", "t.html": page})
+    (folder / "sneaky.css").symlink_to("/etc/passwd")  # inside the folder, pointing out of it
     out = tmp_path / "out" / "t.pdf"
     result = pdf.render_pdf(folder, "t.html", {"word": "ok"}, out)
     assert _connections(listener) == 0
@@ -105,12 +110,11 @@ def test_nothing_outside_is_fetched(tmp_path, listener):
 
 
 def test_data_prints_as_text_never_as_markup(tmp_path):
-    folder = tmp_path / "tpl"
-    folder.mkdir()
-    (folder / "t.html").write_text(
+    page = (
         "<html><body style=\"font-family: 'WenQuanYi Micro Hei'\">"
         "<h1>{{ name }}</h1><p>{{ css }}</p></body></html>"
     )
+    folder = template_folder(tmp_path, {"t.html": page})
     name = '星河<img src="file:///etc/passwd">科技'
     css = "</p><style>body { display: none }</style>"
     result = pdf.render_pdf(folder, "t.html", {"name": name, "css": css}, tmp_path / "t.pdf")
@@ -120,11 +124,14 @@ def test_data_prints_as_text_never_as_markup(tmp_path):
 
 
 def test_templates_run_in_a_sandbox(tmp_path):
-    folder = tmp_path / "tpl"
-    folder.mkdir()
-    (folder / "escape.html").write_text("{{ ''.__class__.__mro__[1].__subclasses__() }}")
-    (folder / "mutate.html").write_text("{{ items.append(4) }}{{ items }}")
-    (folder / "typo.html").write_text("{{ no_such_variable }}")
+    folder = template_folder(
+        tmp_path,
+        {
+            "escape.html": "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+            "mutate.html": "{{ items.append(4) }}{{ items }}",
+            "typo.html": "{{ no_such_variable }}",
+        },
+    )
     for name in ("escape.html", "mutate.html", "typo.html"):
         with pytest.raises(pdf.RenderError):
             pdf.render_pdf(folder, name, {"items": [1, 2, 3]}, tmp_path / f"{name}.pdf")
@@ -143,13 +150,12 @@ def test_context_must_be_plain_data(tmp_path):
 
 
 def test_a_runaway_render_is_killed_and_leaves_no_file(tmp_path):
-    folder = tmp_path / "tpl"
-    folder.mkdir()
-    (folder / "huge.html").write_text(
+    table = (
         "<table>{% for i in range(n) %}"
         "<tr><td>第 {{ i }} 行</td><td>{{ i * 7 }}</td></tr>"
         "{% endfor %}</table>"
     )
+    folder = template_folder(tmp_path, {"huge.html": table})
     out_dir = tmp_path / "out"
     started = time.monotonic()
     with pytest.raises(pdf.RenderTimeout, match="longer than 1 s"):
@@ -159,9 +165,7 @@ def test_a_runaway_render_is_killed_and_leaves_no_file(tmp_path):
 
 
 def test_memory_is_bounded(tmp_path):
-    folder = tmp_path / "tpl"
-    folder.mkdir()
-    (folder / "t.html").write_text("<p>x</p>")
+    folder = template_folder(tmp_path, {"t.html": "<p>x</p>"})
     with pytest.raises(pdf.RenderError):
         pdf.render_pdf(folder, "t.html", {}, tmp_path / "t.pdf", memory_bytes=64 * 1024 * 1024)
     assert not (tmp_path / "t.pdf").exists()

@@ -46,6 +46,15 @@ def upload(client, url: str, content: bytes, filename: str, **data):
     )
 
 
+def uploaded_version(client, db_session, company, content: bytes, filename: str, title: str):
+    """Upload a new document of kind "other" to the company: it is accepted (back to the
+    documents tab); the newest version stored."""
+    response = upload(client, new_url(company), content, filename, kind="other", title=title)
+    assert response.status_code == 302, html(response)[:2000]
+    assert response.location.endswith(f"/companies/{company.id}/documents")
+    return db_session.scalars(select(DocumentVersion).order_by(DocumentVersion.id.desc())).first()
+
+
 def stored_files(app) -> set[str]:
     folder = Path(app.config["PORTAL_DATA_DIR"]) / "documents"
     return {p.name for p in folder.iterdir()} if folder.exists() else set()
@@ -101,10 +110,7 @@ def test_upload_lists_and_downloads_a_document(app, client, world, login, db_ses
 )
 def test_allowed_types_by_content(client, world, login, db_session, content, name, content_type):
     login(world.manager_a1)
-    response = upload(client, new_url(world.company_a), content, name, kind="other", title="文件")
-    assert response.status_code == 302, html(response)[:2000]
-    assert response.location.endswith(f"/companies/{world.company_a.id}/documents")
-    version = db_session.scalars(select(DocumentVersion).order_by(DocumentVersion.id.desc())).first()
+    version = uploaded_version(client, db_session, world.company_a, content, name, title="文件")
     assert version.content_type == content_type
 
 
@@ -169,10 +175,7 @@ def test_request_over_max_content_length_is_413(app, client, world, login, db_se
 )
 def test_file_names_are_sanitised(app, client, world, login, db_session, name, expected):
     login(world.manager_a1)
-    response = upload(client, new_url(world.company_a), PDF, name, kind="other", title="t")
-    assert response.status_code == 302, html(response)[:2000]
-    assert response.location.endswith(f"/companies/{world.company_a.id}/documents")
-    version = db_session.scalars(select(DocumentVersion).order_by(DocumentVersion.id.desc())).first()
+    version = uploaded_version(client, db_session, world.company_a, PDF, name, title="t")
     assert version.filename == expected
     with app.app_context():
         assert files.stored_path(version.stored_name).is_file()

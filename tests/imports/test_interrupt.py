@@ -1,22 +1,19 @@
 """SIGKILL of a CLI import mid-way leaves nothing of its batch; the import is simply re-run."""
 
 import os
-import select as io_select
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.imports.models import ImportBatch
 from portal.segments.models import Segment
 from tests import factories
-from tests.conftest import drop_pg_database, make_app, make_database_url
+from tests.conftest import drop_pg_database, end_process, make_app, make_database_url, wait_for_output
 from tests.imports.files import ZH_HEADER, booking, csv_bytes
+from tests.imports.helpers import kill_mid_import
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = str(Path(sys.executable).with_name("flask"))
@@ -49,21 +46,9 @@ def test_sigkill_mid_import_leaves_no_segments(kind, tmp_path_factory, tmp_path)
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
-        deadline = time.monotonic() + 60
-        seen = b""
-        while b"chunk written" not in seen:
-            assert time.monotonic() < deadline, seen.decode(errors="replace")
-            ready, _, _ = io_select.select([process.stderr], [], [], 1)
-            if ready:
-                chunk = os.read(process.stderr.fileno(), 4096)
-                assert chunk or process.poll() is None, seen.decode(errors="replace")
-                seen += chunk
-        os.kill(process.pid, signal.SIGKILL)  # the first chunk is written, not committed
-        process.wait(timeout=10)
+        wait_for_output(process, b"chunk written")
+        kill_mid_import(app, process)  # the first chunk is written, not committed
         with app.app_context():
-            assert db.session.scalar(select(func.count()).select_from(Segment)) == 0
-            assert db.session.scalar(select(func.count()).select_from(ImportBatch)) == 0
-            db.session.rollback()
             from portal.imports.tasks import run_import
 
             outcome = run_import("bookings", path.read_bytes(), path.name)
@@ -72,10 +57,6 @@ def test_sigkill_mid_import_leaves_no_segments(kind, tmp_path_factory, tmp_path)
             db.session.rollback()
             db.engine.dispose()
     finally:
-        if process is not None and process.poll() is None:
-            process.kill()
-            process.wait(timeout=10)
-        if process is not None:
-            process.stderr.close()
+        end_process(process)
         if url.startswith("postgresql"):
             drop_pg_database(url)

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 
 from portal.reminders.models import Reminder
+from tests import factories
 
 
 @pytest.fixture()
@@ -16,14 +17,4 @@ def pages_in_english():
 
 def reminder(session, company, assignee, status="open", days=5) -> Reminder:
     """A revisit reminder of the company, due in `days` days."""
-    obj = Reminder(
-        company_id=company.id,
-        assignee_id=assignee.id,
-        kind="revisit",
-        title="定期回访",
-        due_on=date.today() + timedelta(days=days),
-        status=status,
-    )
-    session.add(obj)
-    session.flush()
-    return obj
+    return factories.reminder(session, company, assignee, date.today() + timedelta(days=days), status=status)

@@ -131,19 +131,22 @@ def test_bad_input_on_the_new_form(client, login, world, db_session, change, mes
     assert count(db_session) == before
 
 
+def edit(client, opportunity, **fields):
+    """Post the opportunity's edit form with these fields (and a CSRF token from its page)."""
+    url = f"/pipeline/{opportunity.id}/edit"
+    return client.post(url, data={"csrf_token": token(client, url), **fields})
+
+
 def test_manager_cannot_smuggle_another_owner_on_edit(client, login, world, db_session):
     login(world.manager_a1)
     client.get("/lang/en")
-    url = f"/pipeline/{world.opportunity_a.id}/edit"
-    response = client.post(
-        url,
-        data={
-            "csrf_token": token(client, url),
-            "title": "改名",
-            "kind": "upsell",
-            "expected_revenue": "100",
-            "owner_id": world.manager_a2.id,
-        },
+    response = edit(
+        client,
+        world.opportunity_a,
+        title="改名",
+        kind="upsell",
+        expected_revenue="100",
+        owner_id=world.manager_a2.id,
     )
     assert response.status_code == 200
     assert "Choose an owner from the list." in response.get_data(as_text=True)
@@ -153,17 +156,14 @@ def test_manager_cannot_smuggle_another_owner_on_edit(client, login, world, db_s
 
 def test_edit_saves(client, login, world, db_session):
     login(world.manager_a1)
-    url = f"/pipeline/{world.opportunity_a.id}/edit"
-    response = client.post(
-        url,
-        data={
-            "csrf_token": token(client, url),
-            "title": "扩容",
-            "kind": "renewal",
-            "expected_revenue": "250000",
-            "probability": "33",
-            "owner_id": world.manager_a1.id,
-        },
+    response = edit(
+        client,
+        world.opportunity_a,
+        title="扩容",
+        kind="renewal",
+        expected_revenue="250000",
+        probability="33",
+        owner_id=world.manager_a1.id,
     )
     assert response.status_code == 302
     db_session.refresh(world.opportunity_a)

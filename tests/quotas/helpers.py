@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from portal.quotas.models import PriorityRequest, Quota
 from portal.quotas.queries import next_month
 from portal.quotas.schedule import departure_time
+from tests import factories
 
 ZONE = ZoneInfo("Asia/Shanghai")
 
@@ -75,3 +76,31 @@ def priority_request(session, quota_obj: Quota, traveller, **kw) -> PriorityRequ
         quota_obj.used += 1
     session.flush()
     return obj
+
+
+def ask_seat(world, traveller=None, *, actor=None, now=None, **kw) -> PriorityRequest:
+    """Request CA1501 PEK-SHA economy next month for a traveller of company A (booker A's, unless
+    another `actor` asks); keywords override the request's fields."""
+    from portal.quotas import operations
+
+    values = dict(
+        traveller=traveller or world.traveller_a,
+        flight_number="CA1501",
+        flight_date=flight_day(),
+        origin="PEK",
+        destination="SHA",
+        cabin="Y",
+    )
+    values.update(kw)
+    return operations.request_seat(actor or world.booker_a, world.company_a, now=now, **values)
+
+
+def page_text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def submit_form(client, url, **data):
+    """Open the form's page (it must answer 200) and post `data` with its CSRF token."""
+    page = client.get(url)
+    assert page.status_code == 200, url
+    return client.post(url, data={"csrf_token": factories.csrf_from(page), **data})

@@ -15,21 +15,15 @@ from portal.quotas.models import PriorityRequest, Quota
 from portal.quotas.operations import QuotaFields
 from portal.quotas.queries import QuotaUse, agreement_quotas, next_month, waitlist_positions
 from tests import factories
-from tests.quotas.helpers import departure_utc, flight_day, local_today, month_after, priority_request, quota
-
-
-def _ask(world, traveller=None, *, actor=None, now=None, **kw):
-    """Request CA1501 PEK-SHA economy next month for a traveller of company A."""
-    values = dict(
-        traveller=traveller or world.traveller_a,
-        flight_number="CA1501",
-        flight_date=flight_day(),
-        origin="PEK",
-        destination="SHA",
-        cabin="Y",
-    )
-    values.update(kw)
-    return operations.request_seat(actor or world.booker_a, world.company_a, now=now, **values)
+from tests.quotas.helpers import (
+    ask_seat,
+    departure_utc,
+    flight_day,
+    local_today,
+    month_after,
+    priority_request,
+    quota,
+)
 
 
 def _travellers(db_session, world, n):
@@ -45,7 +39,7 @@ def _notes(db_session, user, kind):
 def test_confirmed_while_seats_remain_then_waitlisted(ctx, db_session, world):
     q = quota(db_session, world.agreement_a, seats=2)
     people = _travellers(db_session, world, 3)
-    first, second, third = (_ask(world, t) for t in people)
+    first, second, third = (ask_seat(world, t) for t in people)
     assert [r.status for r in (first, second, third)] == ["confirmed", "confirmed", "waitlisted"]
     db_session.refresh(q)
     assert q.used == 2 == operations.confirmed_count(q.id)
@@ -63,10 +57,10 @@ def test_waitlist_is_served_by_tier_then_time_and_cancellation_promotes(ctx, db_
     q = quota(db_session, world.agreement_a, seats=1)
     holder, early, late = _travellers(db_session, world, 3)
     world.company_a.tier = "silver"
-    confirmed = _ask(world, holder)
-    standard_early = _ask(world, early)  # silver: priority 2
+    confirmed = ask_seat(world, holder)
+    standard_early = ask_seat(world, early)  # silver: priority 2
     world.company_a.tier = "platinum"  # rescored meanwhile
-    platinum_late = _ask(world, late)
+    platinum_late = ask_seat(world, late)
     assert (standard_early.priority, platinum_late.priority) == (2, 0)
     assert waitlist_positions([q.id], datetime(2000, 1, 1)) == {platinum_late.id: 1, standard_early.id: 2}
 
@@ -93,8 +87,8 @@ def test_waitlist_is_served_by_tier_then_time_and_cancellation_promotes(ctx, db_
 def test_cancelling_a_waitlisted_request_only_leaves_the_line(ctx, db_session, world):
     q = quota(db_session, world.agreement_a, seats=1)
     a, b, c = _travellers(db_session, world, 3)
-    _ask(world, a)
-    second, third = _ask(world, b), _ask(world, c)
+    ask_seat(world, a)
+    second, third = ask_seat(world, b), ask_seat(world, c)
     assert operations.cancel_request(world.booker_a, second) == []
     db_session.expire_all()
     assert second.status == "cancelled" and db_session.get(Quota, q.id).used == 1
@@ -104,8 +98,8 @@ def test_cancelling_a_waitlisted_request_only_leaves_the_line(ctx, db_session, w
 def test_a_request_is_cancelled_once(ctx, db_session, world):
     q = quota(db_session, world.agreement_a, seats=2)
     a, b = _travellers(db_session, world, 2)
-    first = _ask(world, a)
-    _ask(world, b)
+    first = ask_seat(world, a)
+    ask_seat(world, b)
     operations.cancel_request(world.booker_a, first)
     with pytest.raises(ValidationFailed, match="Cancelled already"):
         operations.cancel_request(world.booker_a, first)
@@ -115,17 +109,17 @@ def test_a_request_is_cancelled_once(ctx, db_session, world):
 def test_cancellation_promotes_nobody_when_the_line_is_empty_and_the_seat_is_free(ctx, db_session, world):
     q = quota(db_session, world.agreement_a, seats=1)
     (a, b) = _travellers(db_session, world, 2)
-    operations.cancel_request(world.booker_a, _ask(world, a))
+    operations.cancel_request(world.booker_a, ask_seat(world, a))
     assert db_session.get(Quota, q.id).used == 0
-    assert _ask(world, b).status == "confirmed"
+    assert ask_seat(world, b).status == "confirmed"
 
 
 def test_promotion_skips_requests_whose_flight_has_left(ctx, db_session, world):
     q = quota(db_session, world.agreement_a, seats=1)
     a, b, c = _travellers(db_session, world, 3)
-    holder = _ask(world, a)
-    early = _ask(world, b, flight_date=flight_day(10))
-    later = _ask(world, c, flight_date=flight_day(20))
+    holder = ask_seat(world, a)
+    early = ask_seat(world, b, flight_date=flight_day(10))
+    later = ask_seat(world, c, flight_date=flight_day(20))
     after_early_left = departure_utc("CA1501", flight_day(10)) + timedelta(minutes=1)
     promoted = operations.cancel_request(world.booker_a, holder, now=after_early_left)
     assert [r.id for r in promoted] == [later.id]
@@ -140,10 +134,10 @@ def test_requests_close_24_hours_before_departure(ctx, db_session, world):
     departure = departure_utc("CA1501", day)
     a, b = _travellers(db_session, world, 2)
     with pytest.raises(ValidationFailed) as refused:
-        _ask(world, a, flight_date=day, now=departure - timedelta(hours=24))
+        ask_seat(world, a, flight_date=day, now=departure - timedelta(hours=24))
     assert "close 24 hours before departure" in str(refused.value)
     assert refused.value.reasons.keys() == {"flight_date"}
-    ok = _ask(world, b, flight_date=day, now=departure - timedelta(hours=24, microseconds=1))
+    ok = ask_seat(world, b, flight_date=day, now=departure - timedelta(hours=24, microseconds=1))
     assert ok.status == "confirmed"
 
 
@@ -157,8 +151,10 @@ def test_the_cut_off_is_checked_in_beijing_time(ctx, db_session, world):
     departure = datetime.combine(day - timedelta(days=1), time(23, 45))
     a, b = _travellers(db_session, world, 2)
     with pytest.raises(ValidationFailed, match="close 24 hours"):
-        _ask(world, a, flight_number="CA1515", now=datetime.combine(day - timedelta(days=1), time(0)))
-    req = _ask(world, b, flight_number="CA1515", now=datetime.combine(day - timedelta(days=2), time(23, 30)))
+        ask_seat(world, a, flight_number="CA1515", now=datetime.combine(day - timedelta(days=1), time(0)))
+    req = ask_seat(
+        world, b, flight_number="CA1515", now=datetime.combine(day - timedelta(days=2), time(23, 30))
+    )
     assert req.departure_at == departure
 
 
@@ -178,7 +174,7 @@ def test_the_cut_off_is_checked_in_beijing_time(ctx, db_session, world):
 def test_bad_requests_are_refused_with_reasons(ctx, db_session, world, changes, field, message):
     quota(db_session, world.agreement_a, seats=5)
     with pytest.raises(ValidationFailed) as refused:
-        _ask(world, **changes)
+        ask_seat(world, **changes)
     assert field in refused.value.reasons
     assert message in " ".join(refused.value.reasons[field])
     assert db_session.scalar(select(func.count(PriorityRequest.id))) == 0
@@ -186,59 +182,59 @@ def test_bad_requests_are_refused_with_reasons(ctx, db_session, world, changes, 
 
 def test_a_past_date_is_refused(ctx, db_session, world):
     with pytest.raises(ValidationFailed, match="in the past"):
-        _ask(world, flight_date=local_today() - timedelta(days=3))
+        ask_seat(world, flight_date=local_today() - timedelta(days=3))
 
 
 def test_a_flight_outside_the_timetable_needs_its_departure_time(ctx, db_session, world):
     quota(db_session, world.agreement_a, seats=5)
-    req = _ask(world, flight_number="mu 05101", departure_time=time(9, 40))
+    req = ask_seat(world, flight_number="mu 05101", departure_time=time(9, 40))
     assert req.flight_number == "MU5101"
     assert req.departure_at == datetime.combine(flight_day(), time(1, 40))  # 09:40 Beijing
 
 
 def test_a_request_needs_a_quota_of_the_active_agreement(ctx, db_session, world):
     with pytest.raises(ValidationFailed, match="no quota for PEK–SHA in Economy"):
-        _ask(world)
+        ask_seat(world)
     q = quota(db_session, world.agreement_a, seats=5)
     world.agreement_a.status = "terminated"
     db_session.flush()
     with pytest.raises(ValidationFailed, match="no quota"):
-        _ask(world)
+        ask_seat(world)
     world.agreement_a.status = "active"
     q.month = next_month(q.month)  # a quota of another month does not serve this flight
     db_session.flush()
     with pytest.raises(ValidationFailed, match="no quota"):
-        _ask(world)
+        ask_seat(world)
 
 
 def test_the_traveller_must_be_the_companys(ctx, db_session, world):
     q = quota(db_session, world.agreement_a, seats=5)
     with pytest.raises(ValidationFailed) as refused:
-        _ask(world, world.traveller_b)
+        ask_seat(world, world.traveller_b)
     assert "traveller_id" in refused.value.reasons
     removed = factories.traveller(db_session, world.company_a, deleted_at=datetime(2026, 1, 1))
     with pytest.raises(ValidationFailed):
-        _ask(world, removed)
+        ask_seat(world, removed)
     assert db_session.get(Quota, q.id).used == 0
 
 
 def test_only_the_companys_bookers_and_its_staff_request(ctx, db_session, world):
     quota(db_session, world.agreement_a, seats=5)
     with pytest.raises(NotAllowed):
-        _ask(world, actor=world.booker_b)
+        ask_seat(world, actor=world.booker_b)
     with pytest.raises(NotAllowed):
-        _ask(world, actor=world.management)
-    assert _ask(world, actor=world.manager_a1).requested_by_id == world.manager_a1.id
+        ask_seat(world, actor=world.management)
+    assert ask_seat(world, actor=world.manager_a1).requested_by_id == world.manager_a1.id
 
 
 def test_one_live_request_per_traveller_flight_and_date(ctx, db_session, world):
     q = quota(db_session, world.agreement_a, seats=5)
-    first = _ask(world)
+    first = ask_seat(world)
     with pytest.raises(ValidationFailed, match="has a request on CA1501"):
-        _ask(world)
+        ask_seat(world)
     assert db_session.get(Quota, q.id).used == 1
     operations.cancel_request(world.booker_a, first)
-    assert _ask(world).status == "confirmed"  # after a cancellation the traveller may ask again
+    assert ask_seat(world).status == "confirmed"  # after a cancellation the traveller may ask again
 
 
 def test_the_unique_index_is_the_last_guard(ctx, db_session, world):
@@ -254,19 +250,19 @@ def test_the_index_refusing_a_row_gives_the_seat_back(ctx, db_session, world, mo
     """If two requests for one traveller race past the friendly check, the index refuses the
     second and its savepoint undoes its seat claim."""
     q = quota(db_session, world.agreement_a, seats=5)
-    _ask(world)
+    ask_seat(world)
     monkeypatch.setattr(operations, "_live_request_exists", lambda *a: False)
     with pytest.raises(ValidationFailed, match="has a request"):
-        _ask(world)
+        ask_seat(world)
     assert db_session.get(Quota, q.id).used == 1
 
 
 def test_expiry_ends_departed_waitlisted_requests_once(ctx, db_session, world):
     q = quota(db_session, world.agreement_a, seats=1)
     a, b, c = _travellers(db_session, world, 3)
-    _ask(world, a)
-    gone = _ask(world, b, flight_date=flight_day(10))
-    staying = _ask(world, c, flight_date=flight_day(20))
+    ask_seat(world, a)
+    gone = ask_seat(world, b, flight_date=flight_day(10))
+    staying = ask_seat(world, c, flight_date=flight_day(20))
     after = departure_utc("CA1501", flight_day(10)) + timedelta(hours=1)
     assert jobs.expire_waitlisted(after) == 1
     assert jobs.expire_waitlisted(after) == 0  # idempotent
@@ -333,8 +329,8 @@ def test_who_may_change_quotas(ctx, db_session, world):
 def test_seats_never_below_confirmed_and_more_seats_serve_the_waitlist(ctx, db_session, world):
     q = quota(db_session, world.agreement_a, seats=1)
     a, b, c = _travellers(db_session, world, 3)
-    _ask(world, a)
-    second, third = _ask(world, b), _ask(world, c)
+    ask_seat(world, a)
+    second, third = ask_seat(world, b), ask_seat(world, c)
     same = dict(origin="PEK", destination="SHA", cabin="Y", month=q.month)
     with pytest.raises(ValidationFailed) as refused:
         operations.update_quota(world.manager_a1, q, QuotaFields(seats=0, **same))
@@ -351,7 +347,7 @@ def test_seats_never_below_confirmed_and_more_seats_serve_the_waitlist(ctx, db_s
 def test_delete_only_unused_quotas(ctx, db_session, world):
     unused = quota(db_session, world.agreement_a, cabin="C")
     used = quota(db_session, world.agreement_a, seats=3)
-    cancelled = _ask(world)
+    cancelled = ask_seat(world)
     operations.cancel_request(world.booker_a, cancelled)
     with pytest.raises(ValidationFailed, match="cannot be deleted"):
         operations.delete_quota(world.manager_a1, used)
@@ -394,6 +390,6 @@ def test_utilisation_highlights(ctx, db_session, world):
     assert QuotaUse(q, 0, date(2026, 3, 16)).unused
     assert QuotaUse(q, 0, date(2026, 5, 1)).unused
     saved = quota(db_session, world.agreement_a, seats=4)
-    _ask(world)
+    ask_seat(world)
     (use,) = agreement_quotas(world.agreement_a.id, today=date.today(), month=saved.month)
     assert (use.confirmed, use.left, use.waitlisted, use.percent) == (1, 3, 0, 25)

@@ -35,7 +35,7 @@ from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.quotas.models import PriorityRequest, Quota
 from tests import factories
-from tests.conftest import drop_pg_database, make_app, make_database_url
+from tests.conftest import drop_pg_database, make_app, make_database_url, reports_of
 from tests.quotas.helpers import flight_day, quota
 from tests.quotas.race_worker import run
 
@@ -85,16 +85,7 @@ def _race(url: str, data_dir: str, ids: dict, processes: int, threads: int) -> l
         )
         for seed, plans in enumerate(_plans(ids, processes, threads))
     ]
-    for w in workers:
-        w.start()
-    try:
-        reports = [results.get(timeout=120) for _ in workers]
-    finally:
-        for w in workers:
-            w.join(timeout=30)
-            if w.is_alive():
-                w.kill()
-    return reports
+    return reports_of(workers, results, timeout=120)
 
 
 def _waiting_end(r) -> datetime:

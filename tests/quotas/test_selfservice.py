@@ -14,17 +14,15 @@ from portal.quotas.models import PriorityRequest, Quota
 from portal.quotas.queries import month_text
 from tests import factories
 from tests.conftest import sign_in
-from tests.quotas.helpers import flight_day, local_today, month_after, priority_request, quota
-
-
-def _html(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def _form(client, url, **data):
-    page = client.get(url)
-    assert page.status_code == 200, url
-    return client.post(url, data={"csrf_token": factories.csrf_from(page), **data})
+from tests.quotas.helpers import (
+    flight_day,
+    local_today,
+    month_after,
+    page_text,
+    priority_request,
+    quota,
+    submit_form,
+)
 
 
 def _request_data(world, **kw):
@@ -49,7 +47,7 @@ def test_home_shows_this_and_next_months_balances(client, db_session, world, log
     quota(db_session, world.agreement_a, seats=5)
     quota(db_session, world.agreement_b, seats=7, origin="SHA", destination="PEK")  # company B's
     login(world.booker_a)
-    html = _html(client.get("/self/"))
+    html = page_text(client.get("/self/"))
     balances = re.search(r'data-testid="quota-balances">(.*?)</table>', html, re.S).group(1)
     assert balances.count("PEK–SHA") == 2 and "SHA–PEK" not in balances
     assert "Join the waitlist" in balances and "/self/requests/new?" in balances
@@ -59,14 +57,14 @@ def test_home_shows_this_and_next_months_balances(client, db_session, world, log
 def test_a_request_is_confirmed_then_the_next_waitlisted(client, db_session, world, login):
     q = quota(db_session, world.agreement_a, seats=1)
     login(world.booker_a)
-    first = _form(client, "/self/requests/new", **_request_data(world))
+    first = submit_form(client, "/self/requests/new", **_request_data(world))
     assert first.status_code == 302 and first.headers["Location"] == "/self/requests"
-    listing = _html(client.get("/self/requests"))
+    listing = page_text(client.get("/self/requests"))
     assert "Confirmed: a seat on CA1501" in listing
     other = factories.traveller(db_session, world.company_a, name="周婷")
-    second = _form(client, "/self/requests/new", **_request_data(world, traveller_id=str(other.id)))
+    second = submit_form(client, "/self/requests/new", **_request_data(world, traveller_id=str(other.id)))
     assert second.status_code == 302
-    listing = _html(client.get("/self/requests"))
+    listing = page_text(client.get("/self/requests"))
     assert "is waitlisted" in listing and "place 1" in listing
     db_session.expire_all()
     assert db_session.get(Quota, q.id).used == 1
@@ -80,10 +78,10 @@ def test_a_new_traveller_in_the_request_form(client, db_session, world, login):
     quota(db_session, world.agreement_a, seats=1)
     login(world.booker_a)
     data = _request_data(world, traveller_id="new", new_traveller_name="", new_traveller_ff="")
-    missing = _form(client, "/self/requests/new", **data)
-    assert missing.status_code == 200 and "Enter the new traveller's name" in _html(missing)
+    missing = submit_form(client, "/self/requests/new", **data)
+    assert missing.status_code == 200 and "Enter the new traveller's name" in page_text(missing)
     data.update(new_traveller_name="吴磊", new_traveller_ff="ca 778899")
-    done = _form(client, "/self/requests/new", **data)
+    done = submit_form(client, "/self/requests/new", **data)
     assert done.status_code == 302
     made = db_session.scalars(select(Traveller).where(Traveller.name == "吴磊")).one()
     assert (made.company_id, made.ff_number) == (world.company_a.id, "CA778899")
@@ -93,8 +91,8 @@ def test_a_new_traveller_in_the_request_form(client, db_session, world, login):
 def test_a_refused_request_does_not_keep_its_new_traveller(client, db_session, world, login):
     login(world.booker_a)  # no quota at all
     data = _request_data(world, traveller_id="new", new_traveller_name="钱七")
-    response = _form(client, "/self/requests/new", **data)
-    assert response.status_code == 200 and "no quota for PEK–SHA" in _html(response)
+    response = submit_form(client, "/self/requests/new", **data)
+    assert response.status_code == 200 and "no quota for PEK–SHA" in page_text(response)
     assert db_session.scalar(select(Traveller.id).where(Traveller.name == "钱七")) is None
 
 
@@ -118,38 +116,40 @@ def test_a_refused_request_does_not_keep_its_new_traveller(client, db_session, w
 def test_request_form_bad_input_is_shown_not_a_500(client, db_session, world, login, changes, message):
     quota(db_session, world.agreement_a, seats=3)
     login(world.booker_a)
-    response = _form(client, "/self/requests/new", **_request_data(world, **changes))
+    response = submit_form(client, "/self/requests/new", **_request_data(world, **changes))
     assert response.status_code == 200
-    assert message in _html(response)
+    assert message in page_text(response)
     assert _count(db_session, PriorityRequest) == 0
 
 
 def test_the_cut_off_shows_on_the_form(client, db_session, world, login):
     login(world.booker_a)
     # CA1501 leaves at 14:15 Beijing time: today's has left or leaves within 24 hours.
-    late = _form(client, "/self/requests/new", **_request_data(world, flight_date=local_today().isoformat()))
+    late = submit_form(
+        client, "/self/requests/new", **_request_data(world, flight_date=local_today().isoformat())
+    )
     assert late.status_code == 200
-    assert "in the past" in _html(late) or "close 24 hours before departure" in _html(late)
+    assert "in the past" in page_text(late) or "close 24 hours before departure" in page_text(late)
 
 
 def test_cancel_frees_the_seat_for_the_next_in_line(client, db_session, world, login):
     q = quota(db_session, world.agreement_a, seats=1)
     other = factories.traveller(db_session, world.company_a)
     login(world.booker_a)
-    _form(client, "/self/requests/new", **_request_data(world))
-    _form(client, "/self/requests/new", **_request_data(world, traveller_id=str(other.id)))
+    submit_form(client, "/self/requests/new", **_request_data(world))
+    submit_form(client, "/self/requests/new", **_request_data(world, traveller_id=str(other.id)))
     first, second = db_session.scalars(select(PriorityRequest).order_by(PriorityRequest.id)).all()
     page = client.get("/self/requests")
     response = client.post(
         f"/self/requests/{first.id}/cancel", data={"csrf_token": factories.csrf_from(page)}
     )
     assert response.status_code == 302
-    html = _html(client.get("/self/requests"))
+    html = page_text(client.get("/self/requests"))
     assert "Its seat went to the next request on the waitlist." in html
     db_session.expire_all()
     assert (first.status, second.status, db_session.get(Quota, q.id).used) == ("cancelled", "confirmed", 1)
     again = client.post(f"/self/requests/{first.id}/cancel", data={"csrf_token": factories.csrf_from(page)})
-    assert "Cancelled already" in _html(client.get(again.headers["Location"]))
+    assert "Cancelled already" in page_text(client.get(again.headers["Location"]))
 
 
 def test_travellers_create_and_edit_without_document_numbers(client, db_session, world, login):
@@ -158,10 +158,10 @@ def test_travellers_create_and_edit_without_document_numbers(client, db_session,
     world.traveller_a.id_document_masked = "E1******78"
     db_session.flush()
     login(world.booker_a)
-    listing = _html(client.get("/self/travellers"))
+    listing = page_text(client.get("/self/travellers"))
     assert world.traveller_a.name in listing and "E1******78" in listing
     assert "gAAAA" not in listing and world.traveller_b.name not in listing
-    created = _form(
+    created = submit_form(
         client,
         "/self/travellers/new",
         name="孙八",
@@ -177,7 +177,7 @@ def test_travellers_create_and_edit_without_document_numbers(client, db_session,
         "CA123456",
         "aisle",
     )
-    duplicate = _form(
+    duplicate = submit_form(
         client,
         "/self/travellers/new",
         name="孙九",
@@ -185,14 +185,14 @@ def test_travellers_create_and_edit_without_document_numbers(client, db_session,
         seat_preference="none",
         meal_preference="none",
     )
-    assert duplicate.status_code == 200 and "has this frequent-flyer number" in _html(duplicate)
-    bad = _form(client, "/self/travellers/new", name="", seat_preference="sofa", meal_preference="none")
+    assert duplicate.status_code == 200 and "has this frequent-flyer number" in page_text(duplicate)
+    bad = submit_form(client, "/self/travellers/new", name="", seat_preference="sofa", meal_preference="none")
     assert (
         bad.status_code == 200
-        and "This field is required." in _html(bad)
-        and "Not a valid choice" in _html(bad)
+        and "This field is required." in page_text(bad)
+        and "Not a valid choice" in page_text(bad)
     )
-    edited = _form(
+    edited = submit_form(
         client,
         f"/self/travellers/{world.traveller_a.id}",
         name="改名",
@@ -218,16 +218,16 @@ def test_travel_history_filters_and_pages(client, db_session, world, login):
     factories.segment(db_session, world.company_b, date(2026, 3, 5), 100_00, traveller_name="乙公司旅客")
     db_session.flush()
     login(world.booker_a)
-    html = _html(client.get("/self/history?month=2026-03"))
+    html = page_text(client.get("/self/history?month=2026-03"))
     assert "31 flown segments" in html and "乙公司旅客" not in html
     assert 'href="/self/history?month=2026-03&amp;page=2"' in html
-    second = _html(client.get("/self/history?month=2026-03&page=2"))
+    second = page_text(client.get("/self/history?month=2026-03&page=2"))
     assert "31 flown segments" in second and second.count('<td class="font-monospace">CA1501</td>') == 6
-    assert "1 flown segment" in _html(client.get("/self/history?cabin=C&destination=can"))
-    assert "32 flown segments" in _html(client.get("/self/history?origin=PEK"))
+    assert "1 flown segment" in page_text(client.get("/self/history?cabin=C&destination=can"))
+    assert "32 flown segments" in page_text(client.get("/self/history?origin=PEK"))
     bad = client.get("/self/history?month=2026-99&origin=北京&cabin=Q&page=abc")
     assert bad.status_code == 200
-    assert "A month as YYYY-MM" in _html(bad) and "A three-letter IATA code" in _html(bad)
+    assert "A month as YYYY-MM" in page_text(bad) and "A three-letter IATA code" in page_text(bad)
 
 
 def _statement_world(db_session, world):
@@ -243,7 +243,7 @@ def _statement_world(db_session, world):
 def test_statement_csv(client, db_session, world, login):
     _statement_world(db_session, world)
     login(world.booker_a)
-    page = _html(client.get("/self/statement?month=2026-03"))
+    page = page_text(client.get("/self/statement?month=2026-03"))
     assert "3,234.56" in page and 'data-testid="statement-pdf"' in page
     response = client.get("/self/statement.csv?month=2026-03")
     assert response.status_code == 200 and response.mimetype == "text/csv"
@@ -262,11 +262,11 @@ def test_statement_csv(client, db_session, world, login):
 def test_statement_bad_month(client, db_session, world, login):
     login(world.booker_a)
     page = client.get("/self/statement?month=March")
-    assert page.status_code == 200 and "A month as YYYY-MM" in _html(page)
+    assert page.status_code == 200 and "A month as YYYY-MM" in page_text(page)
     for url in ("/self/statement.csv?month=2026-3", "/self/statement.pdf?month=x"):
         response = client.get(url)
         assert response.status_code == 302
-        assert "A month as YYYY-MM" in _html(client.get(response.headers["Location"]))
+        assert "A month as YYYY-MM" in page_text(client.get(response.headers["Location"]))
 
 
 def _pdf_text(raw: bytes, tmp_path) -> tuple[str, str]:
@@ -305,13 +305,13 @@ def test_statement_pdf_in_chinese(client, db_session, world, login, tmp_path):
 
 def test_feedback_lands_on_the_timeline(app, client, db_session, world, login):
     login(world.booker_a)
-    empty = _form(client, "/self/feedback", summary="   ")
-    assert empty.status_code == 200 and "Write your feedback." in _html(empty)
-    sent = _form(client, "/self/feedback", summary="候补确认很快，谢谢！<b>x</b>")
+    empty = submit_form(client, "/self/feedback", summary="   ")
+    assert empty.status_code == 200 and "Write your feedback." in page_text(empty)
+    sent = submit_form(client, "/self/feedback", summary="候补确认很快，谢谢！<b>x</b>")
     assert sent.status_code == 302
     row = db_session.scalars(select(Interaction).where(Interaction.kind == "feedback")).one()
     assert (row.company_id, row.author_id) == (world.company_a.id, world.booker_a.id)
-    assert "&lt;b&gt;x&lt;/b&gt;" in _html(client.get("/self/feedback"))
+    assert "&lt;b&gt;x&lt;/b&gt;" in page_text(client.get("/self/feedback"))
     note = db_session.scalars(
         select(Notification).where(
             Notification.user_id == world.manager_a1.id, Notification.kind == "feedback_received"
@@ -321,7 +321,7 @@ def test_feedback_lands_on_the_timeline(app, client, db_session, world, login):
     # The manager finds it on the company's timeline.
     staff = app.test_client()
     assert sign_in(staff, world.manager_a1.email).status_code == 302
-    assert "候补确认很快" in _html(staff.get(note.link))
+    assert "候补确认很快" in page_text(staff.get(note.link))
 
 
 def test_month_text_and_pages_in_chinese(client, db_session, world, login):
@@ -342,4 +342,4 @@ def test_month_text_and_pages_in_chinese(client, db_session, world, login):
         f"/self/travellers/{world.traveller_a.id}",
     ):
         assert client.get(url).status_code == 200, url
-    assert month_text(month_after()) in _html(client.get("/self/"))
+    assert month_text(month_after()) in page_text(client.get("/self/"))

@@ -11,16 +11,8 @@ from portal.db import utcnow
 from portal.rendering import slots
 from portal.rendering.models import RenderSlot
 from portal.selfservice import statement
-from tests.reviews.helpers import CountingRenderer
 
 URL = "/self/statement.pdf?month=2026-03"
-
-
-@pytest.fixture()
-def renderer(monkeypatch):
-    counting = CountingRenderer()
-    monkeypatch.setattr(statement, "render_statement_pdf", counting)
-    return counting
 
 
 def _held_elsewhere(session, company, started_at=None) -> RenderSlot:

@@ -16,24 +16,8 @@ from portal.tasks import runs
 from portal.tasks.models import TaskRun
 from tests import factories
 from tests.conftest import sign_in
-from tests.reviews.helpers import CountingRenderer
 
 URL = "/self/statement.pdf?month=2026-03"
-
-
-@pytest.fixture()
-def renderer(monkeypatch):
-    counting = CountingRenderer()
-    monkeypatch.setattr(statement, "render_statement_pdf", counting)
-    return counting
-
-
-@pytest.fixture()
-def no_worker(monkeypatch):
-    """Runs are queued but no worker has taken them yet: the ids sent to the queue."""
-    sent = []
-    monkeypatch.setattr(runs, "dispatch", sent.append)
-    return sent
 
 
 def _runs(db_session) -> int:

@@ -3,17 +3,7 @@
 
 import re
 
-import pytest
-
 from portal.tasks import runs
-
-
-@pytest.fixture()
-def no_worker(monkeypatch):
-    """Runs are queued but no worker has taken them yet: the ids sent to the queue."""
-    sent = []
-    monkeypatch.setattr(runs, "dispatch", sent.append)
-    return sent
 
 
 def test_the_page_follows_the_render_then_serves_the_pdf(app, client, db_session, world, login, no_worker):

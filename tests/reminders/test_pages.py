@@ -6,7 +6,6 @@ import subprocess
 from datetime import timedelta
 
 import pytest
-from flask import url_for
 from sqlalchemy import select
 
 from portal.companies.models import Interaction
@@ -15,7 +14,7 @@ from portal.reminders.models import Reminder
 from portal.timeutil import local_today
 from tests import factories
 from tests.conftest import sign_in
-from tests.test_access import EXPECTED, ROLES, _user_for
+from tests.test_access import ROLES, access_failures
 
 
 @pytest.fixture()
@@ -238,21 +237,6 @@ def test_jobs_page_and_run_now(client, login, db_session, world):
 @pytest.mark.parametrize("role", ROLES)
 def test_reminders_access_matrix(app, client, world, role):
     """The access matrix of tests/test_access.py, for this area's endpoints."""
-    user = _user_for(world, role)
-    if user is not None:
-        assert sign_in(client, user.email).status_code == 302
-    failures = []
-    for rule in app.url_map.iter_rules():
-        if not rule.endpoint.startswith("reminders."):
-            continue
-        method, statuses = EXPECTED[rule.endpoint]
-        with app.test_request_context():
-            url = url_for(rule.endpoint, **{a: 999_999 for a in rule.arguments})
-        if method == "POST":
-            token = factories.csrf_from(client.get("/login" if user is None else "/account/password"))
-            response = client.post(url, data={"csrf_token": token})
-        else:
-            response = client.get(url)
-        if response.status_code != statuses[role]:
-            failures.append(f"{method} {url}: {response.status_code}, expected {statuses[role]}")
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("reminders.")]
+    failures = access_failures(app, client, world, role, rules)
     assert not failures, "\n".join(failures)

@@ -4,20 +4,18 @@ sparklines, access per role, bad arguments, CSV and XLSX content, constant query
 import csv
 import io
 import re
-from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import event
 
 from portal.auth.models import User
-from portal.extensions import db
 from portal.org.models import SalesOffice
 from portal.scoring import queries
 from tests import factories
 from tests.conftest import sign_in
 from tests.scoring.scenes import D1, D2, D3, ranking_world, snapshot
+from tests.test_query_counts import get_counted
 
 
 def _ids(response) -> list[int]:
@@ -325,23 +323,6 @@ def test_export_with_no_scores_is_a_header_only_file(client, login, world):
 
 # --- query counts ---------------------------------------------------------------------------
 
-COUNTED = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")
-
-
-@contextmanager
-def counting_statements():
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith(COUNTED):
-            statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
-
 
 def _add_ranked(session, office, manager, n: int, start: int) -> None:
     """n companies scored on D1..D3, each with its own manager, ranks from `start`."""
@@ -350,15 +331,6 @@ def _add_ranked(session, office, manager, n: int, start: int) -> None:
         company = factories.company(session, office, own)
         for day in (D1, D2, D3):
             snapshot(session, company, day, start + i + (day == D2), 50 + i % 40, tier="gold")
-
-
-def _counted(app, client, url: str) -> list[str]:
-    with app.app_context():
-        db.session.expunge_all()
-        with counting_statements() as statements:
-            response = client.get(url)
-    assert response.status_code == 200, response.get_data(as_text=True)[:500]
-    return statements
 
 
 @pytest.mark.parametrize("role", ["admin", "branch_head", "account_manager"])
@@ -373,8 +345,8 @@ def test_query_count_does_not_grow_with_rows(app, db_session, client, role):
     db_session.expunge_all()
     with app.app_context():
         assert sign_in(client, email).status_code == 302
-    small = _counted(app, client, "/rankings/")
-    small_export = _counted(app, client, "/rankings/export.csv")
+    small = get_counted(app, client, "/rankings/")
+    small_export = get_counted(app, client, "/rankings/export.csv")
     assert len(_ids_of(client, app)) == 5
 
     office = db_session.get(SalesOffice, office_id)
@@ -382,8 +354,8 @@ def test_query_count_does_not_grow_with_rows(app, db_session, client, role):
     _add_ranked(db_session, office, manager, 25, 6)
     db_session.commit()
     db_session.expunge_all()
-    large = _counted(app, client, "/rankings/")
-    large_export = _counted(app, client, "/rankings/export.csv")
+    large = get_counted(app, client, "/rankings/")
+    large_export = get_counted(app, client, "/rankings/export.csv")
     assert len(_ids_of(client, app)) == 25  # a full page
     assert len(small) == len(large), "\n---\n".join(large)
     assert len(small_export) == len(large_export), "\n---\n".join(large_export)

@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from portal.audit.models import AuditEvent
 from portal.auth.models import User
 from portal.errors import ValidationFailed
-from portal.quotas import operations
 from portal.quotas.models import PriorityRequest
 from portal.stations import jobs as station_jobs
 from portal.stations import notices
@@ -18,7 +17,7 @@ from portal.timeutil import local_today
 from tests import factories
 from tests.api.helpers import api_client, bearer
 from tests.conftest import sign_in
-from tests.quotas.helpers import flight_day, quota
+from tests.quotas.helpers import ask_seat, flight_day, quota
 from tests.stations.helpers import confirmed_on, station, station_user
 
 
@@ -222,37 +221,23 @@ def test_manager_sets_vip_level_and_needs_the_booker_sees_them(client, db_sessio
     assert t.vip_level == "vvip" and t.service_needs == ["wheelchair", "language"]
 
 
-def _ask(world, **kw):
-    return operations.request_seat(
-        world.booker_a,
-        world.company_a,
-        traveller=world.traveller_a,
-        flight_number="CA1501",
-        flight_date=flight_day(),
-        origin="PEK",
-        destination="SHA",
-        cabin="Y",
-        **kw,
-    )
-
-
 def test_services_the_agreement_includes_are_recorded_others_refused(app, db_session, world):
     with app.test_request_context():
         from flask_babel import force_locale
 
         quota(db_session, world.agreement_a)
         with force_locale("en"), pytest.raises(ValidationFailed) as refused:
-            _ask(world, services=["lounge", "escort", "ticket_pickup"])
+            ask_seat(world, services=["lounge", "escort", "ticket_pickup"])
         message = refused.value.reasons["services"][0]
         assert world.agreement_a.number in message
         assert "Escort through the airport" in message and "Airport ticket pick-up" in message
         assert "Lounge" not in message
         assert db_session.scalar(select(func.count()).select_from(PriorityRequest)) == 0
         with pytest.raises(ValidationFailed) as unknown:
-            _ask(world, services=["helicopter"])
+            ask_seat(world, services=["helicopter"])
         assert "services" in unknown.value.reasons
         world.agreement_a.escort = True
-        req = _ask(world, services=["escort", "lounge", "escort"])
+        req = ask_seat(world, services=["escort", "lounge", "escort"])
         assert req.status == "confirmed"
         services = db_session.scalars(
             select(ServiceRequest.service).where(ServiceRequest.request_id == req.id)

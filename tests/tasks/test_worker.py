@@ -3,7 +3,6 @@ SIGKILL in the middle of an uploaded import: nothing of the import is written, a
 runs the task again, fully (on SQLite and PostgreSQL). The scale-out queue on the local Redis."""
 
 import os
-import select as io_select
 import signal
 import subprocess
 import sys
@@ -22,8 +21,16 @@ from portal.segments.models import Segment
 from portal.tasks import huey, runs
 from portal.tasks.models import TaskRun
 from tests import factories
-from tests.conftest import drop_pg_database, make_app, make_database_url, task_worker
+from tests.conftest import (
+    drop_pg_database,
+    end_process,
+    make_app,
+    make_database_url,
+    task_worker,
+    wait_for_output,
+)
 from tests.imports.files import ZH_HEADER, booking, csv_bytes
+from tests.imports.helpers import kill_mid_import
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = str(Path(sys.executable).with_name("flask"))
@@ -41,29 +48,15 @@ def _worker(env: dict) -> subprocess.Popen:
     )
 
 
-def _wait_for_output(process: subprocess.Popen, text: bytes, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    seen = b""
-    while text not in seen:
-        assert time.monotonic() < deadline, seen.decode(errors="replace")[-3000:]
-        ready, _, _ = io_select.select([process.stderr], [], [], 1)
-        if ready:
-            chunk = os.read(process.stderr.fileno(), 4096)
-            assert chunk or process.poll() is None, seen.decode(errors="replace")[-3000:]
-            seen += chunk
-
-
 def _stop(process: subprocess.Popen | None) -> None:
-    if process is None:
-        return
-    if process.poll() is None:
+    """Ask the worker to stop (SIGINT); kill it if it has not within 20 s."""
+    if process is not None and process.poll() is None:
         process.send_signal(signal.SIGINT)
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-    process.stderr.close()
+            pass
+    end_process(process)
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
@@ -92,7 +85,7 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_the_task_runs_again(kind,
             runs.dispatch(run_id)  # into the SQLite queue; no worker runs yet
 
         first = _worker(dict(env, PORTAL_IMPORT_TEST_DELAY="60"))
-        _wait_for_output(first, b"chunk written")  # the first chunk is written, not committed
+        wait_for_output(first, b"chunk written")  # the first chunk is written, not committed
         with app.app_context(), sqlite_begin("BEGIN"):  # reads, beside the import's writes
             run = db.session.get(TaskRun, run_id)
             assert (run.status, run.attempts) == ("running", 1)
@@ -100,11 +93,8 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_the_task_runs_again(kind,
             progress = runs.progress_of(run_id)  # published by the worker, read by the web
             assert progress["read"] >= 5000 and progress["total"] == ROWS and progress["written"] >= 5000
             db.session.rollback()
-        os.kill(first.pid, signal.SIGKILL)
-        first.wait(timeout=10)
+        kill_mid_import(app, first)
         with app.app_context():
-            assert db.session.scalar(select(func.count()).select_from(Segment)) == 0
-            assert db.session.scalar(select(func.count()).select_from(ImportBatch)) == 0
             assert db.session.get(TaskRun, run_id).status == "running"  # until a worker notices
             db.session.rollback()
 
@@ -128,11 +118,7 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_the_task_runs_again(kind,
             db.session.rollback()
             db.engine.dispose()
     finally:
-        if first is not None and first.poll() is None:
-            first.kill()
-            first.wait(timeout=10)
-        if first is not None and not first.stderr.closed:
-            first.stderr.close()
+        end_process(first)
         _stop(second)
         huey.immediate = True  # every other test runs tasks at once
         huey.storage = huey.create_storage()
