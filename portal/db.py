@@ -4,7 +4,7 @@ import contextvars
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from math import ceil
 
 import sqlalchemy as sa
@@ -12,6 +12,8 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from portal.timeutil import next_month
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -45,11 +47,30 @@ def choice(*values: str, name: str) -> sa.Enum:
     )
 
 
+def partial_index(name: str, *columns: str, where: str, unique: bool = False) -> sa.Index:
+    """An index of only the rows that meet `where` (SQL), on SQLite and PostgreSQL alike."""
+    return sa.Index(
+        name, *columns, unique=unique, sqlite_where=sa.text(where), postgresql_where=sa.text(where)
+    )
+
+
 class TimestampMixin:
     """created_at / updated_at kept by the ORM."""
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+def claim_row(session: Session, model: type, row_id: int, **expected) -> bool:
+    """Whether the row still held `expected` (column=value) and is now claimed: a conditional
+    UPDATE of its updated_at, so of two concurrent requests that read the same row only one
+    matches (PostgreSQL re-checks the WHERE after the first commits; SQLite writers are serial)."""
+    table = model.__table__
+    matches = [table.c[column] == value for column, value in expected.items()]
+    claimed = session.execute(
+        sa.update(table).where(table.c.id == row_id, *matches).values(updated_at=utcnow())
+    ).rowcount
+    return claimed == 1
 
 
 # SQLite: concurrent writers need WAL, a busy timeout and write transactions that take the
@@ -60,13 +81,18 @@ _sqlite_begin = contextvars.ContextVar("sqlite_begin", default="BEGIN IMMEDIATE"
 
 
 @contextmanager
-def sqlite_begin(statement: str):
-    """Within the block, SQLite transactions begin with `statement` (BEGIN or BEGIN IMMEDIATE)."""
-    token = _sqlite_begin.set(statement)
+def holding(variable: contextvars.ContextVar, value):
+    """Within the block, the context variable holds `value`; afterwards what it held before."""
+    token = variable.set(value)
     try:
         yield
     finally:
-        _sqlite_begin.reset(token)
+        variable.reset(token)
+
+
+def sqlite_begin(statement: str):
+    """Within the block, SQLite transactions begin with `statement` (BEGIN or BEGIN IMMEDIATE)."""
+    return holding(_sqlite_begin, statement)
 
 
 def set_sqlite_begin(statement: str) -> None:
@@ -212,6 +238,26 @@ def paginate_rows(session: Session, select: sa.Select, count: sa.Select, *, page
     per_page = min(per_page, 100) if per_page >= 1 else 20
     items = list(session.execute(select.limit(per_page).offset((page - 1) * per_page)))
     return Page(items, session.scalar(count), page=page, per_page=per_page)
+
+
+def where_given(stmt: sa.Select, *filters: tuple) -> sa.Select:
+    """`stmt` narrowed to `column == value` for each (column, value) of a list's filters whose
+    value is given: a filter left blank narrows nothing."""
+    for column, value in filters:
+        if value:
+            stmt = stmt.where(column == value)
+    return stmt
+
+
+def grouped(session: Session, key, value, *conditions) -> dict:
+    """{key: value} over the rows that meet `conditions`, grouped by `key` (`value` an
+    aggregate such as func.count(...) or func.max(...))."""
+    return dict(session.execute(sa.select(key, value).where(*conditions).group_by(key)).all())
+
+
+def in_month(column, month: date) -> sa.ColumnElement[bool]:
+    """The date `column` falls in the month that starts on `month`."""
+    return sa.and_(column >= month, column < next_month(month))
 
 
 INSERT_BATCH = 500  # rows per INSERT (within SQLite's limit on bound parameters)

@@ -38,6 +38,7 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import wraps
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -87,38 +88,43 @@ def _decimal(value) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
+def _dash_for_none(show):
+    """`show`, but a dash for None: a missing amount or date still takes its place."""
+
+    @wraps(show)
+    def formatted(value) -> str:
+        return "–" if value is None else show(value)
+
+    return formatted
+
+
+@_dash_for_none
 def money(fen) -> str:
     """Fen as yuan with two decimals and thousands separators: 1234567 -> 12,345.67."""
-    if fen is None:
-        return "–"
     return f"{_decimal(fen) / 100:,.2f}"
 
 
+@_dash_for_none
 def whole_money(fen) -> str:
     """Fen as whole yuan: 1234567 -> 12,346."""
-    if fen is None:
-        return "–"
     return f"{(_decimal(fen) / 100).quantize(Decimal(1)):,}"
 
 
+@_dash_for_none
 def percent(value) -> str:
     """A percentage to two decimals at most, without needless zeros: Decimal('12.50') -> 12.5."""
-    if value is None:
-        return "–"
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
+@_dash_for_none
 def cn_date(value) -> str:
     """A date the Chinese way: 2026年1月31日."""
-    if value is None:
-        return "–"
     return f"{value.year}年{value.month}月{value.day}日"
 
 
+@_dash_for_none
 def en_date(value) -> str:
     """A date the English way: 31 January 2026."""
-    if value is None:
-        return "–"
     return f"{value.day} {value.strftime('%B')} {value.year}"
 
 

@@ -21,15 +21,10 @@ TEMPLATE_FOLDER = re.compile(r"^agreement-v(\d+)$")
 SCAN_MAX_BYTES = 10 * 1024 * 1024
 RENDER_TIMEOUT = 60.0
 
-# Content signatures of the files a signed scan may be: (magic prefix, content type, extension).
-SIGNATURES = (
-    (b"%PDF-", "application/pdf", "pdf"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
-    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
-    (b"II*\x00", "image/tiff", "tif"),
-    (b"MM\x00*", "image/tiff", "tif"),
-)
-EXTENSIONS = {content_type: ext for _magic, content_type, ext in SIGNATURES}
+# The content types a signed scan may have (portal.files tells them by the first bytes), and
+# their extensions.
+SCAN_TYPES = ("application/pdf", "image/png", "image/jpeg", "image/tiff")
+EXTENSIONS = {content_type: files.EXTENSIONS[content_type] for content_type in SCAN_TYPES}
 
 
 # --- template versions -------------------------------------------------------------------

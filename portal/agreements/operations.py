@@ -33,7 +33,7 @@ from portal.audit.trail import record_bulk
 from portal.auth.models import User
 from portal.companies.access import may_change
 from portal.companies.models import Company, Document, DocumentVersion
-from portal.db import utcnow
+from portal.db import claim_row, utcnow
 from portal.errors import NotAllowed, ValidationFailed
 from portal.extensions import db
 from portal.labels import label
@@ -417,14 +417,7 @@ def _transition(action: str, agreement: Agreement, actor: User | None, note: str
     source, target = TRANSITIONS[action]
     if agreement.status != source:
         raise _illegal(action, agreement)
-    # Claim the row with a conditional UPDATE: of two concurrent requests only one matches
-    # (PostgreSQL re-checks the WHERE after the first commits; SQLite writers are serial).
-    claimed = db.session.execute(
-        update(Agreement.__table__)
-        .where(Agreement.__table__.c.id == agreement.id, Agreement.__table__.c.status == source)
-        .values(updated_at=utcnow())
-    ).rowcount
-    if claimed != 1:
+    if not claim_row(db.session, Agreement, agreement.id, status=source):
         raise ValidationFailed(_("Someone else changed this agreement meanwhile; reload the page."))
     agreement.status = target
     _event(agreement, source, target, actor, note)

@@ -15,7 +15,7 @@ from flask_login import current_user
 from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session
 
-from portal.db import utcnow
+from portal.db import holding, utcnow
 
 NOT_AUDITED = {
     "audit_event",
@@ -33,24 +33,14 @@ _batch = contextvars.ContextVar("audit_batch", default=None)
 _user_actor = contextvars.ContextVar("audit_user_actor", default=None)
 
 
-@contextmanager
 def acting_as(label: str):
     """Attribute changes in the block to a non-human actor, e.g. "system:seed"."""
-    token = _system_actor.set(label)
-    try:
-        yield
-    finally:
-        _system_actor.reset(token)
+    return holding(_system_actor, label)
 
 
-@contextmanager
 def acting_for(user_id: int, email: str):
     """Attribute changes in the block to a person outside their request (a task they queued)."""
-    token = _user_actor.set((user_id, email))
-    try:
-        yield
-    finally:
-        _user_actor.reset(token)
+    return holding(_user_actor, (user_id, email))
 
 
 @contextmanager
@@ -63,11 +53,8 @@ def one_change():
         yield outer
         return
     batch = uuid.uuid4().hex
-    token = _batch.set(batch)
-    try:
+    with holding(_batch, batch):
         yield batch
-    finally:
-        _batch.reset(token)
 
 
 def _actor() -> tuple[int | None, str]:
@@ -85,6 +72,14 @@ def _where() -> tuple[str | None, str | None]:
     if has_request_context():
         return (request.remote_addr or None), request.path[:500]
     return None, None
+
+
+def _context() -> dict:
+    """Who made the change, from where (the request's address and path) and in which batch: the
+    columns every audit row fills the same way."""
+    actor_id, actor_label = _actor()
+    ip, path = _where()
+    return dict(actor_id=actor_id, actor_label=actor_label, ip=ip, path=path, batch=_batch.get())
 
 
 def _plain(value):
@@ -130,27 +125,21 @@ def _changes(obj) -> tuple[dict, dict]:
 
 
 def _collect(session: Session) -> list[dict]:
-    actor_id, actor_label = _actor()
-    ip, path = _where()
+    context = _context()
     now = utcnow()
-    batch = _batch.get()
     rows = []
 
     def add(obj, action, before, after):
         rows.append(
             dict(
                 at=now,
-                actor_id=actor_id,
-                actor_label=actor_label,
                 action=action,
                 entity=obj.__tablename__,
                 entity_id=getattr(obj, "id", None),
                 company_id=_company_id(obj),
                 before=before,
                 after=after,
-                ip=ip,
-                path=path,
-                batch=batch,
+                **context,
             )
         )
 
@@ -216,23 +205,18 @@ def record_bulk(entity: str, changes: list[tuple[int, int | None, dict | None, d
     from portal.audit.models import AuditEvent
     from portal.extensions import db
 
-    actor_id, actor_label = _actor()
-    ip, path = _where()
+    context = _context()
     now = utcnow()
     rows = [
         dict(
             at=now,
-            actor_id=actor_id,
-            actor_label=actor_label,
             action="update",
             entity=entity,
             entity_id=entity_id,
             company_id=company_id,
             before=before,
             after=after,
-            ip=ip,
-            path=path,
-            batch=_batch.get(),
+            **context,
         )
         for entity_id, company_id, before, after in changes
     ]
@@ -254,22 +238,12 @@ def record_event(
     from portal.audit.models import AuditEvent
     from portal.extensions import db
 
-    actor_id, actor_label = _actor()
-    ip, path = _where()
+    context = _context()
     db.session.flush()  # pending changes first, then the event: a statement, not an ORM object
     # The values as parameters, not .values(): no bound parameter is built for each value.
     db.session.connection().execute(
         insert(AuditEvent.__table__),
-        {
-            "actor_id": actor_id,
-            "actor_label": actor_label,
-            "action": action,
-            "entity": entity,
-            "entity_id": entity_id,
-            "company_id": company_id,
-            "after": after,
-            "ip": ip,
-            "path": path,
-            "batch": _batch.get(),
-        },
+        dict(
+            action=action, entity=entity, entity_id=entity_id, company_id=company_id, after=after, **context
+        ),
     )

@@ -9,7 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.companies.pinyin import INITIALS_LENGTH, PINYIN_LENGTH, name_keys
-from portal.db import Base, TimestampMixin, choice, utcnow
+from portal.db import Base, TimestampMixin, choice, partial_index, utcnow
 
 if TYPE_CHECKING:
     from portal.agreements.models import Agreement
@@ -169,12 +169,8 @@ class Interaction(TimestampMixin, Base):
         sa.Index("ix_interaction_company_occurred", "company_id", "occurred_at"),
         # The few open complaints, out of every interaction: the home's overdue complaints and
         # the dossier's open-complaint flag read them without scanning the timeline.
-        sa.Index(
-            "ix_interaction_open_complaint",
-            "company_id",
-            "due_at",
-            sqlite_where=sa.text(OPEN_COMPLAINT_CONDITION),
-            postgresql_where=sa.text(OPEN_COMPLAINT_CONDITION),
+        partial_index(
+            "ix_interaction_open_complaint", "company_id", "due_at", where=OPEN_COMPLAINT_CONDITION
         ),
         sa.CheckConstraint(
             "(kind = 'complaint') = (complaint_status IS NOT NULL)", name="complaint_has_status"

@@ -8,7 +8,7 @@ the import): anything derived from them is set there. The functions flush, never
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import inspect, select
+from sqlalchemy import Select, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.auth.models import User
@@ -162,6 +162,14 @@ def _as_id(raw) -> int | None:
     return int(text)
 
 
+def _offered(raw: str, offered: Select, model) -> tuple[int | None, object]:
+    """The id `raw` names and its `model` row among the `offered` ones (None if not offered)."""
+    row_id = _as_id(raw)
+    if row_id is None:
+        return None, None
+    return row_id, db.session.scalar(offered.where(model.id == row_id))
+
+
 def _placement(actor: User, fields: dict, reasons: dict) -> tuple[int | None, int | None]:
     """The office and manager of a new company, within what the actor may use. A manager's new
     company is in their office and their own unless they say otherwise; branch heads and admins
@@ -169,18 +177,12 @@ def _placement(actor: User, fields: dict, reasons: dict) -> tuple[int | None, in
     raw_office, raw_manager = (str(fields.get(name) or "").strip() for name in ("office_id", "manager_id"))
     if actor.role == "account_manager":
         raw_office, raw_manager = raw_office or str(actor.office_id), raw_manager or str(actor.id)
-    office_id = _as_id(raw_office)
-    office = None
-    if office_id is not None:
-        office = db.session.scalar(office_scope(actor).where(SalesOffice.id == office_id))
+    office_id, office = _offered(raw_office, office_scope(actor), SalesOffice)
     if office is None:
         reasons.setdefault("office_id", []).append(_("Choose one of the offices offered."))
     if not raw_manager:
         return office_id, None
-    manager_id = _as_id(raw_manager)
-    manager = None
-    if manager_id is not None:
-        manager = db.session.scalar(manager_scope(actor).where(User.id == manager_id))
+    manager_id, manager = _offered(raw_manager, manager_scope(actor), User)
     if manager is None:
         reasons.setdefault("manager_id", []).append(_("Choose one of the managers offered."))
     elif office is not None and manager.office_id != office.id:

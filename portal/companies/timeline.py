@@ -123,21 +123,31 @@ def _interactions(company_id: int, kind: str | None, until: datetime | None, lim
     ]
 
 
-def _agreement_events(company_id: int, until: datetime | None, limit: int) -> list:
+def _company_events(event, parent_id, parent, label, company_id: int, until: datetime | None, limit: int):
+    """Rows of (`event`, the parent's `label`) for the events of the company's `parent` rows
+    (agreements, opportunities), newest first, with each event's actor loaded."""
     stmt = (
-        select(AgreementEvent, Agreement.number)
-        .join(Agreement, Agreement.id == AgreementEvent.agreement_id)
-        .where(Agreement.company_id == company_id)
-        .options(joinedload(AgreementEvent.actor))
+        select(event, label)
+        .join(parent, parent.id == parent_id)
+        .where(parent.company_id == company_id)
+        .options(joinedload(event.actor))
     )
-    stmt = _newest(stmt, AgreementEvent.at, AgreementEvent.id, until, limit)
+    return db.session.execute(_newest(stmt, event.at, event.id, until, limit))
+
+
+def _event_entry(source: str, event, **details) -> Entry:
+    """The entry of an event row that has `at`, `id` and `actor`; its kind is the source."""
+    return Entry(at=event.at, source=source, id=event.id, kind=source, actor=event.actor, **details)
+
+
+def _agreement_events(company_id: int, until: datetime | None, limit: int) -> list:
+    rows = _company_events(
+        AgreementEvent, AgreementEvent.agreement_id, Agreement, Agreement.number, company_id, until, limit
+    )
     return [
-        Entry(
-            at=event.at,
-            source="agreement",
-            id=event.id,
-            kind="agreement",
-            actor=event.actor,
+        _event_entry(
+            "agreement",
+            event,
             agreement_number=number,
             agreement_id=event.agreement_id,
             from_status=event.from_status,
@@ -145,7 +155,7 @@ def _agreement_events(company_id: int, until: datetime | None, limit: int) -> li
             terms_changed=event.kind == "terms",
             note=event.note,
         )
-        for event, number in db.session.execute(stmt)
+        for event, number in rows
     ]
 
 
@@ -207,26 +217,25 @@ def _manager_changes(company_id: int, until: datetime | None, limit: int) -> lis
 def _opportunity_changes(company_id: int, until: datetime | None, limit: int) -> list:
     from portal.pipeline.models import Opportunity, OpportunityStageChange
 
-    stmt = (
-        select(OpportunityStageChange, Opportunity.title)
-        .join(Opportunity, Opportunity.id == OpportunityStageChange.opportunity_id)
-        .where(Opportunity.company_id == company_id)
-        .options(joinedload(OpportunityStageChange.actor))
+    rows = _company_events(
+        OpportunityStageChange,
+        OpportunityStageChange.opportunity_id,
+        Opportunity,
+        Opportunity.title,
+        company_id,
+        until,
+        limit,
     )
-    stmt = _newest(stmt, OpportunityStageChange.at, OpportunityStageChange.id, until, limit)
     return [
-        Entry(
-            at=change.at,
-            source="opportunity",
-            id=change.id,
-            kind="opportunity",
-            actor=change.actor,
+        _event_entry(
+            "opportunity",
+            change,
             from_status=change.from_stage,
             to_status=change.to_stage,
             opportunity_id=change.opportunity_id,
             opportunity_title=title,
         )
-        for change, title in db.session.execute(stmt)
+        for change, title in rows
     ]
 
 
@@ -238,12 +247,9 @@ def _status_changes(company_id: int, until: datetime | None, limit: int) -> list
     )
     stmt = _newest(stmt, CompanyStatusChange.at, CompanyStatusChange.id, until, limit)
     return [
-        Entry(
-            at=change.at,
-            source="status",
-            id=change.id,
-            kind="status",
-            actor=change.actor,
+        _event_entry(
+            "status",
+            change,
             from_status=change.from_status,
             to_status=change.to_status,
             note=change.reason or None,

@@ -7,9 +7,10 @@ from sqlalchemy import select
 
 from portal.alerts.operations import months_before, run_early_warnings
 from portal.audit.trail import acting_as
+from portal.db import in_month
 from portal.demo import people
 from portal.segments.models import Segment
-from portal.timeutil import first_of_month, next_month
+from portal.timeutil import first_of_month
 
 if TYPE_CHECKING:
     from portal.demo.world import World
@@ -33,8 +34,7 @@ def write(world: "World") -> None:
                 select(Segment.id)
                 .where(
                     Segment.company_id == company.id,
-                    Segment.flight_date >= month,
-                    Segment.flight_date < next_month(month),
+                    in_month(Segment.flight_date, month),
                 )
                 .order_by(Segment.id)
             )

@@ -4,12 +4,12 @@ from datetime import datetime, timedelta
 from datetime import time as clock
 from typing import TYPE_CHECKING
 
-from portal.auth.models import User
 from portal.companies.models import Contact, ManagerAssignment
 from portal.demo import people
 from portal.demo import reference as ref
 
 if TYPE_CHECKING:
+    from portal.demo.plans import CompanyPlan
     from portal.demo.world import World
 
 
@@ -25,23 +25,17 @@ def write_bookers(world: "World", session) -> None:
         person = people.person(rng)
         c.booker_person = person
         email = demo or world.unique_email(person.email_local, c.domain)
-        world.emails.add(email)
-        user_id = world.ids("user")
         created = c.created_at + timedelta(days=rng.randint(10, 90))
         created = min(created, world.now)
-        session.add(
-            User(
-                id=user_id,
-                email=email,
-                name=person.name,
-                password_hash=world.password_hash,
-                role="booker",
-                company_id=c.id,
-                phone=people.mobile(rng),
-                title=rng.choice(ref.CONTACT_TITLES["travel_manager"]),
-                created_at=created,
-                updated_at=created,
-            )
+        user_id = world.add_user(
+            session,
+            person,
+            email,
+            created,
+            role="booker",
+            company_id=c.id,
+            phone=people.mobile(rng),
+            title=rng.choice(ref.CONTACT_TITLES["travel_manager"]),
         )
         c.booker_ids.append(user_id)
     session.flush()
@@ -79,32 +73,27 @@ def write(world: "World") -> None:
             )
         if c.manager_id is None:
             continue
-        head = c.office.branch.head_id
         started = c.created_at
         if c.previous_manager_id:
             moved = datetime.combine(c.reassigned_on, clock(3))
-            assignments.append(
-                dict(
-                    id=world.ids("manager_assignment"),
-                    company_id=c.id,
-                    manager_id=c.previous_manager_id,
-                    assigned_by_id=head,
-                    started_at=started,
-                    ended_at=moved,
-                    note=None,
-                )
-            )
+            assignments.append(_assignment(world, c, c.previous_manager_id, started, moved, None))
             started = moved
-        assignments.append(
-            dict(
-                id=world.ids("manager_assignment"),
-                company_id=c.id,
-                manager_id=c.manager_id,
-                assigned_by_id=head,
-                started_at=started,
-                ended_at=None,
-                note="客户经理岗位调整" if c.previous_manager_id else None,
-            )
-        )
+        note = "客户经理岗位调整" if c.previous_manager_id else None
+        assignments.append(_assignment(world, c, c.manager_id, started, None, note))
     world.insert(Contact, contacts)
     world.insert(ManagerAssignment, assignments)
+
+
+def _assignment(
+    world: "World", c: "CompanyPlan", manager_id: int, started_at, ended_at, note: str | None
+) -> dict:
+    """A manager assignment of company `c`, made by its branch's head."""
+    return dict(
+        id=world.ids("manager_assignment"),
+        company_id=c.id,
+        manager_id=manager_id,
+        assigned_by_id=c.office.branch.head_id,
+        started_at=started_at,
+        ended_at=ended_at,
+        note=note,
+    )

@@ -4,7 +4,6 @@ from datetime import datetime, timedelta
 from datetime import time as clock
 from typing import TYPE_CHECKING
 
-from portal.auth.models import User
 from portal.demo import people
 from portal.demo import reference as ref
 from portal.demo.plans import BranchPlan, OfficePlan
@@ -60,22 +59,15 @@ def _staff(
     world: "World", session, role: str, office: OfficePlan, title: str, email: str | None = None
 ) -> int:
     person = people.person(world.rng)
-    user_id = world.ids("user")
     email = email or world.unique_email(person.email_local, "demo.example")
-    world.emails.add(email)
     created = datetime.combine(world.start - timedelta(days=world.rng.randint(1000, 1500)), clock(1))
-    session.add(
-        User(
-            id=user_id,
-            email=email,
-            name=person.name,
-            password_hash=world.password_hash,
-            role=role,
-            office_id=office.id,
-            phone=people.mobile(world.rng),
-            title=title,
-            created_at=created,
-            updated_at=created,
-        )
+    return world.add_user(
+        session,
+        person,
+        email,
+        created,
+        role=role,
+        office_id=office.id,
+        phone=people.mobile(world.rng),
+        title=title,
     )
-    return user_id

@@ -9,6 +9,7 @@ from datetime import time as clock
 from flask import current_app
 
 from portal import bulk
+from portal.auth.models import User
 from portal.auth.passwords import hash_password
 from portal.demo import (
     agreements,
@@ -112,6 +113,24 @@ class World:
                 self.emails.add(email)
                 return email
         raise AssertionError("unreachable")
+
+    def add_user(self, session, person, email: str, created: datetime, **fields) -> int:
+        """A login for `person` with the demo password, through the ORM (audited); `fields`
+        say its role, phone, title and where it belongs. Its id."""
+        user_id = self.ids("user")
+        self.emails.add(email)
+        session.add(
+            User(
+                id=user_id,
+                email=email,
+                name=person.name,
+                password_hash=self.password_hash,
+                created_at=created,
+                updated_at=created,
+                **fields,
+            )
+        )
+        return user_id
 
     def insert(self, model, rows: list[dict]) -> None:
         """Bulk insert dict rows, counted for the summary."""

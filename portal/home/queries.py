@@ -77,6 +77,14 @@ def _reminder_scope(user) -> ColumnElement[bool]:
     return full_view_condition(user)
 
 
+def _with_company(model, *columns) -> Select:
+    """`columns` of `model`'s rows, then their company's id and Chinese name (every section
+    links to the company)."""
+    return select(*columns, Company.id.label("company_id"), Company.name_zh).join(
+        Company, Company.id == model.company_id
+    )
+
+
 @dataclass(frozen=True)
 class _BoundUser:
     """A user of a role whose id and branch are bound parameters: the access conditions
@@ -97,29 +105,25 @@ def _statements(role: str) -> dict[str, Select]:
     horizon = bindparam("horizon", type_=Date)
     statements = {
         # Early warnings (churn risk, roster compliance) still open on companies in scope.
-        "alerts": select(
+        "alerts": _with_company(
+            Alert,
             Alert.id,
             Alert.kind,
             Alert.level,
             Alert.reason,
             Alert.opened_on,
-            Company.id.label("company_id"),
-            Company.name_zh,
         )
-        .join(Company, Company.id == Alert.company_id)
         .where(scope, Alert.closed_on.is_(None))
         .order_by(Alert.opened_on.desc(), Alert.id.desc()),
-        "revisits": select(
+        "revisits": _with_company(
+            Reminder,
             Reminder.id,
             Reminder.kind,
             Reminder.title,
             Reminder.assignee_id,
             _EFFECTIVE_DUE.label("due"),
-            Company.id.label("company_id"),
-            Company.name_zh,
             _assignee.name.label("assignee_name"),
         )
-        .join(Company, Company.id == Reminder.company_id)
         .outerjoin(_assignee, _assignee.id == Reminder.assignee_id)
         .where(
             _reminder_scope(user),
@@ -128,18 +132,17 @@ def _statements(role: str) -> dict[str, Select]:
             _EFFECTIVE_DUE <= today,
         )
         .order_by(_EFFECTIVE_DUE, Reminder.id),
-        "complaints": select(
+        "complaints": _with_company(
+            Interaction,
             Interaction.id,
             Interaction.summary,
             Interaction.due_at,
             Interaction.complaint_status,
-            Company.id.label("company_id"),
-            Company.name_zh,
         )
-        .join(Company, Company.id == Interaction.company_id)
         .where(scope, OPEN_COMPLAINT, Interaction.due_at < now)
         .order_by(Interaction.due_at, Interaction.id),
-        "waitlisted": select(
+        "waitlisted": _with_company(
+            PriorityRequest,
             PriorityRequest.id,
             PriorityRequest.quota_id,
             PriorityRequest.flight_number,
@@ -148,33 +151,26 @@ def _statements(role: str) -> dict[str, Select]:
             PriorityRequest.destination,
             PriorityRequest.cabin,
             Traveller.name.label("traveller_name"),
-            Company.id.label("company_id"),
-            Company.name_zh,
         )
-        .join(Company, Company.id == PriorityRequest.company_id)
         .join(Traveller, Traveller.id == PriorityRequest.traveller_id)
         .where(scope, PriorityRequest.status == "waitlisted", PriorityRequest.departure_at > now)
         .order_by(PriorityRequest.departure_at, PriorityRequest.id),
-        "pipeline": select(
+        "pipeline": _with_company(
+            Opportunity,
             Opportunity.id,
             Opportunity.title,
             Opportunity.stage,
             Opportunity.next_step,
             Opportunity.next_step_on,
-            Company.id.label("company_id"),
-            Company.name_zh,
         )
-        .join(Company, Company.id == Opportunity.company_id)
         .where(pipeline_visible(user), Opportunity.stage.in_(OPEN_STAGES), Opportunity.next_step_on <= today)
         .order_by(Opportunity.next_step_on, Opportunity.id),
-        "agreements": select(
+        "agreements": _with_company(
+            Agreement,
             Agreement.id,
             Agreement.number,
             Agreement.valid_to,
-            Company.id.label("company_id"),
-            Company.name_zh,
         )
-        .join(Company, Company.id == Agreement.company_id)
         .where(
             scope, Agreement.status == "active", Agreement.valid_to >= today, Agreement.valid_to <= horizon
         )

@@ -7,6 +7,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from portal.auth.models import User
 from portal.companies.models import Company
+from portal.db import grouped
 from portal.extensions import db
 from portal.org.models import Branch, SalesOffice
 from portal.org.operations import GONE_COMPANY_STATUSES, Occupancy
@@ -31,19 +32,15 @@ def org_tree() -> OrgTree:
         .options(selectinload(Branch.offices))
         .order_by(Branch.closed_at.is_not(None), Branch.code)
     ).all()
-    staff = dict(
-        db.session.execute(
-            select(User.office_id, func.count(User.id))
-            .where(User.office_id.is_not(None), User.is_enabled.is_(True))
-            .group_by(User.office_id)
-        ).all()
+    staff = grouped(
+        db.session,
+        User.office_id,
+        func.count(User.id),
+        User.office_id.is_not(None),
+        User.is_enabled.is_(True),
     )
-    companies = dict(
-        db.session.execute(
-            select(Company.office_id, func.count(Company.id))
-            .where(Company.status.not_in(GONE_COMPANY_STATUSES))
-            .group_by(Company.office_id)
-        ).all()
+    companies = grouped(
+        db.session, Company.office_id, func.count(Company.id), Company.status.not_in(GONE_COMPANY_STATUSES)
     )
     ids = set(staff) | set(companies)
     return OrgTree(list(branches), {i: Occupancy(staff.get(i, 0), companies.get(i, 0)) for i in ids})

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from portal.agreements import access as agreement_access
 from portal.agreements import operations as agreements
@@ -21,7 +21,7 @@ from portal.auth.models import User
 from portal.auth.roles import CHANGERS, sees_every_branch
 from portal.companies.access import may_change, sees_in_full
 from portal.companies.models import Company
-from portal.db import utcnow
+from portal.db import claim_row, utcnow
 from portal.errors import NotAllowed, ValidationFailed
 from portal.extensions import db
 from portal.labels import label
@@ -55,27 +55,25 @@ class Details:
 # --- who may do what --------------------------------------------------------------------
 
 
-def may_see(user: User, opportunity: Opportunity) -> bool:
-    """Management and admins see all; branch heads their branch; managers their own (as owner
-    or on companies they see in full)."""
-    if sees_every_branch(user):
-        return True
+def _branch_or_own(user: User, opportunity: Opportunity, company_rule) -> bool:
+    """For branch heads: the opportunity is in their branch; for managers: they own it, or
+    `company_rule` (sees in full, may change) allows them its company."""
     if user.role == "branch_head":
         return opportunity.company.office.branch_id == user.branch_id
     if user.role == "account_manager":
-        return opportunity.owner_id == user.id or sees_in_full(user, opportunity.company)
+        return opportunity.owner_id == user.id or company_rule(user, opportunity.company)
     return False
+
+
+def may_see(user: User, opportunity: Opportunity) -> bool:
+    """Management and admins see all; branch heads their branch; managers their own (as owner
+    or on companies they see in full)."""
+    return sees_every_branch(user) or _branch_or_own(user, opportunity, sees_in_full)
 
 
 def may_edit(user: User, opportunity: Opportunity) -> bool:
     """Admins; branch heads in their branch; managers who own it or may change its company."""
-    if user.role == "admin":
-        return True
-    if user.role == "branch_head":
-        return opportunity.company.office.branch_id == user.branch_id
-    if user.role == "account_manager":
-        return opportunity.owner_id == user.id or may_change(user, opportunity.company)
-    return False
+    return user.role == "admin" or _branch_or_own(user, opportunity, may_change)
 
 
 def _require_edit(actor: User, opportunity: Opportunity) -> None:
@@ -210,12 +208,7 @@ def update_details(actor: User, opportunity: Opportunity, details: Details) -> N
 
 def _claim(opportunity: Opportunity, source: str) -> None:
     """Refuse when another request moved the opportunity first (conditional UPDATE)."""
-    claimed = db.session.execute(
-        update(Opportunity.__table__)
-        .where(Opportunity.__table__.c.id == opportunity.id, Opportunity.__table__.c.stage == source)
-        .values(updated_at=utcnow())
-    ).rowcount
-    if claimed != 1:
+    if not claim_row(db.session, Opportunity, opportunity.id, stage=source):
         raise ValidationFailed(_("Someone else changed this opportunity meanwhile; reload the page."))
 
 

@@ -15,7 +15,7 @@ from portal.auth.models import User
 from portal.auth.roles import sees_every_branch
 from portal.companies.access import full_view_condition
 from portal.companies.models import Company, Traveller
-from portal.db import utcnow
+from portal.db import in_month, utcnow, where_given
 from portal.extensions import db
 from portal.org.models import Branch, SalesOffice
 from portal.pipeline.models import (
@@ -114,28 +114,18 @@ def read_filters(values: Mapping) -> Filters:
     )
 
 
-def _next_month(day: date) -> date:
-    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
-
-
 def list_statement(user: User, filters: Filters, *, now: datetime, today: date, stale_days: int) -> Select:
     """The filtered list the user may see: open first by close date, then closed."""
-    stmt = scoped().where(visible_condition(user))
-    if filters.owner_id:
-        stmt = stmt.where(Opportunity.owner_id == filters.owner_id)
-    if filters.branch_id:
-        stmt = stmt.where(SalesOffice.branch_id == filters.branch_id)
-    if filters.office_id:
-        stmt = stmt.where(Company.office_id == filters.office_id)
-    if filters.kind:
-        stmt = stmt.where(Opportunity.kind == filters.kind)
-    if filters.stage:
-        stmt = stmt.where(Opportunity.stage == filters.stage)
+    stmt = where_given(
+        scoped().where(visible_condition(user)),
+        (Opportunity.owner_id, filters.owner_id),
+        (SalesOffice.branch_id, filters.branch_id),
+        (Company.office_id, filters.office_id),
+        (Opportunity.kind, filters.kind),
+        (Opportunity.stage, filters.stage),
+    )
     if filters.close_month:
-        stmt = stmt.where(
-            Opportunity.close_date >= filters.close_month,
-            Opportunity.close_date < _next_month(filters.close_month),
-        )
+        stmt = stmt.where(in_month(Opportunity.close_date, filters.close_month))
     if filters.stale:
         stmt = stmt.where(stale_condition(now, today, stale_days))
     closed_last = Opportunity.stage.in_(("won", "lost"))

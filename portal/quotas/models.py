@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.agreements.models import CABINS
-from portal.db import Base, choice, utcnow
+from portal.db import Base, choice, partial_index, utcnow
 
 if TYPE_CHECKING:
     from portal.agreements.models import Agreement
@@ -53,23 +53,18 @@ class PriorityRequest(Base):
         sa.Index("ix_priority_request_quota_status", "quota_id", "status", "requested_at"),
         sa.Index("ix_priority_request_company_requested", "company_id", "requested_at"),
         # The waitlist, a small share of all requests: the home lists a portfolio's by departure.
-        sa.Index(
-            "ix_priority_request_waitlisted",
-            "company_id",
-            "departure_at",
-            sqlite_where=sa.text(WAITLISTED_CONDITION),
-            postgresql_where=sa.text(WAITLISTED_CONDITION),
+        partial_index(
+            "ix_priority_request_waitlisted", "company_id", "departure_at", where=WAITLISTED_CONDITION
         ),
         # The last guard against double booking: one traveller holds at most one live request
         # (confirmed or waitlisted) per flight and date. Cancelled and expired ones may repeat.
-        sa.Index(
+        partial_index(
             "uq_priority_request_live_traveller_flight",
             "traveller_id",
             "flight_number",
             "flight_date",
+            where=LIVE_CONDITION,
             unique=True,
-            sqlite_where=sa.text(LIVE_CONDITION),
-            postgresql_where=sa.text(LIVE_CONDITION),
         ),
     )
 

@@ -23,7 +23,7 @@ from portal.auth.models import User
 from portal.companies import access
 from portal.companies.models import Company, Interaction
 from portal.companies.operations import record_interaction
-from portal.db import insert_missing, utcnow
+from portal.db import grouped, insert_missing, utcnow
 from portal.errors import NotAllowed, ValidationFailed
 from portal.extensions import db
 from portal.mail import operations as mail
@@ -201,19 +201,19 @@ def _turned_sleeping(company_ids: set[int]) -> list[int]:
     )
     if not sleeping:
         return []
-    awake_until = dict(
-        db.session.execute(
-            select(ScoreSnapshot.company_id, func.max(ScoreSnapshot.score_date))
-            .where(ScoreSnapshot.company_id.in_(sleeping), ScoreSnapshot.activity_status != "sleeping")
-            .group_by(ScoreSnapshot.company_id)
-        ).all()
+    awake_until = grouped(
+        db.session,
+        ScoreSnapshot.company_id,
+        func.max(ScoreSnapshot.score_date),
+        ScoreSnapshot.company_id.in_(sleeping),
+        ScoreSnapshot.activity_status != "sleeping",
     )
-    last_reactivation = dict(
-        db.session.execute(
-            select(Reminder.company_id, func.max(Reminder.due_on))
-            .where(Reminder.company_id.in_(sleeping), Reminder.kind == "reactivation")
-            .group_by(Reminder.company_id)
-        ).all()
+    last_reactivation = grouped(
+        db.session,
+        Reminder.company_id,
+        func.max(Reminder.due_on),
+        Reminder.company_id.in_(sleeping),
+        Reminder.kind == "reactivation",
     )
     turned = []
     for company_id in sleeping:
@@ -392,27 +392,17 @@ def complete_reminder(
     reminder: Reminder,
     *,
     kind: str,
-    occurred_at: datetime,
-    summary: str,
-    outcome: str | None = None,
-    next_step: str | None = None,
     now: datetime | None = None,
+    **details,
 ) -> Interaction:
-    """Complete a reminder: record the visit, call or meeting on the company's timeline and link it."""
+    """Complete a reminder: record the visit, call or meeting on the company's timeline and link
+    it. `details` are the interaction's, as record_interaction takes them (occurred_at, summary,
+    outcome, next_step)."""
     _require_pending(actor, reminder)
     if kind not in CONTACT_KINDS:
         raise ValidationFailed({"kind": [_("Choose a visit, call or meeting.")]})
     now = now or utcnow()
-    interaction = record_interaction(
-        actor,
-        reminder.company,
-        kind=kind,
-        occurred_at=occurred_at,
-        summary=summary,
-        outcome=outcome,
-        next_step=next_step,
-        now=now,
-    )
+    interaction = record_interaction(actor, reminder.company, kind=kind, now=now, **details)
     reminder.status = "done"
     reminder.completed_at = now
     reminder.interaction_id = interaction.id

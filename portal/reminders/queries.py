@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.auth.models import User
 from portal.companies.models import Company, Contact, Interaction
+from portal.db import grouped
 from portal.extensions import db
 from portal.org.models import Branch, SalesOffice
 from portal.reminders.models import Reminder
@@ -148,12 +149,12 @@ def call_list(office_id: int, tiers: list[str], activities: list[str]) -> list[C
         .order_by(Contact.company_id, Contact.id)
     ):
         contacts.setdefault(contact.company_id, contact)
-    last_contact = dict(
-        db.session.execute(
-            select(Interaction.company_id, func.max(Interaction.occurred_at))
-            .where(Interaction.company_id.in_(ids), Interaction.kind.in_(CONTACT_KINDS))
-            .group_by(Interaction.company_id)
-        ).all()
+    last_contact = grouped(
+        db.session,
+        Interaction.company_id,
+        func.max(Interaction.occurred_at),
+        Interaction.company_id.in_(ids),
+        Interaction.kind.in_(CONTACT_KINDS),
     )
     bases = revisit_bases(ids)
     rows = []

@@ -20,6 +20,7 @@ from portal.auth.models import User
 from portal.companies import groups
 from portal.companies.access import full_view_condition
 from portal.companies.models import Company, Interaction
+from portal.db import grouped
 from portal.extensions import db
 from portal.labels import label
 from portal.org.models import Branch, SalesOffice
@@ -235,16 +236,13 @@ def _quotas(company_id: int, period: Period) -> dict:
         .join(Agreement, Agreement.id == Quota.agreement_id)
         .where(Agreement.company_id == company_id, Quota.month >= period.start, Quota.month <= period.end)
     ).one()
-    statuses = dict(
-        db.session.execute(
-            select(PriorityRequest.status, func.count(PriorityRequest.id))
-            .where(
-                PriorityRequest.company_id == company_id,
-                PriorityRequest.flight_date >= period.start,
-                PriorityRequest.flight_date <= period.end,
-            )
-            .group_by(PriorityRequest.status)
-        ).all()
+    statuses = grouped(
+        db.session,
+        PriorityRequest.status,
+        func.count(PriorityRequest.id),
+        PriorityRequest.company_id == company_id,
+        PriorityRequest.flight_date >= period.start,
+        PriorityRequest.flight_date <= period.end,
     )
     return {
         "seats": int(seats),

@@ -99,56 +99,64 @@ def _number(value, errors: list[str]) -> Decimal | None:
     return number
 
 
+def _weight_problem(weight: int) -> str | None:
+    if weight < 0:
+        return _("A weight cannot be negative.")
+    if weight > MAX_WEIGHT:
+        return _("At most %(max)s.", max=MAX_WEIGHT)
+    return None
+
+
+def _share_problem(share: Decimal) -> str | None:
+    if share < 0:
+        return _("A share cannot be negative.")
+    if share > 100:
+        return _("At most 100 %.")
+    if share != share.quantize(Decimal("0.01")):
+        return _("At most two decimal places.")
+    return None
+
+
+def _days_problem(days: int) -> str | None:
+    if days < 1:
+        return _("At least 1 day.")
+    if days > MAX_DAYS:
+        return _("At most %(max)s days.", max=MAX_DAYS)
+    return None
+
+
+def _read_fields(names, values: Mapping, parse, problem, reasons: dict, clean: dict) -> None:
+    """Each field of `names` parsed from `values` into `clean`, or its errors into `reasons`:
+    the parser's, or the one `problem` finds with the parsed value."""
+    for name in names:
+        errors: list[str] = []
+        value = parse(values.get(name), errors)
+        if value is not None and (message := problem(value)):
+            errors.append(message)
+        if errors:
+            reasons[name] = errors
+        else:
+            clean[name] = value
+
+
 def clean_values(values: Mapping) -> dict:
     """The validated settings of `values` (weights, shares, day limits); raises
     ValidationFailed with a reason per field (None for rules across fields)."""
     reasons: dict[str | None, list[str]] = {}
     clean: dict = {}
 
-    for name in WEIGHT_FIELDS:
-        errors: list[str] = []
-        weight = _whole(values.get(name), errors)
-        if weight is not None and weight < 0:
-            errors.append(_("A weight cannot be negative."))
-        elif weight is not None and weight > MAX_WEIGHT:
-            errors.append(_("At most %(max)s.", max=MAX_WEIGHT))
-        if errors:
-            reasons[name] = errors
-        else:
-            clean[name] = weight
+    _read_fields(WEIGHT_FIELDS, values, _whole, _weight_problem, reasons, clean)
     if len(clean) == len(WEIGHT_FIELDS) and sum(clean[n] for n in WEIGHT_FIELDS) == 0:
         reasons[None] = [_("At least one weight must be more than zero.")]
 
-    for name in SHARE_FIELDS:
-        errors = []
-        share = _number(values.get(name), errors)
-        if share is not None and share < 0:
-            errors.append(_("A share cannot be negative."))
-        elif share is not None and share > 100:
-            errors.append(_("At most 100 %."))
-        elif share is not None and share != share.quantize(Decimal("0.01")):
-            errors.append(_("At most two decimal places."))
-        if errors:
-            reasons[name] = errors
-        else:
-            clean[name] = share
+    _read_fields(SHARE_FIELDS, values, _number, _share_problem, reasons, clean)
     if all(n in clean for n in SHARE_FIELDS) and sum(clean[n] for n in SHARE_FIELDS) > 100:
         total = _plain_decimal(sum(clean[n] for n in SHARE_FIELDS))
         reasons.setdefault(None, []).append(
             _("The tier shares add up to %(total)s %%; they may add up to at most 100 %%.", total=total)
         )
 
-    for name in DAY_FIELDS:
-        errors = []
-        days = _whole(values.get(name), errors)
-        if days is not None and days < 1:
-            errors.append(_("At least 1 day."))
-        elif days is not None and days > MAX_DAYS:
-            errors.append(_("At most %(max)s days.", max=MAX_DAYS))
-        if errors:
-            reasons[name] = errors
-        else:
-            clean[name] = days
+    _read_fields(DAY_FIELDS, values, _whole, _days_problem, reasons, clean)
     if "active_days" in clean and "lost_days" in clean and clean["lost_days"] <= clean["active_days"]:
         reasons.setdefault("lost_days", []).append(
             _("Must be more than the active limit (%(days)s days).", days=clean["active_days"])

@@ -19,7 +19,7 @@ from portal.charts import sparkline_points
 from portal.companies.access import full_view_condition
 from portal.companies.models import ACTIVITY_STATUSES, Company
 from portal.companies.queries import search_condition
-from portal.db import utcnow
+from portal.db import utcnow, where_given
 from portal.extensions import db
 from portal.org.models import Branch, SalesOffice
 from portal.scoring.engine import COMPONENTS, TIER_ORDER
@@ -149,17 +149,14 @@ def _filtered(stmt: Select, user: User, filters: RankingFilters, snapshot) -> Se
         stmt = stmt.where(
             Company.office_id.in_(select(SalesOffice.id).where(SalesOffice.branch_id == filters.branch))
         )
-    if filters.office:
-        stmt = stmt.where(Company.office_id == filters.office)
-    if filters.manager:
-        stmt = stmt.where(Company.manager_id == filters.manager)
-    if filters.tier:
-        stmt = stmt.where(snapshot.tier == filters.tier)
-    if filters.status:
-        stmt = stmt.where(snapshot.activity_status == filters.status)
-    if filters.industry:
-        stmt = stmt.where(Company.industry == filters.industry)
-    return stmt
+    return where_given(
+        stmt,
+        (Company.office_id, filters.office),
+        (Company.manager_id, filters.manager),
+        (snapshot.tier, filters.tier),
+        (snapshot.activity_status, filters.status),
+        (Company.industry, filters.industry),
+    )
 
 
 def _order(sort: str) -> list:

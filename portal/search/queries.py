@@ -12,7 +12,7 @@ sees in full. One query per group.
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import Integer, or_, select, text
+from sqlalchemy import Integer, Select, or_, select, text
 
 from portal.auth.models import User
 from portal.companies.access import full_view_condition, listed_condition
@@ -84,6 +84,11 @@ def _limited(stmt, results: Results, name: str) -> list:
     return rows[:LIMIT]
 
 
+def _with_company_name(model, *conditions) -> Select:
+    """The `model` rows that meet `conditions`, each with its company's Chinese name."""
+    return select(model, Company.name_zh).join(Company, model.company_id == Company.id).where(*conditions)
+
+
 def search(user: User, q: str) -> Results:
     """The grouped results of `q` for `user` (four queries)."""
     q = normalise(q)
@@ -113,30 +118,26 @@ def search(user: User, q: str) -> Results:
         "companies",
     )
     results.contacts = _limited(
-        select(Contact, Company.name_zh)
-        .join(Company, Contact.company_id == Company.id)
-        .where(_matches(q, "contact", Contact, (Contact.name,)), Contact.deleted_at.is_(None), full)
-        .order_by(Contact.name, Contact.id),
+        _with_company_name(
+            Contact, _matches(q, "contact", Contact, (Contact.name,)), Contact.deleted_at.is_(None), full
+        ).order_by(Contact.name, Contact.id),
         results,
         "contacts",
     )
     results.travellers = _limited(
-        select(Traveller, Company.name_zh)
-        .join(Company, Traveller.company_id == Company.id)
-        .where(
+        _with_company_name(
+            Traveller,
             _matches(q, "traveller", Traveller, (Traveller.name, Traveller.name_en)),
             Traveller.deleted_at.is_(None),
             full,
-        )
-        .order_by(Traveller.name, Traveller.id),
+        ).order_by(Traveller.name, Traveller.id),
         results,
         "travellers",
     )
     results.interactions = _limited(
-        select(Interaction, Company.name_zh)
-        .join(Company, Interaction.company_id == Company.id)
-        .where(_matches(q, "interaction", Interaction, (Interaction.summary,)), full)
-        .order_by(Interaction.occurred_at.desc(), Interaction.id.desc()),
+        _with_company_name(
+            Interaction, _matches(q, "interaction", Interaction, (Interaction.summary,)), full
+        ).order_by(Interaction.occurred_at.desc(), Interaction.id.desc()),
         results,
         "interactions",
     )

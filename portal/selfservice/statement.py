@@ -15,7 +15,7 @@ from sqlalchemy import Select, func, select
 from portal import pdf
 from portal.agreements.models import CABINS, Agreement
 from portal.companies.models import Company
-from portal.db import utcnow
+from portal.db import grouped, in_month, utcnow, where_given
 from portal.extensions import db
 from portal.i18n import current_language
 from portal.labels import label
@@ -45,15 +45,13 @@ def history(company_id: int, filters: HistoryFilter) -> Select:
     """The company's flown segments, newest first, filtered."""
     stmt = select(Segment).where(Segment.company_id == company_id)
     if filters.month is not None:
-        stmt = stmt.where(
-            Segment.flight_date >= filters.month, Segment.flight_date < next_month(filters.month)
-        )
-    if filters.origin:
-        stmt = stmt.where(Segment.origin == filters.origin)
-    if filters.destination:
-        stmt = stmt.where(Segment.destination == filters.destination)
-    if filters.cabin:
-        stmt = stmt.where(Segment.cabin == filters.cabin)
+        stmt = stmt.where(in_month(Segment.flight_date, filters.month))
+    stmt = where_given(
+        stmt,
+        (Segment.origin, filters.origin),
+        (Segment.destination, filters.destination),
+        (Segment.cabin, filters.cabin),
+    )
     return stmt.order_by(Segment.flight_date.desc(), Segment.id.desc())
 
 
@@ -118,16 +116,13 @@ def statement_data(company: Company, month: date) -> dict:
         totals["segments"] += 1
         totals["revenue_fen"] += s.net_revenue_fen
         totals["distance_km"] += s.distance_km
-    request_counts = dict(
-        db.session.execute(
-            select(PriorityRequest.status, func.count(PriorityRequest.id))
-            .where(
-                PriorityRequest.company_id == company.id,
-                PriorityRequest.flight_date >= month,
-                PriorityRequest.flight_date < end,
-            )
-            .group_by(PriorityRequest.status)
-        ).all()
+    request_counts = grouped(
+        db.session,
+        PriorityRequest.status,
+        func.count(PriorityRequest.id),
+        PriorityRequest.company_id == company.id,
+        PriorityRequest.flight_date >= month,
+        PriorityRequest.flight_date < end,
     )
     return {
         "company": {"id": company.id, "name_zh": company.name_zh, "name_en": company.name_en},

@@ -36,6 +36,14 @@ def _require_admin(actor: User) -> None:
         raise NotAllowed(_("Only administrators manage stations."))
 
 
+def _clean_name(name: str | None, reasons: dict) -> str:
+    """The station's name, trimmed; a blank one is a reason."""
+    name = (name or "").strip()
+    if not name:
+        reasons["name"] = [_("Enter the station's name.")]
+    return name
+
+
 def create_station(actor: User, *, code: str, name: str, distribution: str | None) -> Station:
     """A new station (an airport by IATA code) with its distribution list (flushes)."""
     _require_admin(actor)
@@ -45,9 +53,7 @@ def create_station(actor: User, *, code: str, name: str, distribution: str | Non
         reasons["code"] = [not_an_iata_code()]
     elif db.session.scalar(select(Station.id).where(Station.code == code)) is not None:
         reasons["code"] = [_("This station exists already.")]
-    name = (name or "").strip()
-    if not name:
-        reasons["name"] = [_("Enter the station's name.")]
+    name = _clean_name(name, reasons)
     addresses = _clean_distribution(distribution, reasons)
     if reasons:
         raise ValidationFailed(reasons)
@@ -61,9 +67,7 @@ def update_station(actor: User, station: Station, *, name: str, distribution: st
     """Rename a station or change its distribution list (flushes)."""
     _require_admin(actor)
     reasons: dict = {}
-    name = (name or "").strip()
-    if not name:
-        reasons["name"] = [_("Enter the station's name.")]
+    name = _clean_name(name, reasons)
     addresses = _clean_distribution(distribution, reasons)
     if reasons:
         raise ValidationFailed(reasons)
