@@ -11,7 +11,6 @@ from sqlalchemy.exc import IntegrityError
 
 from blueprints.agreements import bp
 from blueprints.agreements.forms import ActionForm, ReasonForm, ScanForm, TermsForm
-from blueprints.companies.common import load_company
 from portal.agreements import access, attainment, documents, operations, queries
 from portal.agreements.attainment import add_years
 from portal.agreements.models import AGREEMENT_STATUSES, Agreement
@@ -24,6 +23,7 @@ from portal.extensions import db
 from portal.tasks import runs
 from portal.tasks.models import TaskRun
 from portal.timeutil import local_today
+from portal.web.companies import load_company
 from portal.web.downloads import send_stored, stored_file
 from portal.web.query import PAGE, arg, int_param, paginate, reads, text_param
 

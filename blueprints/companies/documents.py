@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from blueprints.companies import bp
-from blueprints.companies.common import confirm_delete, load_company, load_row
+from blueprints.companies.common import confirm_delete
 from blueprints.companies.document_forms import DocumentForm, VersionForm
 from blueprints.companies.tabs import render_tab
 from portal import files
@@ -18,6 +18,7 @@ from portal.companies import documents
 from portal.companies.models import Document, DocumentVersion
 from portal.errors import ValidationFailed
 from portal.extensions import db
+from portal.web.companies import load_company, load_row
 from portal.web.downloads import send_stored, stored_file
 
 

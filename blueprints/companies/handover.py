@@ -5,13 +5,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.companies import bp
-from blueprints.companies.common import load_company
 from blueprints.companies.forms import ReassignForm
 from portal.auth.policy import allow, refuse
 from portal.auth.roles import HEADS
 from portal.companies import dossier, operations
 from portal.errors import ValidationFailed
 from portal.extensions import db
+from portal.web.companies import load_company
 
 
 @bp.route("/<int:company_id>/manager", methods=["GET", "POST"])

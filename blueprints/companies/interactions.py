@@ -6,7 +6,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.companies import bp
-from blueprints.companies.common import load_company, load_row
 from blueprints.companies.forms import ComplaintStatusForm, InteractionForm
 from portal.auth.policy import STAFF, allow
 from portal.companies import operations
@@ -17,6 +16,7 @@ from portal.errors import ValidationFailed
 from portal.extensions import db
 from portal.labels import label
 from portal.timeutil import local_now, local_to_utc
+from portal.web.companies import load_company, load_row
 from portal.web.query import arg, reads, text_param
 
 

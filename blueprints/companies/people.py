@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from blueprints.companies import bp
-from blueprints.companies.common import confirm_delete, load_company, load_row
+from blueprints.companies.common import confirm_delete
 from blueprints.companies.forms import ContactForm, TravellerForm
 from portal.auth.fresh import recently_authenticated
 from portal.auth.policy import STAFF, allow, refuse
@@ -15,6 +15,7 @@ from portal.companies import operations
 from portal.companies.models import Contact, Traveller
 from portal.errors import ValidationFailed
 from portal.extensions import db
+from portal.web.companies import load_company, load_row
 from portal.web.saving import save_valid
 
 CONTACT_FIELDS = ("name", "title", "role", "phone", "email", "notes")

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from blueprints.companies.common import load_company
 from blueprints.pipeline import bp
 from blueprints.pipeline.forms import OpportunityForm, StageForm
 from blueprints.rankings.export import table_csv, table_xlsx
@@ -34,6 +33,7 @@ from portal.pipeline.models import (
     Opportunity,
     OpportunityStageChange,
 )
+from portal.web.companies import load_company
 from portal.web.query import (
     PAGE,
     arg,
