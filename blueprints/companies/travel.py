@@ -10,7 +10,6 @@ from blueprints.companies import bp
 from blueprints.companies.forms import TEXT
 from blueprints.companies.tabs import render_tab
 from blueprints.forms import PortalForm
-from blueprints.rankings.export import table_csv
 from portal import charts
 from portal.auth.policy import STAFF, allow
 from portal.extensions import db
@@ -19,6 +18,7 @@ from portal.segments import travel
 from portal.web.companies import load_company
 from portal.web.downloads import attachment
 from portal.web.query import PAGE, paginate, query_form, reads, within_dates
+from portal.web.tables import table_csv
 
 AIRPORT = Regexp(r"^[A-Za-z]{3}$", message=_l("Use a three-letter airport code, e.g. PEK."))
 

@@ -14,7 +14,6 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from blueprints.pipeline import bp
 from blueprints.pipeline.forms import OpportunityForm, StageForm
-from blueprints.rankings.export import table_csv, table_xlsx
 from portal.auth.policy import STAFF, allow, refuse
 from portal.auth.roles import CHANGERS, OVERSEERS
 from portal.charts import bar_chart, data_uri, pie_chart
@@ -46,6 +45,7 @@ from portal.web.query import (
     text_param,
 )
 from portal.web.saving import save_valid
+from portal.web.tables import table_csv, table_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_EXPORT_ROWS = 20_000
