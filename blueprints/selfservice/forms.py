@@ -17,9 +17,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 from blueprints.forms import PortalForm, iata_code
-from blueprints.quotas.forms import cabin_choices
 from portal.labels import choices
 from portal.selfservice.operations import MAX_FEEDBACK_CHARS
+from portal.web.choices import cabin_choices
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 FF_NUMBER = Regexp(r"^[0-9A-Za-z ]*$", message=_l("Use letters and digits only."))
