@@ -1,4 +1,7 @@
-"""A form base that takes a service's ValidationFailed reasons back onto its fields."""
+"""A form base that takes a service's ValidationFailed reasons back onto its fields, and the
+validators forms of several blueprints share."""
+
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -17,6 +20,18 @@ def iata_code(form, field) -> None:
     """An airport's three-letter IATA code (the field's filters strip and upper-case it)."""
     if not is_iata_code(field.data):
         raise ValidationError(not_an_iata_code())
+
+
+def finite(form, field):
+    """Refuse NaN and infinities, which Decimal accepts and no comparison survives."""
+    if isinstance(field.data, Decimal) and not field.data.is_finite():
+        raise ValidationError(_l("Enter a number."))
+
+
+def at_most_two_decimals(form, field):
+    """Refuse more than two decimal places (amounts are kept in fen, percentages in hundredths)."""
+    if isinstance(field.data, Decimal) and field.data.is_finite() and field.data.as_tuple().exponent < -2:
+        raise ValidationError(_l("Use at most two decimals."))
 
 
 def row_id(minimum: int = 1) -> NumberRange:
