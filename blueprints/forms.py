@@ -1,19 +1,35 @@
 """A form base that takes a service's ValidationFailed reasons back onto its fields, and the
 validators forms of several blueprints share."""
 
+import re
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import FileStorage, MultiDict
 from wtforms.fields import FileField
-from wtforms.validators import NumberRange, ValidationError
+from wtforms.validators import NumberRange, Regexp, ValidationError
 
 from portal.airports import is_iata_code, not_an_iata_code
 
 # Row ids are 32-bit integers on both databases: a larger number names no row, and SQLite cannot
 # even bind it (OverflowError), so an id field refuses it before any query sees it.
 MAX_ROW_ID = 2**31 - 1
+
+# Control characters (NUL among them: PostgreSQL refuses it in text) never reach the database;
+# line breaks and tabs stay.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean(value):
+    """Strip surrounding space and control characters from submitted text."""
+    if isinstance(value, str):
+        return _CONTROL.sub("", value).strip()
+    return value
+
+
+TEXT = [clean]  # the filters of a free-text field
+FF_NUMBER = Regexp(r"^[0-9A-Za-z ]*$", message=_l("Use letters and digits only."))
 
 
 def iata_code(form, field) -> None:

@@ -1,7 +1,5 @@
 """Dossier forms: contacts, key travellers, interactions, complaint status, handover."""
 
-import re
-
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -14,26 +12,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
-from blueprints.forms import PortalForm, row_id
+from blueprints.forms import FF_NUMBER, TEXT, PortalForm, row_id
 from portal.companies.models import COMPLAINT_STATUSES, INTERACTION_KINDS
 from portal.labels import choices
 
-# Control characters (NUL among them: PostgreSQL refuses it in text) never reach the database;
-# line breaks and tabs stay.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def clean(value):
-    """Strip surrounding space and control characters from submitted text."""
-    if isinstance(value, str):
-        return _CONTROL.sub("", value).strip()
-    return value
-
-
-TEXT = [clean]
 PHONE = Regexp(r"^[0-9+() \-]*$", message=_l("Use digits, spaces and + ( ) - only."))
 EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Enter an email address like name@example.com."))
-FF_NUMBER = Regexp(r"^[0-9A-Za-z ]*$", message=_l("Use letters and digits only."))
 
 
 class ContactForm(PortalForm):

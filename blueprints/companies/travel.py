@@ -7,9 +7,8 @@ from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional, Regexp
 
 from blueprints.companies import bp
-from blueprints.companies.forms import TEXT
 from blueprints.companies.tabs import render_tab
-from blueprints.forms import PortalForm
+from blueprints.forms import TEXT, PortalForm
 from portal import charts
 from portal.auth.policy import STAFF, allow
 from portal.extensions import db
