@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 from blueprints.forms import FF_NUMBER, TEXT, PortalForm, row_id
 from portal.companies.models import COMPLAINT_STATUSES, INTERACTION_KINDS
 from portal.labels import choices
+from portal.timeutil import local_now, local_to_utc
 
 PHONE = Regexp(r"^[0-9+() \-]*$", message=_l("Use digits, spaces and + ( ) - only."))
 EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Enter an email address like name@example.com."))
@@ -92,6 +93,21 @@ class InteractionForm(PortalForm):
     def __init__(self, *args, kinds=INTERACTION_KINDS, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind.choices = [(k, v) for k, v in choices("interaction_kind") if k in kinds]
+
+    def start(self, kind: str) -> None:
+        """Fill a new interaction in: `kind`, happening now (local time, to the minute)."""
+        self.kind.data = kind
+        self.occurred_at.data = local_now().replace(second=0, microsecond=0, tzinfo=None)
+
+    def values(self) -> dict:
+        """The interaction as the operations take it (the time in UTC)."""
+        return {
+            "kind": self.kind.data,
+            "occurred_at": local_to_utc(self.occurred_at.data),
+            "summary": self.summary.data,
+            "outcome": self.outcome.data,
+            "next_step": self.next_step.data,
+        }
 
 
 class ComplaintStatusForm(PortalForm):

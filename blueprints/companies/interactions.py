@@ -15,7 +15,6 @@ from portal.db import utcnow
 from portal.errors import ValidationFailed
 from portal.extensions import db
 from portal.labels import label
-from portal.timeutil import local_now, local_to_utc
 from portal.web.companies import load_company, load_row
 from portal.web.query import arg, reads, text_param
 
@@ -27,19 +26,10 @@ def new_interaction(company_id: int):
     company = load_company(company_id, change=True)
     form = InteractionForm()
     if request.method == "GET":
-        form.kind.data = arg("kind")
-        form.occurred_at.data = local_now().replace(second=0, microsecond=0, tzinfo=None)
+        form.start(arg("kind"))
     if form.validate_on_submit():
         try:
-            operations.record_interaction(
-                current_user,
-                company,
-                kind=form.kind.data,
-                occurred_at=local_to_utc(form.occurred_at.data),
-                summary=form.summary.data,
-                outcome=form.outcome.data,
-                next_step=form.next_step.data,
-            )
+            operations.record_interaction(current_user, company, **form.values())
         except ValidationFailed as e:
             form.populate_errors(e.reasons)
         else:

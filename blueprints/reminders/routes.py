@@ -16,7 +16,7 @@ from portal.errors import NotAllowed, ValidationFailed
 from portal.extensions import db
 from portal.reminders import calls, operations, queries
 from portal.reminders.operations import CONTACT_KINDS
-from portal.timeutil import local_now, local_to_utc, local_today
+from portal.timeutil import local_today
 from portal.web.downloads import attachment
 from portal.web.prepared import prepare
 from portal.web.query import arg, int_param, reads, text_param
@@ -52,19 +52,10 @@ def complete(reminder_id: int):
     reminder = _load(reminder_id)
     form = InteractionForm(kinds=CONTACT_KINDS)
     if request.method == "GET":
-        form.kind.data = "visit"
-        form.occurred_at.data = local_now().replace(second=0, microsecond=0, tzinfo=None)
+        form.start("visit")
     if form.validate_on_submit():
         try:
-            operations.complete_reminder(
-                current_user,
-                reminder,
-                kind=form.kind.data,
-                occurred_at=local_to_utc(form.occurred_at.data),
-                summary=form.summary.data,
-                outcome=form.outcome.data,
-                next_step=form.next_step.data,
-            )
+            operations.complete_reminder(current_user, reminder, **form.values())
         except ValidationFailed as e:
             form.populate_errors(e.reasons)
         except NotAllowed as e:
