@@ -32,7 +32,7 @@ from portal.pipeline.models import (
     Opportunity,
     OpportunityStageChange,
 )
-from portal.web.companies import load_company
+from portal.web.companies import company_to_change
 from portal.web.query import (
     PAGE,
     arg,
@@ -303,11 +303,11 @@ def prospects():
 @allow(*CHANGERS)
 @reads(int_param("company_id"))
 def new():
-    company_id = arg("company_id")
-    if company_id is None:
-        flash(_("Open the company's page or the prospect list and choose “New opportunity” there."), "info")
-        return redirect(url_for("pipeline.prospects"))
-    company = load_company(company_id, change=True)
+    company = company_to_change(
+        arg("company_id"),
+        hint=_("Open the company's page or the prospect list and choose “New opportunity” there."),
+        back=url_for("pipeline.prospects"),
+    )
     owners = operations.owner_choices(current_user, company)
     form = OpportunityForm(owners)
     if request.method == "GET":

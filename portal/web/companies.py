@@ -1,7 +1,7 @@
 """Loading a company (and rows of its dossier) for a request, with the access checks: the
 company pages, agreements and the pipeline all start from one."""
 
-from flask import abort
+from flask import abort, flash, redirect
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -28,6 +28,15 @@ def load_company(company_id: int, *, change: bool = False) -> Company:
     if change and not may_change(current_user, company):
         refuse("may not change the company's dossier", company_id=company.id)
     return company
+
+
+def company_to_change(company_id: int | None, *, hint: str, back: str) -> Company:
+    """The company a new record is for (`company_id` from the query string), loaded to change.
+    Without one the page was opened from nowhere: flash `hint` and go to `back` instead."""
+    if company_id is None:
+        flash(hint, "info")
+        abort(redirect(back))
+    return load_company(company_id, change=True)
 
 
 def load_row(model, row_id: int, company: Company, *, live: bool = True):
