@@ -13,6 +13,7 @@ from portal.companies.models import Traveller
 from portal.errors import NotAllowed, ValidationFailed
 from portal.extensions import db
 from portal.selfservice import operations
+from portal.web.saving import save_valid
 
 
 @bp.route("/travellers")
@@ -29,19 +30,13 @@ def travellers():
 def new_traveller():
     company = own_company()
     form = TravellerForm()
-    if form.validate_on_submit():
-        try:
-            traveller = operations.create_traveller(current_user, **form.values())
-            name = traveller.name
-            db.session.commit()
-        except ValidationFailed as e:
-            db.session.rollback()
-            form.populate_errors(e.reasons)
-        except NotAllowed as e:
-            refuse(str(e), company_id=company.id)
-        else:
-            flash(_("%(name)s is added to your travellers.", name=name), "success")
-            return redirect(url_for(".travellers"))
+    if save_valid(
+        form,
+        lambda: operations.create_traveller(current_user, **form.values()).name,
+        lambda name: _("%(name)s is added to your travellers.", name=name),
+        refused_for=company.id,
+    ):
+        return redirect(url_for(".travellers"))
     return render_template(
         "selfservice/traveller_form.html", form=form, company=own_company(), traveller=None
     )
@@ -52,19 +47,13 @@ def new_traveller():
 def edit_traveller(traveller_id: int):
     traveller = own_row(Traveller, traveller_id)
     form = TravellerForm(obj=traveller)
-    if form.validate_on_submit():
-        try:
-            operations.update_traveller(current_user, traveller, **form.values())
-            db.session.commit()
-        except ValidationFailed as e:
-            db.session.rollback()
-            form.populate_errors(e.reasons)
-            traveller = own_row(Traveller, traveller_id)
-        except NotAllowed as e:
-            refuse(str(e), company_id=current_user.company_id)
-        else:
-            flash(_("The traveller is saved."), "success")
-            return redirect(url_for(".travellers"))
+    if save_valid(
+        form,
+        lambda: operations.update_traveller(current_user, traveller, **form.values()),
+        _("The traveller is saved."),
+        refused_for=current_user.company_id,
+    ):
+        return redirect(url_for(".travellers"))
     return render_template(
         "selfservice/traveller_form.html", form=form, company=own_company(), traveller=traveller
     )
