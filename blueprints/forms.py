@@ -1,10 +1,14 @@
-"""A form base that takes a service's ValidationFailed reasons back onto its fields."""
+"""A form base that takes a service's ValidationFailed reasons back onto its fields, and the
+validators forms of several blueprints share."""
+
+import re
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import FileStorage, MultiDict
 from wtforms.fields import FileField
-from wtforms.validators import NumberRange, ValidationError
+from wtforms.validators import NumberRange, Regexp, ValidationError
 
 from portal.airports import is_iata_code, not_an_iata_code
 
@@ -12,11 +16,38 @@ from portal.airports import is_iata_code, not_an_iata_code
 # even bind it (OverflowError), so an id field refuses it before any query sees it.
 MAX_ROW_ID = 2**31 - 1
 
+# Control characters (NUL among them: PostgreSQL refuses it in text) never reach the database;
+# line breaks and tabs stay.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean(value):
+    """Strip surrounding space and control characters from submitted text."""
+    if isinstance(value, str):
+        return _CONTROL.sub("", value).strip()
+    return value
+
+
+TEXT = [clean]  # the filters of a free-text field
+FF_NUMBER = Regexp(r"^[0-9A-Za-z ]*$", message=_l("Use letters and digits only."))
+
 
 def iata_code(form, field) -> None:
     """An airport's three-letter IATA code (the field's filters strip and upper-case it)."""
     if not is_iata_code(field.data):
         raise ValidationError(not_an_iata_code())
+
+
+def finite(form, field):
+    """Refuse NaN and infinities, which Decimal accepts and no comparison survives."""
+    if isinstance(field.data, Decimal) and not field.data.is_finite():
+        raise ValidationError(_l("Enter a number."))
+
+
+def at_most_two_decimals(form, field):
+    """Refuse more than two decimal places (amounts are kept in fen, percentages in hundredths)."""
+    if isinstance(field.data, Decimal) and field.data.is_finite() and field.data.as_tuple().exponent < -2:
+        raise ValidationError(_l("Use at most two decimals."))
 
 
 def row_id(minimum: int = 1) -> NumberRange:

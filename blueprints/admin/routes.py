@@ -47,6 +47,19 @@ def company_id_of(form) -> int | None:
     return company_id
 
 
+def _account_fields(form) -> dict:
+    """What the new-account and the account forms both set."""
+    return {
+        "name": form.name.data,
+        "role": form.role.data,
+        "office_id": form.office_id.data or None,
+        "company_id": company_id_of(form),
+        "phone": form.phone.data,
+        "title": form.title.data,
+        "station_id": form.station_id.data or None,
+    }
+
+
 @bp.route("/users")
 @allow("admin")
 @reads(text_param("q", maximum=100), text_param("role", choices=ROLES), PAGE)
@@ -61,22 +74,13 @@ def users():
 def new_user():
     form = NewUserForm(_offices(), stations=_stations())
 
-    def create():
-        company_id = company_id_of(form)
-        operations.create_user(
-            current_user,
-            email=form.email.data,
-            name=form.name.data,
-            role=form.role.data,
-            password=form.password.data,
-            office_id=form.office_id.data or None,
-            company_id=company_id,
-            phone=form.phone.data,
-            title=form.title.data,
-            station_id=form.station_id.data or None,
-        )
-
-    if save_valid(form, create, _("The account has been created.")):
+    if save_valid(
+        form,
+        lambda: operations.create_user(
+            current_user, email=form.email.data, password=form.password.data, **_account_fields(form)
+        ),
+        _("The account has been created."),
+    ):
         return redirect(url_for(".users"))
     return render_template("admin/user_form.html", form=form, user=None)
 
@@ -91,20 +95,11 @@ def edit_user(user_id: int):
         form.station_id.data = user.station_id or 0
         form.company_code.data = user.company.credit_code if user.company else ""
 
-    def save():
-        operations.update_user(
-            current_user,
-            user,
-            name=form.name.data,
-            role=form.role.data,
-            office_id=form.office_id.data or None,
-            company_id=company_id_of(form),
-            phone=form.phone.data,
-            title=form.title.data,
-            station_id=form.station_id.data or None,
-        )
-
-    if save_valid(form, save, _("The account has been saved.")):
+    if save_valid(
+        form,
+        lambda: operations.update_user(current_user, user, **_account_fields(form)),
+        _("The account has been saved."),
+    ):
         return redirect(url_for(".users"))
     return render_template("admin/user_form.html", form=form, user=user)
 

@@ -27,10 +27,9 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    ValidationError,
 )
 
-from blueprints.forms import PortalForm, iata_code
+from blueprints.forms import PortalForm, at_most_two_decimals, finite, iata_code
 from portal.agreements.models import CABINS, DISCOUNT_SCOPES, ENTITLEMENTS
 from portal.agreements.operations import DiscountTerm, Terms, TierTerm
 from portal.labels import label
@@ -51,17 +50,6 @@ class RowList(FieldList):
                 index = key[offset:].split(self._field_separator, 1)[0]
                 if index.isascii() and index.isdigit() and len(index) < 6:
                     yield int(index)
-
-
-def finite(form, field):
-    """Refuse NaN and infinities, which Decimal accepts and no comparison survives."""
-    if isinstance(field.data, Decimal) and not field.data.is_finite():
-        raise ValidationError(_l("Enter a number."))
-
-
-def at_most_two_decimals(form, field):
-    if isinstance(field.data, Decimal) and field.data.is_finite() and field.data.as_tuple().exponent < -2:
-        raise ValidationError(_l("Use at most two decimals."))
 
 
 def _upper(value):

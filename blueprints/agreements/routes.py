@@ -11,7 +11,6 @@ from sqlalchemy.exc import IntegrityError
 
 from blueprints.agreements import bp
 from blueprints.agreements.forms import ActionForm, ReasonForm, ScanForm, TermsForm
-from blueprints.companies.common import load_company
 from portal.agreements import access, attainment, documents, operations, queries
 from portal.agreements.attainment import add_years
 from portal.agreements.models import AGREEMENT_STATUSES, Agreement
@@ -24,6 +23,7 @@ from portal.extensions import db
 from portal.tasks import runs
 from portal.tasks.models import TaskRun
 from portal.timeutil import local_today
+from portal.web.companies import company_to_change
 from portal.web.downloads import send_stored, stored_file
 from portal.web.query import PAGE, arg, int_param, paginate, reads, text_param
 
@@ -105,11 +105,11 @@ def index():
 @allow(*CHANGERS)
 @reads(int_param("company_id"))
 def new():
-    company_id = arg("company_id")
-    if company_id is None:
-        flash(_("Open the company's page and choose “New agreement” there."), "info")
-        return redirect(url_for("companies.index"))
-    company = load_company(company_id, change=True)
+    company = company_to_change(
+        arg("company_id"),
+        hint=_("Open the company's page and choose “New agreement” there."),
+        back=url_for("companies.index"),
+    )
     form = TermsForm()
     if request.method == "GET":
         # Defaults: a year from the first day of next month.

@@ -6,12 +6,12 @@ from flask_login import current_user, login_user
 
 from blueprints.auth import bp
 from blueprints.auth.forms import ReauthForm
-from blueprints.auth.routes import safe_next
 from portal.auth import operations
 from portal.auth.policy import EVERYONE, allow
 from portal.auth.sessions import client_ip
 from portal.errors import NotAllowed, ValidationFailed
 from portal.extensions import db
+from portal.web.links import safe_next
 from portal.web.query import NEXT, arg, reads
 
 

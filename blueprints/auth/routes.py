@@ -1,7 +1,5 @@
 """Sign-in, sign-out and password change routes."""
 
-from urllib.parse import urlsplit
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -13,20 +11,8 @@ from portal.auth.policy import EVERYONE, allow, public
 from portal.auth.sessions import client_ip
 from portal.errors import NotAllowed, ValidationFailed
 from portal.extensions import db
+from portal.web.links import safe_next
 from portal.web.query import NEXT, arg, reads
-
-
-def safe_next(target: str | None) -> str | None:
-    """`next` only when it stays on this site: a path, no scheme, no host, no backslash tricks."""
-    if not target:
-        return None
-    target = target.strip()
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    if "\\" in target or any(ord(c) < 32 for c in target):
-        return None
-    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -5,8 +5,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional
 
-from blueprints.companies.forms import TEXT
-from blueprints.forms import PortalForm
+from blueprints.forms import TEXT, PortalForm
 from portal.labels import choices
 
 

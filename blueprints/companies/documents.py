@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from blueprints.companies import bp
-from blueprints.companies.common import confirm_delete, load_company, load_row
+from blueprints.companies.common import confirm_delete
 from blueprints.companies.document_forms import DocumentForm, VersionForm
 from blueprints.companies.tabs import render_tab
 from portal import files
@@ -18,6 +18,7 @@ from portal.companies import documents
 from portal.companies.models import Document, DocumentVersion
 from portal.errors import ValidationFailed
 from portal.extensions import db
+from portal.web.companies import load_company, load_row
 from portal.web.downloads import send_stored, stored_file
 
 
@@ -77,28 +78,36 @@ def _record(upload, form, record):
     return True
 
 
+def _upload_page(company, document: Document | None, form, record, done: str):
+    """The upload form of a new document (`document` None) or of a new version of `document`:
+    a valid upload is stored and recorded with `record(upload, stored)`, then `done` is said."""
+    if form.validate_on_submit():
+        upload = form.file.data
+        if _record(upload, form, lambda stored: record(upload, stored)):
+            flash(done, "success")
+            return _to_documents(company.id)
+    return render_template("companies/document_form.html", form=form, company=company, document=document)
+
+
 @bp.route("/<int:company_id>/documents/new", methods=["GET", "POST"])
 @allow(*STAFF)
 def new_document(company_id: int):
     company = load_company(company_id, change=True)
     form = DocumentForm()
-    if form.validate_on_submit():
-        upload = form.file.data
-        if _record(
-            upload,
-            form,
-            lambda stored: documents.add_document(
-                current_user,
-                company,
-                kind=form.kind.data,
-                title=form.title.data,
-                filename=upload.filename,
-                stored=stored,
-            ),
-        ):
-            flash(_("The document has been uploaded."), "success")
-            return _to_documents(company.id)
-    return render_template("companies/document_form.html", form=form, company=company, document=None)
+    return _upload_page(
+        company,
+        None,
+        form,
+        lambda upload, stored: documents.add_document(
+            current_user,
+            company,
+            kind=form.kind.data,
+            title=form.title.data,
+            filename=upload.filename,
+            stored=stored,
+        ),
+        _("The document has been uploaded."),
+    )
 
 
 @bp.route("/<int:company_id>/documents/<int:document_id>/versions/new", methods=["GET", "POST"])
@@ -106,19 +115,15 @@ def new_document(company_id: int):
 def new_document_version(company_id: int, document_id: int):
     company = load_company(company_id, change=True)
     document = _dossier_document(document_id, company)
-    form = VersionForm()
-    if form.validate_on_submit():
-        upload = form.file.data
-        if _record(
-            upload,
-            form,
-            lambda stored: documents.add_version(
-                current_user, company, document, filename=upload.filename, stored=stored
-            ),
-        ):
-            flash(_("A new version of the document has been uploaded."), "success")
-            return _to_documents(company.id)
-    return render_template("companies/document_form.html", form=form, company=company, document=document)
+    return _upload_page(
+        company,
+        document,
+        VersionForm(),
+        lambda upload, stored: documents.add_version(
+            current_user, company, document, filename=upload.filename, stored=stored
+        ),
+        _("A new version of the document has been uploaded."),
+    )
 
 
 @bp.route("/<int:company_id>/documents/<int:document_id>/delete", methods=["GET", "POST"])

@@ -1,7 +1,5 @@
 """Dossier forms: contacts, key travellers, interactions, complaint status, handover."""
 
-import re
-
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -14,26 +12,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
-from blueprints.forms import PortalForm, row_id
+from blueprints.forms import FF_NUMBER, TEXT, PortalForm, row_id
 from portal.companies.models import COMPLAINT_STATUSES, INTERACTION_KINDS
 from portal.labels import choices
+from portal.timeutil import local_now, local_to_utc
 
-# Control characters (NUL among them: PostgreSQL refuses it in text) never reach the database;
-# line breaks and tabs stay.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def clean(value):
-    """Strip surrounding space and control characters from submitted text."""
-    if isinstance(value, str):
-        return _CONTROL.sub("", value).strip()
-    return value
-
-
-TEXT = [clean]
 PHONE = Regexp(r"^[0-9+() \-]*$", message=_l("Use digits, spaces and + ( ) - only."))
 EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Enter an email address like name@example.com."))
-FF_NUMBER = Regexp(r"^[0-9A-Za-z ]*$", message=_l("Use letters and digits only."))
 
 
 class ContactForm(PortalForm):
@@ -108,6 +93,21 @@ class InteractionForm(PortalForm):
     def __init__(self, *args, kinds=INTERACTION_KINDS, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind.choices = [(k, v) for k, v in choices("interaction_kind") if k in kinds]
+
+    def start(self, kind: str) -> None:
+        """Fill a new interaction in: `kind`, happening now (local time, to the minute)."""
+        self.kind.data = kind
+        self.occurred_at.data = local_now().replace(second=0, microsecond=0, tzinfo=None)
+
+    def values(self) -> dict:
+        """The interaction as the operations take it (the time in UTC)."""
+        return {
+            "kind": self.kind.data,
+            "occurred_at": local_to_utc(self.occurred_at.data),
+            "summary": self.summary.data,
+            "outcome": self.outcome.data,
+            "next_step": self.next_step.data,
+        }
 
 
 class ComplaintStatusForm(PortalForm):

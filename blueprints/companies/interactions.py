@@ -1,23 +1,21 @@
 """Recording interactions (visits, calls, emails, meetings, feedback, complaints) and moving
 complaints through their statuses."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from blueprints.companies import bp
-from blueprints.companies.common import load_company, load_row
 from blueprints.companies.forms import ComplaintStatusForm, InteractionForm
 from portal.auth.policy import STAFF, allow
 from portal.companies import operations
 from portal.companies.models import INTERACTION_KINDS, Interaction
 from portal.companies.timeline import is_overdue
 from portal.db import utcnow
-from portal.errors import ValidationFailed
-from portal.extensions import db
 from portal.labels import label
-from portal.timeutil import local_now, local_to_utc
+from portal.web.companies import load_company, load_row
 from portal.web.query import arg, reads, text_param
+from portal.web.saving import save_valid
 
 
 @bp.route("/<int:company_id>/interactions/new", methods=["GET", "POST"])
@@ -27,30 +25,17 @@ def new_interaction(company_id: int):
     company = load_company(company_id, change=True)
     form = InteractionForm()
     if request.method == "GET":
-        form.kind.data = arg("kind")
-        form.occurred_at.data = local_now().replace(second=0, microsecond=0, tzinfo=None)
-    if form.validate_on_submit():
-        try:
-            operations.record_interaction(
-                current_user,
-                company,
-                kind=form.kind.data,
-                occurred_at=local_to_utc(form.occurred_at.data),
-                summary=form.summary.data,
-                outcome=form.outcome.data,
-                next_step=form.next_step.data,
-            )
-        except ValidationFailed as e:
-            form.populate_errors(e.reasons)
-        else:
-            db.session.commit()
-            flash(
-                _("The complaint has been recorded; it stays on the overview until it is resolved.")
-                if form.kind.data == "complaint"
-                else _("The interaction has been recorded."),
-                "success",
-            )
-            return redirect(url_for(".timeline_page", company_id=company.id))
+        form.start(arg("kind"))
+    if save_valid(
+        form,
+        lambda: operations.record_interaction(current_user, company, **form.values()),
+        lambda interaction: (
+            _("The complaint has been recorded; it stays on the overview until it is resolved.")
+            if interaction.kind == "complaint"
+            else _("The interaction has been recorded.")
+        ),
+    ):
+        return redirect(url_for(".timeline_page", company_id=company.id))
     return render_template("companies/interaction_form.html", form=form, company=company)
 
 
@@ -64,21 +49,16 @@ def complaint_status(company_id: int, interaction_id: int):
     form = ComplaintStatusForm()
     if request.method == "GET":
         form.status.data = complaint.complaint_status
-    if form.validate_on_submit():
-        try:
-            operations.set_complaint_status(current_user, complaint, form.status.data, form.resolution.data)
-        except ValidationFailed as e:
-            form.populate_errors(e.reasons)
-        else:
-            db.session.commit()
-            flash(
-                _(
-                    "The complaint is now: %(status)s.",
-                    status=label(complaint.complaint_status, "complaint_status"),
-                ),
-                "success",
-            )
-            return redirect(url_for(".detail", company_id=company.id, _anchor="overview"))
+    if save_valid(
+        form,
+        lambda: operations.set_complaint_status(
+            current_user, complaint, form.status.data, form.resolution.data
+        ),
+        lambda result: _(
+            "The complaint is now: %(status)s.", status=label(complaint.complaint_status, "complaint_status")
+        ),
+    ):
+        return redirect(url_for(".detail", company_id=company.id, _anchor="overview"))
     return render_template(
         "companies/complaint_form.html",
         form=form,

@@ -6,7 +6,6 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from blueprints.companies import bp
-from blueprints.companies.common import load_company
 from blueprints.companies.profile_forms import NewCompanyForm, ProfileForm, StatusForm
 from portal.auth.models import User
 from portal.auth.policy import STAFF, allow, refuse
@@ -17,6 +16,7 @@ from portal.companies.profile import CreditCodeTaken, SimilarNames
 from portal.errors import ValidationFailed
 from portal.extensions import db
 from portal.timeutil import local_today
+from portal.web.companies import load_company
 
 NEW_FIELDS = (*profile.PROFILE_FIELDS, "parent_id", "office_id", "manager_id")
 EDIT_FIELDS = (*profile.PROFILE_FIELDS, "parent_id")

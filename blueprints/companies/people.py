@@ -7,14 +7,15 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from blueprints.companies import bp
-from blueprints.companies.common import confirm_delete, load_company, load_row
+from blueprints.companies.common import confirm_delete
 from blueprints.companies.forms import ContactForm, TravellerForm
 from portal.auth.fresh import recently_authenticated
 from portal.auth.policy import STAFF, allow, refuse
 from portal.companies import operations
-from portal.companies.models import Contact, Traveller
+from portal.companies.models import Company, Contact, Traveller
 from portal.errors import ValidationFailed
 from portal.extensions import db
+from portal.web.companies import load_company, load_row
 from portal.web.saving import save_valid
 
 CONTACT_FIELDS = ("name", "title", "role", "phone", "email", "notes")
@@ -42,33 +43,37 @@ def _contact_values(form: ContactForm) -> dict:
     return {f: form[f].data for f in CONTACT_FIELDS}
 
 
+def _contact_page(company: Company, contact: Contact | None):
+    """The contact form: a new contact when `contact` is None, else that contact's changes."""
+    form = ContactForm(obj=contact)
+    if contact is None:
+        saved = save_valid(
+            form,
+            lambda: operations.create_contact(current_user, company, **_contact_values(form)),
+            _("The contact has been added."),
+        )
+    else:
+        saved = save_valid(
+            form,
+            lambda: operations.update_contact(current_user, contact, **_contact_values(form)),
+            _("The contact has been saved."),
+        )
+    if saved:
+        return _to_section(company.id, "contacts")
+    return render_template("companies/contact_form.html", form=form, company=company, contact=contact)
+
+
 @bp.route("/<int:company_id>/contacts/new", methods=["GET", "POST"])
 @allow(*STAFF)
 def new_contact(company_id: int):
-    company = load_company(company_id, change=True)
-    form = ContactForm()
-    if save_valid(
-        form,
-        lambda: operations.create_contact(current_user, company, **_contact_values(form)),
-        _("The contact has been added."),
-    ):
-        return _to_section(company.id, "contacts")
-    return render_template("companies/contact_form.html", form=form, company=company, contact=None)
+    return _contact_page(load_company(company_id, change=True), None)
 
 
 @bp.route("/<int:company_id>/contacts/<int:contact_id>", methods=["GET", "POST"])
 @allow(*STAFF)
 def edit_contact(company_id: int, contact_id: int):
     company = load_company(company_id, change=True)
-    contact = load_row(Contact, contact_id, company)
-    form = ContactForm(obj=contact)
-    if save_valid(
-        form,
-        lambda: operations.update_contact(current_user, contact, **_contact_values(form)),
-        _("The contact has been saved."),
-    ):
-        return _to_section(company.id, "contacts")
-    return render_template("companies/contact_form.html", form=form, company=company, contact=contact)
+    return _contact_page(company, load_row(Contact, contact_id, company))
 
 
 @bp.route("/<int:company_id>/contacts/<int:contact_id>/delete", methods=["GET", "POST"])
@@ -101,52 +106,53 @@ def _ff_number_clash(form: TravellerForm) -> None:
     form.ff_number.errors = [_("Another traveller of this company has this frequent-flyer number.")]
 
 
-@bp.route("/<int:company_id>/travellers/new", methods=["GET", "POST"])
-@allow(*STAFF)
-def new_traveller(company_id: int):
-    company = load_company(company_id, change=True)
-    form = TravellerForm()
+def _save_traveller(form: TravellerForm, company: Company, traveller: Traveller | None) -> None:
+    if traveller is None:
+        operations.create_traveller(current_user, company, **_traveller_values(form))
+    else:
+        operations.update_traveller(
+            current_user,
+            traveller,
+            clear_id_document=form.clear_id_document.data,
+            **_traveller_values(form),
+        )
+
+
+def _traveller_page(company: Company, traveller: Traveller | None):
+    """The traveller form: a new traveller when `traveller` is None, else that traveller's
+    changes. A typed document number is never sent back in the page."""
+    form = TravellerForm(obj=traveller)
+    if traveller is not None and request.method == "GET":
+        form.id_document_type.data = traveller.id_document_type or ""
     if form.validate_on_submit():
         try:
-            operations.create_traveller(current_user, company, **_traveller_values(form))
+            _save_traveller(form, company, traveller)
             db.session.commit()
         except ValidationFailed as e:
             form.populate_errors(e.reasons)
         except IntegrityError:
             _ff_number_clash(form)
         else:
-            flash(_("The traveller has been added."), "success")
+            if traveller is None:
+                flash(_("The traveller has been added."), "success")
+            else:
+                flash(_("The traveller has been saved."), "success")
             return _to_section(company.id, "travellers")
-    form.id_document_number.data = ""  # a typed number is never sent back in the page
-    return render_template("companies/traveller_form.html", form=form, company=company, traveller=None)
+    form.id_document_number.data = ""
+    return render_template("companies/traveller_form.html", form=form, company=company, traveller=traveller)
+
+
+@bp.route("/<int:company_id>/travellers/new", methods=["GET", "POST"])
+@allow(*STAFF)
+def new_traveller(company_id: int):
+    return _traveller_page(load_company(company_id, change=True), None)
 
 
 @bp.route("/<int:company_id>/travellers/<int:traveller_id>", methods=["GET", "POST"])
 @allow(*STAFF)
 def edit_traveller(company_id: int, traveller_id: int):
     company = load_company(company_id, change=True)
-    traveller = load_row(Traveller, traveller_id, company)
-    form = TravellerForm(obj=traveller)
-    if request.method == "GET":
-        form.id_document_type.data = traveller.id_document_type or ""
-    if form.validate_on_submit():
-        try:
-            operations.update_traveller(
-                current_user,
-                traveller,
-                clear_id_document=form.clear_id_document.data,
-                **_traveller_values(form),
-            )
-            db.session.commit()
-        except ValidationFailed as e:
-            form.populate_errors(e.reasons)
-        except IntegrityError:
-            _ff_number_clash(form)
-        else:
-            flash(_("The traveller has been saved."), "success")
-            return _to_section(company.id, "travellers")
-    form.id_document_number.data = ""
-    return render_template("companies/traveller_form.html", form=form, company=company, traveller=traveller)
+    return _traveller_page(company, load_row(Traveller, traveller_id, company))
 
 
 @bp.route("/<int:company_id>/travellers/<int:traveller_id>/delete", methods=["GET", "POST"])

@@ -5,8 +5,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from blueprints.companies.forms import TEXT
-from blueprints.forms import PortalForm
+from blueprints.forms import TEXT, PortalForm
 from portal.labels import choices
 
 

@@ -5,7 +5,6 @@ from flask import abort, current_app, render_template
 from flask_login import current_user
 
 from blueprints.companies import bp
-from blueprints.companies.common import load_company
 from blueprints.companies.tabs import render_tab
 from portal.audit.access import may_search_trail, may_see_ip
 from portal.audit.display import audit_lines, trail_batch_url
@@ -18,6 +17,7 @@ from portal.db import paginate_rows, utcnow
 from portal.extensions import db
 from portal.scoring import explain
 from portal.timeutil import first_of_month, local_today, next_month
+from portal.web.companies import load_company
 from portal.web.query import PAGE, arg, paginate, reads, text_param
 
 TIMELINE_PAGE = 30

@@ -7,18 +7,17 @@ from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional, Regexp
 
 from blueprints.companies import bp
-from blueprints.companies.common import load_company
-from blueprints.companies.forms import TEXT
 from blueprints.companies.tabs import render_tab
-from blueprints.forms import PortalForm
-from blueprints.rankings.export import table_csv
+from blueprints.forms import TEXT, PortalForm
 from portal import charts
 from portal.auth.policy import STAFF, allow
 from portal.extensions import db
 from portal.labels import choices, label
 from portal.segments import travel
+from portal.web.companies import load_company
 from portal.web.downloads import attachment
 from portal.web.query import PAGE, paginate, query_form, reads, within_dates
+from portal.web.tables import table_csv
 
 AIRPORT = Regexp(r"^[A-Za-z]{3}$", message=_l("Use a three-letter airport code, e.g. PEK."))
 

@@ -4,7 +4,6 @@ from flask import current_app, jsonify, redirect, render_template, session, url_
 from flask_login import current_user
 from sqlalchemy import text
 
-from blueprints.auth.routes import safe_next
 from blueprints.main import bp
 from portal.auth.policy import STAFF, allow, public
 from portal.db import utcnow
@@ -12,6 +11,7 @@ from portal.extensions import db
 from portal.home import queries as home_queries
 from portal.readiness import run_checks
 from portal.timeutil import local_today
+from portal.web.links import safe_next
 from portal.web.query import NEXT, arg, reads
 
 

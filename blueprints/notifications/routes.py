@@ -4,13 +4,13 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from blueprints.auth.routes import safe_next
 from blueprints.notifications import bp
 from blueprints.notifications.forms import MarkReadForm
 from portal.auth.policy import EVERYONE, allow, load_in_scope
 from portal.extensions import db
 from portal.notifications import operations, queries
 from portal.notifications.models import Notification
+from portal.web.links import safe_next
 from portal.web.query import PAGE, paginate, reads
 
 

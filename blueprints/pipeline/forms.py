@@ -15,8 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from blueprints.agreements.forms import at_most_two_decimals, finite
-from blueprints.forms import PortalForm, row_id
+from blueprints.forms import PortalForm, at_most_two_decimals, finite, row_id
 from portal.labels import label
 from portal.pipeline.models import LOST_REASONS, OPPORTUNITY_KINDS, STAGES
 from portal.pipeline.operations import Details

@@ -12,10 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
-from blueprints.companies.common import load_company
 from blueprints.pipeline import bp
 from blueprints.pipeline.forms import OpportunityForm, StageForm
-from blueprints.rankings.export import table_csv, table_xlsx
 from portal.auth.policy import STAFF, allow, refuse
 from portal.auth.roles import CHANGERS, OVERSEERS
 from portal.charts import bar_chart, data_uri, pie_chart
@@ -34,6 +32,7 @@ from portal.pipeline.models import (
     Opportunity,
     OpportunityStageChange,
 )
+from portal.web.companies import company_to_change
 from portal.web.query import (
     PAGE,
     arg,
@@ -46,6 +45,7 @@ from portal.web.query import (
     text_param,
 )
 from portal.web.saving import save_valid
+from portal.web.tables import table_csv, table_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_EXPORT_ROWS = 20_000
@@ -303,11 +303,11 @@ def prospects():
 @allow(*CHANGERS)
 @reads(int_param("company_id"))
 def new():
-    company_id = arg("company_id")
-    if company_id is None:
-        flash(_("Open the company's page or the prospect list and choose “New opportunity” there."), "info")
-        return redirect(url_for("pipeline.prospects"))
-    company = load_company(company_id, change=True)
+    company = company_to_change(
+        arg("company_id"),
+        hint=_("Open the company's page or the prospect list and choose “New opportunity” there."),
+        back=url_for("pipeline.prospects"),
+    )
     owners = operations.owner_choices(current_user, company)
     form = OpportunityForm(owners)
     if request.method == "GET":

@@ -6,10 +6,9 @@ from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, NumberRange, Regexp
 
 from blueprints.forms import PortalForm, iata_code
-from portal.agreements.models import CABINS
-from portal.labels import label
 from portal.quotas.operations import MAX_SEATS, QuotaFields
 from portal.quotas.queries import month_text, parse_month
+from portal.web.choices import cabin_choices
 
 MONTH = Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", message=_l("A month as YYYY-MM, e.g. 2026-03."))
 
@@ -20,10 +19,6 @@ def _upper(value):
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
-
-
-def cabin_choices() -> list[tuple[str, str]]:
-    return [(c, f"{c} · {label(c, 'cabin')}") for c in CABINS]
 
 
 class QuotaForm(PortalForm):

@@ -24,6 +24,7 @@ from portal.quotas import operations, queries
 from portal.quotas.models import Quota
 from portal.timeutil import local_today
 from portal.web.query import PAGE, arg, month_param, paginate, reads
+from portal.web.saving import save_valid
 
 
 def _agreement_options():
@@ -118,30 +119,20 @@ def new(agreement_id: int):
         if month is None:
             month = max(local_today().replace(day=1), agreement.valid_from.replace(day=1))
         form.month.data = queries.month_text(month)
-    if form.validate_on_submit():
-        try:
-            quota = operations.create_quota(current_user, agreement, form.fields())
-            db.session.commit()
-        except ValidationFailed as e:
-            db.session.rollback()
-            form.populate_errors(e.reasons)
-        except NotAllowed as e:
-            refuse(str(e), company_id=agreement.company_id)
-        except IntegrityError:
-            db.session.rollback()
-            form.form_errors.append(_("This agreement has a quota for this route, cabin and month already."))
-        else:
-            flash(
-                _(
-                    "The quota %(route)s %(cabin)s for %(month)s is saved.",
-                    route=f"{quota.origin}–{quota.destination}",
-                    cabin=label(quota.cabin, "cabin"),
-                    month=queries.month_text(quota.month),
-                ),
-                "success",
-            )
-            return _to_agreement(agreement_id, queries.month_text(quota.month))
-        agreement = _load_agreement(agreement_id, change=True)
+    saved = save_valid(
+        form,
+        lambda: operations.create_quota(current_user, agreement, form.fields()),
+        lambda quota: _(
+            "The quota %(route)s %(cabin)s for %(month)s is saved.",
+            route=f"{quota.origin}–{quota.destination}",
+            cabin=label(quota.cabin, "cabin"),
+            month=queries.month_text(quota.month),
+        ),
+        refused_for=agreement.company_id,
+        clash=_("This agreement has a quota for this route, cabin and month already."),
+    )
+    if saved:
+        return _to_agreement(agreement_id, queries.month_text(saved.value.month))
     return render_template("quotas/form.html", form=form, agreement=agreement, quota=None)
 
 
@@ -176,32 +167,20 @@ def edit(quota_id: int):
     form = QuotaForm()
     if request.method == "GET":
         form.fill(quota)
-    if form.validate_on_submit():
-        try:
-            promoted = operations.update_quota(current_user, quota, form.fields())
-            db.session.commit()
-        except ValidationFailed as e:
-            db.session.rollback()
-            form.populate_errors(e.reasons)
-        except NotAllowed as e:
-            refuse(str(e), company_id=quota.agreement.company_id)
-        except IntegrityError:
-            db.session.rollback()
-            form.form_errors.append(
-                _("Someone else changed this quota meanwhile; please check and save again.")
+    saved = save_valid(
+        form,
+        lambda: operations.update_quota(current_user, quota, form.fields()),
+        _("The quota is saved."),
+        refused_for=quota.agreement.company_id,
+        clash=_("Someone else changed this quota meanwhile; please check and save again."),
+    )
+    if saved:
+        if promoted := saved.value:
+            flash(
+                _("%(n)s waitlisted requests are now confirmed; their bookers are told.", n=len(promoted)),
+                "info",
             )
-        else:
-            flash(_("The quota is saved."), "success")
-            if promoted:
-                flash(
-                    _(
-                        "%(n)s waitlisted requests are now confirmed; their bookers are told.",
-                        n=len(promoted),
-                    ),
-                    "info",
-                )
-            return redirect(url_for(".detail", quota_id=quota_id))
-        quota = _load_quota(quota_id, change=True)
+        return redirect(url_for(".detail", quota_id=quota_id))
     return render_template(
         "quotas/form.html",
         form=form,

@@ -12,14 +12,14 @@ from blueprints.reminders.forms import RunJobForm, SnoozeForm
 from portal.auth.policy import STAFF, allow, refuse
 from portal.auth.roles import CHANGERS, OVERSEERS, sees_every_branch
 from portal.companies.models import ACTIVITY_STATUSES, TIERS
-from portal.errors import NotAllowed, ValidationFailed
 from portal.extensions import db
 from portal.reminders import calls, operations, queries
 from portal.reminders.operations import CONTACT_KINDS
-from portal.timeutil import local_now, local_to_utc, local_today
+from portal.timeutil import local_today
 from portal.web.downloads import attachment
 from portal.web.prepared import prepare
 from portal.web.query import arg, int_param, reads, text_param
+from portal.web.saving import save_valid
 
 PERIODS = (30, 90, 180, 365)
 
@@ -38,12 +38,8 @@ def _load(reminder_id: int):
     if reminder is None:
         abort(404)
     if not operations.may_act(current_user, reminder):
-        _refuse(reminder, "reminder outside the user's scope")
+        refuse("reminder outside the user's scope", company_id=reminder.company_id, hide=True)
     return reminder
-
-
-def _refuse(reminder, reason: str):
-    refuse(reason, company_id=reminder.company_id, hide=True)
 
 
 @bp.route("/<int:reminder_id>/complete", methods=["GET", "POST"])
@@ -52,27 +48,15 @@ def complete(reminder_id: int):
     reminder = _load(reminder_id)
     form = InteractionForm(kinds=CONTACT_KINDS)
     if request.method == "GET":
-        form.kind.data = "visit"
-        form.occurred_at.data = local_now().replace(second=0, microsecond=0, tzinfo=None)
-    if form.validate_on_submit():
-        try:
-            operations.complete_reminder(
-                current_user,
-                reminder,
-                kind=form.kind.data,
-                occurred_at=local_to_utc(form.occurred_at.data),
-                summary=form.summary.data,
-                outcome=form.outcome.data,
-                next_step=form.next_step.data,
-            )
-        except ValidationFailed as e:
-            form.populate_errors(e.reasons)
-        except NotAllowed as e:
-            _refuse(reminder, str(e))
-        else:
-            db.session.commit()
-            flash(_("Done: the revisit is recorded on the company's timeline."), "success")
-            return redirect(url_for(".index"))
+        form.start("visit")
+    if save_valid(
+        form,
+        lambda: operations.complete_reminder(current_user, reminder, **form.values()),
+        _("Done: the revisit is recorded on the company's timeline."),
+        refused_for=reminder.company_id,
+        hide=True,
+    ):
+        return redirect(url_for(".index"))
     return render_template("reminders/complete.html", form=form, reminder=reminder)
 
 
@@ -81,19 +65,16 @@ def complete(reminder_id: int):
 def snooze(reminder_id: int):
     reminder = _load(reminder_id)
     form = SnoozeForm()
-    if form.validate_on_submit():
-        try:
-            operations.snooze_reminder(
-                current_user, reminder, until=form.until.data, reason=form.reason.data, today=local_today()
-            )
-        except ValidationFailed as e:
-            form.populate_errors(e.reasons)
-        except NotAllowed as e:
-            _refuse(reminder, str(e))
-        else:
-            db.session.commit()
-            flash(_("The reminder is put off to %(date)s.", date=form.until.data.isoformat()), "success")
-            return redirect(url_for(".index"))
+    if save_valid(
+        form,
+        lambda: operations.snooze_reminder(
+            current_user, reminder, until=form.until.data, reason=form.reason.data, today=local_today()
+        ),
+        lambda result: _("The reminder is put off to %(date)s.", date=form.until.data.isoformat()),
+        refused_for=reminder.company_id,
+        hide=True,
+    ):
+        return redirect(url_for(".index"))
     return render_template(
         "reminders/snooze.html", form=form, reminder=reminder, max_days=operations.MAX_SNOOZE_DAYS
     )

@@ -2,8 +2,6 @@
 value; the rules are the services' (portal.quotas.operations, portal.selfservice.operations).
 Nothing here names a company: the company is always the booker's own."""
 
-import re
-
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
@@ -14,23 +12,14 @@ from wtforms import (
     TimeField,
     widgets,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from blueprints.forms import PortalForm, iata_code
-from blueprints.quotas.forms import cabin_choices
+from blueprints.forms import FF_NUMBER, PortalForm, clean, iata_code
 from portal.labels import choices
 from portal.selfservice.operations import MAX_FEEDBACK_CHARS
+from portal.web.choices import cabin_choices
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-FF_NUMBER = Regexp(r"^[0-9A-Za-z ]*$", message=_l("Use letters and digits only."))
 NEW_TRAVELLER = "new"
-
-
-def clean(value):
-    """Strip surrounding space and control characters from submitted text."""
-    if isinstance(value, str):
-        return _CONTROL.sub("", value).strip()
-    return value
 
 
 def upper(value):

@@ -14,9 +14,8 @@ from blueprints.selfservice.common import own_company
 from blueprints.selfservice.forms import FeedbackForm
 from portal.agreements.models import CABINS
 from portal.airports import is_iata_code, not_an_iata_code
-from portal.auth.policy import allow, refuse
+from portal.auth.policy import allow
 from portal.companies.models import Interaction
-from portal.errors import NotAllowed, ValidationFailed
 from portal.extensions import db
 from portal.quotas.queries import month_text
 from portal.rendering.slots import SlotsBusy
@@ -25,6 +24,7 @@ from portal.timeutil import local_today
 from portal.web.downloads import attachment
 from portal.web.prepared import prepare
 from portal.web.query import PAGE, arg, int_param, month_param, paginate, reads, rejected, text_param
+from portal.web.saving import save_valid
 
 log = logging.getLogger(__name__)
 FEEDBACK_SHOWN = 10
@@ -164,19 +164,13 @@ def statement_pdf():
 def feedback():
     company = own_company()
     form = FeedbackForm()
-    if form.validate_on_submit():
-        try:
-            operations.send_feedback(current_user, form.summary.data)
-            db.session.commit()
-        except ValidationFailed as e:
-            db.session.rollback()
-            form.populate_errors(e.reasons)
-        except NotAllowed as e:
-            refuse(str(e), company_id=company.id)
-        else:
-            flash(_("Thank you: your feedback is with your account manager."), "success")
-            return redirect(url_for(".feedback"))
-        company = own_company()
+    if save_valid(
+        form,
+        lambda: operations.send_feedback(current_user, form.summary.data),
+        _("Thank you: your feedback is with your account manager."),
+        refused_for=company.id,
+    ):
+        return redirect(url_for(".feedback"))
     sent = db.session.scalars(
         select(Interaction)
         .where(

@@ -9,10 +9,11 @@ from blueprints.selfservice import bp
 from blueprints.selfservice.common import own_company, own_row, own_travellers
 from blueprints.selfservice.forms import RemoveForm, TravellerForm
 from portal.auth.policy import allow, refuse
-from portal.companies.models import Traveller
+from portal.companies.models import Company, Traveller
 from portal.errors import NotAllowed, ValidationFailed
 from portal.extensions import db
 from portal.selfservice import operations
+from portal.web.saving import save_valid
 
 
 @bp.route("/travellers")
@@ -24,50 +25,40 @@ def travellers():
     )
 
 
+def _traveller_page(company: Company, traveller: Traveller | None):
+    """The traveller form: a new traveller when `traveller` is None, else that traveller's
+    changes."""
+    form = TravellerForm(obj=traveller)
+    if traveller is None:
+        saved = save_valid(
+            form,
+            lambda: operations.create_traveller(current_user, **form.values()).name,
+            lambda name: _("%(name)s is added to your travellers.", name=name),
+            refused_for=company.id,
+        )
+    else:
+        saved = save_valid(
+            form,
+            lambda: operations.update_traveller(current_user, traveller, **form.values()),
+            _("The traveller is saved."),
+            refused_for=company.id,
+        )
+    if saved:
+        return redirect(url_for(".travellers"))
+    return render_template("selfservice/traveller_form.html", form=form, company=company, traveller=traveller)
+
+
 @bp.route("/travellers/new", methods=["GET", "POST"])
 @allow("booker")
 def new_traveller():
-    company = own_company()
-    form = TravellerForm()
-    if form.validate_on_submit():
-        try:
-            traveller = operations.create_traveller(current_user, **form.values())
-            name = traveller.name
-            db.session.commit()
-        except ValidationFailed as e:
-            db.session.rollback()
-            form.populate_errors(e.reasons)
-        except NotAllowed as e:
-            refuse(str(e), company_id=company.id)
-        else:
-            flash(_("%(name)s is added to your travellers.", name=name), "success")
-            return redirect(url_for(".travellers"))
-    return render_template(
-        "selfservice/traveller_form.html", form=form, company=own_company(), traveller=None
-    )
+    return _traveller_page(own_company(), None)
 
 
 @bp.route("/travellers/<int:traveller_id>", methods=["GET", "POST"])
 @allow("booker")
 def edit_traveller(traveller_id: int):
     traveller = own_row(Traveller, traveller_id)
-    form = TravellerForm(obj=traveller)
-    if form.validate_on_submit():
-        try:
-            operations.update_traveller(current_user, traveller, **form.values())
-            db.session.commit()
-        except ValidationFailed as e:
-            db.session.rollback()
-            form.populate_errors(e.reasons)
-            traveller = own_row(Traveller, traveller_id)
-        except NotAllowed as e:
-            refuse(str(e), company_id=current_user.company_id)
-        else:
-            flash(_("The traveller is saved."), "success")
-            return redirect(url_for(".travellers"))
-    return render_template(
-        "selfservice/traveller_form.html", form=form, company=own_company(), traveller=traveller
-    )
+    return _traveller_page(own_company(), traveller)
 
 
 @bp.route("/travellers/<int:traveller_id>/remove", methods=["GET", "POST"])
