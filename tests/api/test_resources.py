@@ -219,30 +219,6 @@ def test_quota_balances(client, api, world, db_session):
     )
 
 
-def test_a_request_answers_with_its_services(client, api, world, db_session):
-    quota(db_session, world.agreement_a)
-    world.agreement_a.escort = True
-    db_session.commit()
-    path = f"/api/v1/companies/{world.company_a.id}/requests"
-    payload = {
-        "traveller_id": world.traveller_a.id,
-        "flight_number": "CA1501",
-        "flight_date": flight_day().isoformat(),
-        "origin": "PEK",
-        "destination": "SHA",
-        "cabin": "Y",
-    }
-    made = client.post(path, json={**payload, "services": ["lounge", "escort"]}, headers=bearer(api.bound))
-    assert made.status_code == 201, made.get_json()
-    assert made.get_json()["services"] == ["escort", "lounge"]  # in the services' own order
-    listed = client.get(path, headers=bearer(api.bound)).get_json()
-    assert [r["services"] for r in listed] == [["escort", "lounge"]]
-    other = factories.traveller(db_session, world.company_a, name="王五")
-    unentitled = {**payload, "traveller_id": other.id, "services": ["fast_track"]}
-    refused = client.post(path, json=unentitled, headers=bearer(api.bound))
-    assert refused.status_code == 422 and "services" in refused.get_json()["errors"]
-
-
 def test_requests_confirm_waitlist_cancel_and_promote(client, api, world, db_session):
     quota(db_session, world.agreement_a, seats=1)
     other = factories.traveller(db_session, world.company_a, name="王五")

@@ -287,3 +287,5 @@ def test_api_request_with_services(client, db_session, world):
     created = client.post(url, json=body | {"services": ["lounge"]}, headers=headers)
     assert created.status_code == 201, created.get_json()
     assert db_session.scalars(select(ServiceRequest.service)).all() == ["lounge"]
+    assert created.get_json()["services"] == ["lounge"]  # answered with its services, listed too
+    assert [r["services"] for r in client.get(url, headers=headers).get_json()] == [["lounge"]]
