@@ -50,6 +50,16 @@ def create_pg_database(prefix: str = "portal_test", admin_dsn: str = PG_ADMIN_DS
     return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 
 
+def copy_pg_database(template_url: str) -> str:
+    """A new database made as a copy of the one at `template_url` (nobody may be connected to
+    it); returns its SQLAlchemy URL."""
+    template = template_url.rsplit("/", 1)[1]
+    name = f"portal_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+
 def drop_pg_database(url: str, admin_dsn: str = PG_ADMIN_DSN) -> None:
     """Drop a database made by create_pg_database, ending its connections first."""
     name = url.rsplit("/", 1)[1]
@@ -172,6 +182,32 @@ def database_url(request, tmp_path_factory):
     yield url
     if url.startswith("postgresql"):
         drop_pg_database(url)
+
+
+@pytest.fixture(scope="session")
+def fresh_database(tmp_path_factory):
+    """fresh_database(kind): the URL of a new database of `kind` ("sqlite" or "postgresql")
+    already migrated to head, for a test that needs a database of its own. Each is a copy of a
+    template this process migrated once: copying takes a fraction of the migrations' time.
+    (tests/test_migrations.py runs the migrations themselves on empty databases.)"""
+    templates = {}
+
+    def fresh(kind: str) -> str:
+        if kind not in templates:
+            template = make_database_url(kind, tmp_path_factory)
+            templates[kind] = template
+            with make_app(template, tmp_path_factory.mktemp("data")).app_context():
+                _db.engine.dispose()  # no connection left: PostgreSQL copies only an idle template
+        if kind == "sqlite":
+            copy = tmp_path_factory.mktemp("db") / "portal.db"
+            shutil.copyfile(templates[kind].removeprefix("sqlite:///"), copy)
+            return f"sqlite:///{copy}"
+        return copy_pg_database(templates[kind])
+
+    yield fresh
+    for url in templates.values():
+        if url.startswith("postgresql"):
+            drop_pg_database(url)
 
 
 @pytest.fixture(scope="session")
