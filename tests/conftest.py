@@ -32,6 +32,41 @@ REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
 REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
 
 
+# Tests of tens of seconds each (real processes, races, seeded worlds, the browser), longest
+# first. They run before the rest: at the end of a `pytest -n 2` run one worker would otherwise
+# still be busy with them while the other has nothing left to do.
+SLOW_FIRST = (
+    "tests/quotas/test_race.py",
+    "tests/test_several_instances.py",
+    "tests/reminders/test_jobs.py",
+    "tests/tasks/test_worker.py",
+    "tests/test_seed.py",
+    "tests/imports/test_interrupt.py",
+    "tests/test_processes.py",
+    "tests/browser/",
+    "tests/test_backup.py",
+    "tests/reviews/test_limits_race.py",
+    "tests/test_production.py",
+    "tests/test_migrations.py",
+)
+
+
+@pytest.hookimpl(trylast=True)  # after pytest has grouped the tests by their session database
+def pytest_collection_modifyitems(items):
+    """Move the SLOW_FIRST tests to the front, keeping every other test where it was: the tests
+    on the session's databases (`database_url`) stay grouped by backend, each database built
+    once per worker."""
+
+    def rank(item) -> int:
+        if "database_url" not in item.fixturenames:
+            for i, prefix in enumerate(SLOW_FIRST):
+                if item.nodeid.startswith(prefix):
+                    return i
+        return len(SLOW_FIRST)
+
+    items.sort(key=rank)
+
+
 def postgres_available() -> str | None:
     """None when PostgreSQL answers, else the reason it does not."""
     try:
