@@ -32,13 +32,15 @@ REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
 REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
 
 
-# Tests of tens of seconds each (real processes, races, seeded worlds, the browser), longest
-# first. They run before the rest: at the end of a `pytest -n 2` run one worker would otherwise
-# still be busy with them while the other has nothing left to do.
+# Tests of tens of seconds each (real processes, races, seeded worlds, the form walk, the
+# browser), longest first. They run before the rest: at the end of a `pytest -n 2` run one
+# worker would otherwise still be busy with them while the other has nothing left to do.
 SLOW_FIRST = (
     "tests/quotas/test_race.py",
+    "tests/test_hostile_forms.py::test_hostile_values_on_every_form",
     "tests/test_several_instances.py",
-    "tests/reminders/test_jobs.py",
+    "tests/reminders/test_jobs.py::test_three_processes_create_each_reminder_once",
+    "tests/reminders/test_jobs.py::test_killed_run_leaves_nothing_and_the_next_run_completes",
     "tests/tasks/test_worker.py",
     "tests/test_seed.py",
     "tests/imports/test_interrupt.py",
@@ -53,15 +55,13 @@ SLOW_FIRST = (
 
 @pytest.hookimpl(trylast=True)  # after pytest has grouped the tests by their session database
 def pytest_collection_modifyitems(items):
-    """Move the SLOW_FIRST tests to the front, keeping every other test where it was: the tests
-    on the session's databases (`database_url`) stay grouped by backend, each database built
-    once per worker."""
+    """Move the SLOW_FIRST tests to the front, keeping every other test where it was (the tests
+    on the session's databases stay grouped by backend, each database built once per worker)."""
 
     def rank(item) -> int:
-        if "database_url" not in item.fixturenames:
-            for i, prefix in enumerate(SLOW_FIRST):
-                if item.nodeid.startswith(prefix):
-                    return i
+        for i, prefix in enumerate(SLOW_FIRST):
+            if item.nodeid.startswith(prefix):
+                return i
         return len(SLOW_FIRST)
 
     items.sort(key=rank)
