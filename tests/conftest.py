@@ -32,6 +32,41 @@ REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
 REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
 
 
+# Tests of tens of seconds each (real processes, races, seeded worlds, the form walk, the
+# browser), longest first. They run before the rest: at the end of a `pytest -n 2` run one
+# worker would otherwise still be busy with them while the other has nothing left to do.
+SLOW_FIRST = (
+    "tests/quotas/test_race.py",
+    "tests/test_hostile_forms.py::test_hostile_values_on_every_form",
+    "tests/test_several_instances.py",
+    "tests/reminders/test_jobs.py::test_three_processes_create_each_reminder_once",
+    "tests/reminders/test_jobs.py::test_killed_run_leaves_nothing_and_the_next_run_completes",
+    "tests/tasks/test_worker.py",
+    "tests/test_seed.py",
+    "tests/imports/test_interrupt.py",
+    "tests/test_processes.py",
+    "tests/browser/",
+    "tests/test_backup.py",
+    "tests/reviews/test_limits_race.py",
+    "tests/test_production.py",
+    "tests/test_migrations.py",
+)
+
+
+@pytest.hookimpl(trylast=True)  # after pytest has grouped the tests by their session database
+def pytest_collection_modifyitems(items):
+    """Move the SLOW_FIRST tests to the front, keeping every other test where it was (the tests
+    on the session's databases stay grouped by backend, each database built once per worker)."""
+
+    def rank(item) -> int:
+        for i, prefix in enumerate(SLOW_FIRST):
+            if item.nodeid.startswith(prefix):
+                return i
+        return len(SLOW_FIRST)
+
+    items.sort(key=rank)
+
+
 def postgres_available() -> str | None:
     """None when PostgreSQL answers, else the reason it does not."""
     try:
@@ -47,6 +82,16 @@ def create_pg_database(prefix: str = "portal_test", admin_dsn: str = PG_ADMIN_DS
     name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+
+def copy_pg_database(template_url: str) -> str:
+    """A new database made as a copy of the one at `template_url` (nobody may be connected to
+    it); returns its SQLAlchemy URL."""
+    template = template_url.rsplit("/", 1)[1]
+    name = f"portal_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 
 
@@ -172,6 +217,32 @@ def database_url(request, tmp_path_factory):
     yield url
     if url.startswith("postgresql"):
         drop_pg_database(url)
+
+
+@pytest.fixture(scope="session")
+def fresh_database(tmp_path_factory):
+    """fresh_database(kind): the URL of a new database of `kind` ("sqlite" or "postgresql")
+    already migrated to head, for a test that needs a database of its own. Each is a copy of a
+    template this process migrated once: copying takes a fraction of the migrations' time.
+    (tests/test_migrations.py runs the migrations themselves on empty databases.)"""
+    templates = {}
+
+    def fresh(kind: str) -> str:
+        if kind not in templates:
+            template = make_database_url(kind, tmp_path_factory)
+            templates[kind] = template
+            with make_app(template, tmp_path_factory.mktemp("data")).app_context():
+                _db.engine.dispose()  # no connection left: PostgreSQL copies only an idle template
+        if kind == "sqlite":
+            copy = tmp_path_factory.mktemp("db") / "portal.db"
+            shutil.copyfile(templates[kind].removeprefix("sqlite:///"), copy)
+            return f"sqlite:///{copy}"
+        return copy_pg_database(templates[kind])
+
+    yield fresh
+    for url in templates.values():
+        if url.startswith("postgresql"):
+            drop_pg_database(url)
 
 
 @pytest.fixture(scope="session")

@@ -26,12 +26,16 @@ PDF = b"%PDF-1.4\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def new_database(request, tmp_path_factory):
-    """Call it for a fresh, empty database of the test's kind; all are dropped afterwards."""
+def new_database(request, fresh_database, tmp_path_factory):
+    """Call it for a fresh database of the test's kind, empty (or migrated to head, when
+    `migrated`); all are dropped afterwards."""
     made = []
 
-    def make() -> str:
-        url = make_database_url(request.param, tmp_path_factory)
+    def make(migrated: bool = False) -> str:
+        if migrated:
+            url = fresh_database(request.param)
+        else:
+            url = make_database_url(request.param, tmp_path_factory)
         made.append(url)
         return url
 
@@ -44,7 +48,7 @@ def new_database(request, tmp_path_factory):
 @pytest.fixture()
 def source(new_database, tmp_path):
     """An app on a migrated database holding a committed small world and a stored document."""
-    app = make_app(new_database(), tmp_path / "source-data")
+    app = make_app(new_database(migrated=True), tmp_path / "source-data")
     with app.app_context():
         world = factories.small_world(db.session)
         stored = store_upload(io.BytesIO(PDF), "licence.pdf")

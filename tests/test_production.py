@@ -13,16 +13,16 @@ from portal import create_app
 from portal.auth.models import User
 from portal.extensions import db
 from portal.serving import exposure_warning, is_loopback
-from tests.conftest import drop_pg_database, make_database_url
+from tests.conftest import drop_pg_database
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ["seed", "--companies", "2", "--years", "1", "--quiet", "--score-months", "0"]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def production_app(request, tmp_path_factory):
+def production_app(request, fresh_database, tmp_path_factory):
     """A production app on a fresh, migrated database of each backend."""
-    url = make_database_url(request.param, tmp_path_factory)
+    url = fresh_database(request.param)
     app = create_app(
         "production",
         SQLALCHEMY_DATABASE_URI=url,

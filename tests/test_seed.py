@@ -25,7 +25,7 @@ from portal.org.models import Branch, SalesOffice
 from portal.quotas.models import PriorityRequest, Quota
 from portal.reminders.models import Reminder
 from portal.segments.models import Segment
-from tests.conftest import drop_pg_database, make_app, make_database_url
+from tests.conftest import drop_pg_database, make_app
 from tests.segments.reference import assert_rollup_is_fresh
 
 TODAY = date(2026, 6, 15)
@@ -58,8 +58,8 @@ FINGERPRINT_TABLES = (
 )
 
 
-def _fresh_app(kind, tmp_path_factory):
-    url = make_database_url(kind, tmp_path_factory)
+def _fresh_app(fresh_database, kind, tmp_path_factory):
+    url = fresh_database(kind)
     return make_app(url, tmp_path_factory.mktemp("data")), url
 
 
@@ -70,8 +70,8 @@ def _close(app, url) -> None:
         drop_pg_database(url)
 
 
-def _seeded(kind, tmp_path_factory, seed=SEED):
-    app, url = _fresh_app(kind, tmp_path_factory)
+def _seeded(fresh_database, kind, tmp_path_factory, seed=SEED):
+    app, url = _fresh_app(fresh_database, kind, tmp_path_factory)
     with app.app_context():
         summary = seed_world(**SIZE, seed=seed, progress=False, today=TODAY)
     return app, url, summary
@@ -90,9 +90,9 @@ def _fingerprint(app) -> str:
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def seeded(request, tmp_path_factory):
+def seeded(request, fresh_database, tmp_path_factory):
     """A fresh database of each backend with the small demo world in it."""
-    app, url, summary = _seeded(request.param, tmp_path_factory)
+    app, url, summary = _seeded(fresh_database, request.param, tmp_path_factory)
     yield SimpleNamespace(app=app, url=url, summary=summary, kind=request.param)
     _close(app, url)
 
@@ -417,9 +417,9 @@ def test_seed_is_audited_and_new_rows_get_fresh_ids(seeded, session):
     assert company.id > before
 
 
-def test_same_seed_same_world_other_seed_other_world(seeded, tmp_path_factory):
-    again_app, again_url, again_summary = _seeded(seeded.kind, tmp_path_factory)
-    other_app, other_url, _ = _seeded(seeded.kind, tmp_path_factory, seed=SEED + 1)
+def test_same_seed_same_world_other_seed_other_world(seeded, fresh_database, tmp_path_factory):
+    again_app, again_url, again_summary = _seeded(fresh_database, seeded.kind, tmp_path_factory)
+    other_app, other_url, _ = _seeded(fresh_database, seeded.kind, tmp_path_factory, seed=SEED + 1)
     try:
         assert {k: v for k, v in again_summary.items() if k != "seconds"} == {
             k: v for k, v in seeded.summary.items() if k != "seconds"
@@ -432,8 +432,8 @@ def test_same_seed_same_world_other_seed_other_world(seeded, tmp_path_factory):
         _close(other_app, other_url)
 
 
-def test_seed_command(seeded, tmp_path_factory):
-    app, url = _fresh_app(seeded.kind, tmp_path_factory)
+def test_seed_command(seeded, fresh_database, tmp_path_factory):
+    app, url = _fresh_app(fresh_database, seeded.kind, tmp_path_factory)
     try:
         runner = app.test_cli_runner()
         result = runner.invoke(args=["seed", "--companies", "6", "--years", "1", "--quiet"])

@@ -51,12 +51,10 @@ from portal.timeutil import local_today
 from tests import factories
 from tests.conftest import (
     Inbox,
-    create_pg_database,
     drop_pg_database,
     fire_at_once,
     free_port,
     make_app,
-    skip_or_fail_without_postgres,
 )
 from tests.imports.files import ZH_HEADER, booking, csv_bytes
 from tests.quotas.helpers import flight_day, quota
@@ -441,12 +439,11 @@ def _killed_import(app, bases, ids, workers: dict, processes) -> None:
     assert f'data-testid="rows-imported">{2 * TICKETS}<' in report.text
 
 
-def test_two_instances_two_schedulers_two_workers_share_one_database(tmp_path):
-    skip_or_fail_without_postgres()
+def test_two_instances_two_schedulers_two_workers_share_one_database(fresh_database, tmp_path):
     started = time.monotonic()
+    url = fresh_database("postgresql")  # skipped (or failed) without PostgreSQL
     broker = redis.Redis.from_url(REDIS_URL)
     broker.flushdb()  # this test's database of the local Redis starts empty (and Redis answers)
-    url = create_pg_database("portal_several")
     data_dir = tmp_path / "data"
     app = smtp = None
     processes = None

@@ -8,11 +8,11 @@ from portal.api.clients import create_client
 from portal.api.models import SCOPES
 from portal.extensions import db
 from tests import factories
-from tests.conftest import make_app, make_database_url
+from tests.conftest import make_app
 
 
-def test_concurrent_calls_on_sqlite_all_answer(tmp_path_factory):
-    app = make_app(make_database_url("sqlite", tmp_path_factory), tmp_path_factory.mktemp("data"))
+def test_concurrent_calls_on_sqlite_all_answer(fresh_database, tmp_path_factory):
+    app = make_app(fresh_database("sqlite"), tmp_path_factory.mktemp("data"))
     with app.app_context():
         factories.small_world(db.session)
         _, token = create_client(None, "concurrent", list(SCOPES), today=date.today())
@@ -38,12 +38,14 @@ def test_concurrent_calls_on_sqlite_all_answer(tmp_path_factory):
     assert statuses == [200] * 90
 
 
-def test_a_read_ends_its_transaction_before_its_audit_row_takes_the_write_lock(tmp_path_factory):
+def test_a_read_ends_its_transaction_before_its_audit_row_takes_the_write_lock(
+    fresh_database, tmp_path_factory
+):
     # A call that reads begins deferred and commits its reads; the audit row is written by a
     # short BEGIN IMMEDIATE transaction of its own. A call that writes takes the lock at once.
     from sqlalchemy import event
 
-    app = make_app(make_database_url("sqlite", tmp_path_factory), tmp_path_factory.mktemp("data"))
+    app = make_app(fresh_database("sqlite"), tmp_path_factory.mktemp("data"))
     with app.app_context():
         world = factories.small_world(db.session)
         company_id = world.company_a.id

@@ -17,7 +17,7 @@ from werkzeug.serving import make_server
 
 from portal.extensions import db
 from tests import factories
-from tests.conftest import REQUIRE_BROWSER, make_app, make_database_url
+from tests.conftest import REQUIRE_BROWSER, make_app
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -105,9 +105,9 @@ def _capture(w: factories.World) -> SimpleNamespace:
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
+def live_server(fresh_database, tmp_path_factory):
     """The portal on a fresh SQLite file holding a committed small world, served from a thread."""
-    url = make_database_url("sqlite", tmp_path_factory)
+    url = fresh_database("sqlite")
     app = make_app(url, tmp_path_factory.mktemp("data"))
     with app.app_context():
         world = _capture(factories.small_world(db.session))

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.segments.models import Segment
 from tests import factories
-from tests.conftest import drop_pg_database, end_process, make_app, make_database_url, wait_for_output
+from tests.conftest import drop_pg_database, end_process, make_app, wait_for_output
 from tests.imports.files import ZH_HEADER, booking, csv_bytes
 from tests.imports.helpers import kill_mid_import
 
@@ -20,8 +20,8 @@ FLASK = str(Path(sys.executable).with_name("flask"))
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
-def test_sigkill_mid_import_leaves_no_segments(kind, tmp_path_factory, tmp_path):
-    url = make_database_url(kind, tmp_path_factory)
+def test_sigkill_mid_import_leaves_no_segments(kind, fresh_database, tmp_path):
+    url = fresh_database(kind)
     app = make_app(url, tmp_path / "data")
     process = None
     try:

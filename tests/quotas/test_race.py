@@ -35,7 +35,7 @@ from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.quotas.models import PriorityRequest, Quota
 from tests import factories
-from tests.conftest import drop_pg_database, make_app, make_database_url, reports_of
+from tests.conftest import drop_pg_database, make_app, reports_of
 from tests.quotas.helpers import flight_day, quota
 from tests.quotas.race_worker import run
 
@@ -111,8 +111,8 @@ def _order_violations(rows) -> list[str]:
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
-def test_quota_is_never_oversold_across_processes(kind, tmp_path_factory):
-    url = make_database_url(kind, tmp_path_factory)
+def test_quota_is_never_oversold_across_processes(kind, fresh_database, tmp_path_factory):
+    url = fresh_database(kind)
     data_dir = str(tmp_path_factory.mktemp("race-data"))
     app = make_app(url, data_dir)
     try:

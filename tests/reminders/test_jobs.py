@@ -20,7 +20,7 @@ from portal.jobs.models import JobLock, JobRun
 from portal.jobs.runner import UnknownJob, run_job
 from portal.reminders.models import Reminder
 from tests import factories
-from tests.conftest import create_pg_database, drop_pg_database, make_app, skip_or_fail_without_postgres
+from tests.conftest import drop_pg_database, make_app
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = date(2026, 6, 1)
@@ -143,10 +143,9 @@ def test_scheduler_registers_every_job(app):
 
 
 @pytest.fixture()
-def pg_world(tmp_path):
+def pg_world(fresh_database, tmp_path):
     """A committed PostgreSQL database with 25 companies due for a revisit on DAY."""
-    skip_or_fail_without_postgres()
-    url = create_pg_database("portal_jobs")
+    url = fresh_database("postgresql")
     app = make_app(url, tmp_path / "data")
     with app.app_context():
         _due_world(db.session, 25)

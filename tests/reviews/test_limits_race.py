@@ -22,7 +22,6 @@ from tests.conftest import (
     drop_pg_database,
     fire_at_once,
     make_app,
-    make_database_url,
     sign_in,
     task_worker,
 )
@@ -34,9 +33,9 @@ THREADS = 20
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def committed(request, tmp_path_factory):
+def committed(request, fresh_database, tmp_path_factory):
     """An app on its own database (real commits, seen by every connection) and its world."""
-    url = make_database_url(request.param, tmp_path_factory)
+    url = fresh_database(request.param)
     app = make_app(
         url,
         tmp_path_factory.mktemp("data"),

@@ -25,7 +25,6 @@ from tests.conftest import (
     drop_pg_database,
     end_process,
     make_app,
-    make_database_url,
     task_worker,
     wait_for_output,
 )
@@ -60,8 +59,8 @@ def _stop(process: subprocess.Popen | None) -> None:
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
-def test_a_worker_killed_mid_import_leaves_nothing_and_the_task_runs_again(kind, tmp_path_factory, tmp_path):
-    url = make_database_url(kind, tmp_path_factory)
+def test_a_worker_killed_mid_import_leaves_nothing_and_the_task_runs_again(kind, fresh_database, tmp_path):
+    url = fresh_database(kind)
     data_dir = tmp_path / "data"
     app = make_app(url, data_dir, TASKS_IMMEDIATE=False)  # the queue: data/tasks.db
     env = dict(
@@ -126,9 +125,9 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_the_task_runs_again(kind,
             drop_pg_database(url)
 
 
-def test_the_scale_out_queue_on_redis_carries_an_import(tmp_path_factory, tmp_path):
+def test_the_scale_out_queue_on_redis_carries_an_import(fresh_database, tmp_path):
     """With PORTAL_TASK_BROKER=redis://..., web and workers share the Redis queue (and progress)."""
-    url = make_database_url("sqlite", tmp_path_factory)
+    url = fresh_database("sqlite")
     app = make_app(url, tmp_path / "data", TASKS_IMMEDIATE=False, TASK_BROKER=REDIS_URL)
     try:
         with task_worker(app, workers=1):
