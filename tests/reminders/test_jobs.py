@@ -187,8 +187,9 @@ def _start(url: str, data_dir, *, hook: str | None = None) -> subprocess.Popen:
 
 def test_three_processes_create_each_reminder_once(pg_world, tmp_path):
     app, url = pg_world
-    # Each process sleeps 2 s inside its work transaction, so the three overlap.
-    procs = [_start(url, tmp_path, hook="revisits:2") for _ in range(3)]
+    # Each process sleeps 5 s inside its work transaction, so the three overlap even when a
+    # loaded machine starts one of them seconds after the others.
+    procs = [_start(url, tmp_path, hook="revisits:5") for _ in range(3)]
     try:
         outputs = [p.communicate(timeout=90) for p in procs]
     finally:
