@@ -6,6 +6,7 @@ nothing of it; sales staff are answered 403.
 """
 
 import logging
+from typing import NoReturn
 
 from flask import abort, current_app, request
 from flask_login import current_user
@@ -83,7 +84,7 @@ def enforce():
     return None
 
 
-def refuse(reason: str, *, company_id: int | None = None, hide: bool = False):
+def refuse(reason: str, *, company_id: int | None = None, hide: bool = False) -> NoReturn:
     """Record a refused access and answer 404 to bookers, station staff (and anonymous), 403 to
     sales staff (`User.is_staff`); with
     `hide`, 404 to everyone (a row outside the user's scope is answered as if it did not exist)."""

@@ -50,7 +50,7 @@ def save_valid(
     except NotAllowed as e:
         if refused_for is None:
             raise
-        refuse(str(e), company_id=refused_for, hide=hide)
+        refuse(str(e), company_id=refused_for, hide=hide)  # answers 403/404: never returns
     except IntegrityError:
         if clash is None:
             raise
