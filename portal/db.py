@@ -151,6 +151,16 @@ def commit_if_only_read(session: Session) -> bool:
     return True
 
 
+def reads_in_autocommit(session: Session) -> None:
+    """On PostgreSQL, run the session's statements in the driver's autocommit until it commits or
+    rolls back: an API read, whose only write is its audit row, then costs no BEGIN and COMMIT
+    round trips, and each statement sees its own snapshot. A session already in a transaction,
+    or bound to a connection with one (the tests' outer transaction), keeps it."""
+    bind = session.get_bind()
+    if session.get_transaction() is None and isinstance(bind, Engine) and bind.dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def read_rows(session: Session, statement: sa.Executable, params: dict | None = None) -> sa.CursorResult:
     """Run a select of columns (no ORM objects) on the session's connection: the rows
     session.execute would give, without the ORM's work around each statement (about 25 µs),

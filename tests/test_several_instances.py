@@ -10,7 +10,9 @@ Through both instances at once:
    once and every manager receives one digest; no mail is sent twice;
 3. the same review requested on both at once: one review, rendered once;
 4. an import uploaded on one instance whose worker is killed (SIGKILL) mid-way: the other worker
-   takes it over (its periodic recovery) and finishes it, each coupon imported once.
+   takes it over (its periodic recovery) and finishes it, each coupon imported once;
+5. an API client's calls, alternately to each instance: its rate limit counts them all (the
+   counters live in Redis), so the calls beyond it are refused whichever instance answers.
 
 The schedulers run throughout (their every-minute jobs fire in both, under the lock).
 PostgreSQL only; skipped without it unless REQUIRE_POSTGRES=1. One test, so pytest-xdist keeps
@@ -36,6 +38,7 @@ import requests
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
+from portal.api.clients import create_client
 from portal.companies.models import Company
 from portal.extensions import db
 from portal.imports.models import ImportBatch
@@ -65,6 +68,7 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 REDIS_URL = os.environ.get("TEST_SEVERAL_REDIS_URL", "redis://127.0.0.1:6379/14")
 SEATS = 4
+API_CALLS_ALLOWED = 6  # a minute, per API client
 TRAVELLERS = 10
 TICKETS = 6_000  # two coupons each: 12,000 rows, more than two chunks of the import
 PERIOD = "2026Q3"
@@ -369,6 +373,20 @@ def _same_review(app, bases, ids, data_dir: Path, processes) -> None:
     assert [p.name for p in (data_dir / "documents").glob("*.pdf")] == [reviews[0][1]]
 
 
+def _api_rate_limit_across_instances(app, bases) -> None:
+    with app.app_context():
+        _, token = create_client(None, "several-instances", ["companies:read"], today=local_today())
+        db.session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    answers = [
+        requests.get(f"{bases[n % 2]}/api/v1/companies?limit=1", headers=headers, timeout=30)
+        for n in range(API_CALLS_ALLOWED + 2)
+    ]
+    assert [a.status_code for a in answers] == [200] * API_CALLS_ALLOWED + [429] * 2
+    assert answers[-1].headers["Content-Type"] == "application/problem+json"
+    assert int(answers[-1].headers["Retry-After"]) > 0
+
+
 def _killed_import(app, bases, ids, workers: dict, processes) -> None:
     admin = _signed_in(bases[0], ids["emails"]["admin"])
     rows = [ZH_HEADER] + [
@@ -464,6 +482,8 @@ def test_two_instances_two_schedulers_two_workers_share_one_database(fresh_datab
             "MAIL_PORT": str(smtp.controller.port),
             "PORTAL_IMPORT_TEST_DELAY": "2",  # after each chunk: time to kill the worker mid-way
             "PORTAL_JOB_TEST_SLEEP": "revisits:3",  # the lock-holding run lasts while the other tries
+            "RATELIMIT_STORAGE_URI": REDIS_URL,
+            "PORTAL_API_RATE_LIMIT": f"{API_CALLS_ALLOWED} per minute",
         }
         processes = Processes(tmp_path, env)
         ports = [free_port(), free_port()]
@@ -504,6 +524,7 @@ def test_two_instances_two_schedulers_two_workers_share_one_database(fresh_datab
         _revisits_and_digests(app, bases, ids, smtp, processes)
         _same_review(app, bases, ids, data_dir, processes)
         _killed_import(app, bases, ids, workers, processes)
+        _api_rate_limit_across_instances(app, bases)
         for name in ("scheduler1", "scheduler2"):  # each fired its every-minute job by now
             processes.wait_for(name, "scheduled job webhooks", 90)
 

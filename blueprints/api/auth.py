@@ -8,11 +8,11 @@ from flask import g, request
 from flask_smorest import abort
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from portal.api.clients import ApiPrincipal, authenticate, principal_of, touch
+from portal.api.clients import ApiPrincipal, authenticate, touch
 from portal.audit.trail import acting_as, record_event
 from portal.auth.policy import api_token, refuse
 from portal.companies.models import Company
-from portal.db import commit_if_only_read, sqlite_begin
+from portal.db import commit_if_only_read, reads_in_autocommit, sqlite_begin
 from portal.extensions import db
 from portal.web.hooks import SAFE_METHODS
 from portal.web.problems import problem_response
@@ -46,16 +46,17 @@ def scoped(scope: str | None):
     def decorate(view):
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
-            client = authenticate(_token())
-            if client is None:
+            if request.method in SAFE_METHODS:
+                reads_in_autocommit(db.session())
+            who = authenticate(_token())
+            if who is None:
                 abort(
                     401,
                     message="A valid bearer token is required (unknown, expired or revoked).",
                     headers={"WWW-Authenticate": 'Bearer realm="api"'},
                 )
-            g.api_principal = principal_of(client)
-            g.api_last_used = client.last_used_at  # read now: the call's reads may end before touch
-            if scope is not None and scope not in client.scope_set:
+            g.api_principal = who
+            if scope is not None and scope not in who.scopes:
                 abort(403, message=f"This client lacks the scope {scope}.")
             with acting_as(principal().email):
                 if "company_id" in kwargs:
@@ -81,31 +82,21 @@ def company_in_reach(company_id: int) -> Company:
 def finish_call(response):
     """The edge of every API call: audit it (client, method, path, status), note the client's
     last use, and commit the call's changes with it in one transaction (a failed call's
-    changes are rolled back first). On SQLite a read (GET) ends its read-only transaction
-    first and writes the audit row in a short one of its own: the write lock is then held for
-    that row only, so reads do not queue behind each other (PostgreSQL needs no second
-    transaction, which would cost round trips)."""
+    changes are rolled back first). A read (GET) has no transaction to join: on PostgreSQL its
+    statements ran in autocommit (`scoped`), so the audit row commits as it is written; on
+    SQLite it ends its read-only transaction first and writes the audit row in a short one of
+    its own, so the write lock is held for that row only and reads do not queue behind each
+    other."""
     who = g.get("api_principal")
-    label = who.email if who else "api:anonymous"
     if response.status_code >= 400:
         db.session.rollback()
     elif request.method in SAFE_METHODS and db.session.get_bind().dialect.name == "sqlite":
         commit_if_only_read(db.session())  # a read that wrote keeps its transaction for the audit
     try:
-        with acting_as(label), sqlite_begin("BEGIN IMMEDIATE"):
-            record_event(
-                "api_call",
-                "api_client",
-                who.client_id if who else None,
-                company_id=who.company_id if who else None,
-                after={
-                    "method": request.method,
-                    "path": request.full_path.rstrip("?")[:400],
-                    "status": response.status_code,
-                },
-            )
-            if who:
-                touch(who.client_id, g.api_last_used)
+        with sqlite_begin("BEGIN IMMEDIATE"):
+            if response.status_code == 429:  # refused before the view: the token's client all the same
+                who = authenticate(_token())
+            _audit_call(who, response.status_code)
             db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -115,3 +106,17 @@ def finish_call(response):
         log.exception("finishing an API call failed")
         return problem_response(503, "The database is not available; try again.")
     return response
+
+
+def _audit_call(who: ApiPrincipal | None, status: int) -> None:
+    """The call's audit row, and the client's last use."""
+    with acting_as(who.email if who else "api:anonymous"):
+        record_event(
+            "api_call",
+            "api_client",
+            who.client_id if who else None,
+            company_id=who.company_id if who else None,
+            after={"method": request.method, "path": request.full_path.rstrip("?")[:400], "status": status},
+        )
+    if who:
+        touch(who.client_id, who.last_used_at)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from portal.api.clients import authenticate, hash_token, parse_scopes, revoke_client
 from portal.api.models import ApiClient
+from portal.audit.models import AuditEvent
 from portal.errors import ValidationFailed
 from tests import factories
 from tests.api.helpers import api_client
@@ -18,7 +19,7 @@ def test_the_token_is_stored_only_as_its_hash(app, db_session):
         assert token.startswith("kap_") and len(token) > 40
         assert client.token_hash == hash_token(token) and token not in client.token_hash
         assert client.token_prefix == token[:12]
-        assert authenticate(token).id == client.id
+        assert authenticate(token).client_id == client.id
         assert authenticate(token + "x") is None and authenticate("") is None
 
 
@@ -74,10 +75,10 @@ def test_cli_prints_the_token_on_its_last_line(app, world, db_session):
     with app.test_request_context():
         client = authenticate(token)
         assert client.name == "tmc-one" and client.company_id == world.company_a.id
-        assert client.scope_set == {"companies:read", "requests:write"}
+        assert client.scopes == {"companies:read", "requests:write"}
     listed = runner.invoke(args=["api", "clients", "list"])
     assert "tmc-one" in listed.output and "active" in listed.output and token not in listed.output
-    revoked = runner.invoke(args=["api", "clients", "revoke", str(client.id)])
+    revoked = runner.invoke(args=["api", "clients", "revoke", str(client.client_id)])
     assert revoked.exit_code == 0
     bad = runner.invoke(args=["api", "clients", "create", "x y z", "--scopes", "nope:read"])
     assert bad.exit_code != 0 and "nope:read" in bad.output
@@ -143,3 +144,27 @@ def test_last_use_is_noted_to_the_minute(app, client, db_session):
     client.get("/api/v1/companies", headers={"Authorization": f"Bearer {token}"})
     db_session.refresh(api)
     assert api.last_used_at > first - timedelta(minutes=5)
+
+
+def test_calls_beyond_a_clients_rate_limit_get_429_and_other_clients_do_not(
+    app, client, db_session, monkeypatch
+):
+    monkeypatch.setitem(app.config, "API_RATE_LIMIT", "3 per minute")
+    with app.test_request_context():
+        _, busy = api_client(db_session, "busy")
+        _, quiet = api_client(db_session, "quiet")
+    answers = [
+        client.get("/api/v1/companies?limit=1", headers={"Authorization": f"Bearer {busy}"}) for _ in range(4)
+    ]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert answers[0].headers["X-RateLimit-Limit"] == "3"
+    assert answers[0].headers["X-RateLimit-Remaining"] == "2"
+    refused = answers[-1]
+    assert refused.mimetype == "application/problem+json" and refused.get_json()["status"] == 429
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    other = client.get("/api/v1/companies?limit=1", headers={"Authorization": f"Bearer {quiet}"})
+    assert other.status_code == 200
+    refusals = db_session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "api_call", AuditEvent.actor_label == "api:busy")
+    ).all()
+    assert [r.after["status"] for r in refusals] == [200, 200, 200, 429]  # the refused call is audited too

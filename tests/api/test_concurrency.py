@@ -1,5 +1,7 @@
-"""Concurrent API calls on the embedded SQLite database: every call writes its audit row, so it
-takes the write lock when its transaction begins; none fails with "database is locked"."""
+"""The transactions of API calls. On the embedded SQLite database every call writes its audit row,
+so it takes the write lock when its transaction begins; none fails with "database is locked".
+On PostgreSQL a read runs in autocommit (no BEGIN or COMMIT round trips) and a write in one
+transaction with its audit row."""
 
 import threading
 from datetime import date
@@ -84,5 +86,75 @@ def test_a_read_ends_its_transaction_before_its_audit_row_takes_the_write_lock(
     finally:
         event.remove(engine, "before_cursor_execute", statement)
         event.remove(engine, "commit", committed)
+        with app.app_context():
+            engine.dispose()
+
+
+def test_on_postgresql_a_read_runs_in_autocommit_and_a_write_in_one_transaction(
+    fresh_database, tmp_path_factory
+):
+    from sqlalchemy import event, func, select
+
+    from portal.audit.models import AuditEvent
+    from portal.companies.models import Interaction
+
+    app = make_app(fresh_database("postgresql"), tmp_path_factory.mktemp("data"))
+    with app.app_context():
+        world = factories.small_world(db.session)
+        company_id, other_id = world.company_a.id, world.company_b.id
+        _, token = create_client(None, "autocommit", list(SCOPES), today=date.today())
+        _, bound = create_client(None, "bound", list(SCOPES), company_id=company_id, today=date.today())
+        db.session.commit()
+        db.session.remove()
+        engine = db.engine
+    statements: list[tuple[str, bool]] = []  # (first word, whether the driver was in autocommit)
+
+    def statement(conn, cursor, sql, parameters, context, executemany):
+        statements.append((sql.split()[0], conn.connection.driver_connection.autocommit))
+
+    def audit_rows() -> int:
+        with app.app_context():
+            count = db.session.scalar(select(func.count()).select_from(AuditEvent))
+            db.session.remove()
+            return count
+
+    event.listen(engine, "before_cursor_execute", statement)
+    client = app.test_client()
+    try:
+        for path, headers, status in (
+            ("/api/v1/companies", {"Authorization": f"Bearer {token}"}, 200),
+            (f"/api/v1/companies/{company_id}", {"Authorization": f"Bearer {bound}"}, 200),
+            (f"/api/v1/companies/{other_id}", {"Authorization": f"Bearer {bound}"}, 404),
+            ("/api/v1/companies", {"Authorization": "Bearer kap_unknown"}, 401),
+        ):
+            before = audit_rows()
+            statements.clear()
+            assert client.get(path, headers=headers).status_code == status
+            reads = [autocommit for word, autocommit in statements if word == "SELECT"]
+            assert reads and all(reads), (path, statements)
+            if status == 200:  # its audit row too; a refused call rolls back, then audits in one
+                assert all(autocommit for _, autocommit in statements), (path, statements)
+            assert audit_rows() > before
+        statements.clear()
+        posted = client.post(
+            f"/api/v1/companies/{company_id}/interactions",
+            json={"kind": "call", "summary": "From the reservation system"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert posted.status_code == 201
+        assert [autocommit for _, autocommit in statements] == [False] * len(statements)
+        assert [word for word, _ in statements][-1] == "INSERT"  # the audit row, then one COMMIT
+        with app.app_context():
+            assert (
+                db.session.scalar(
+                    select(func.count())
+                    .select_from(Interaction)
+                    .where(Interaction.summary.startswith("From the"))
+                )
+                == 1
+            )
+            db.session.remove()
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
         with app.app_context():
             engine.dispose()
