@@ -224,8 +224,10 @@ def fresh_database(tmp_path_factory):
     """fresh_database(kind): the URL of a new database of `kind` ("sqlite" or "postgresql")
     already migrated to head, for a test that needs a database of its own. Each is a copy of a
     template this process migrated once: copying takes a fraction of the migrations' time.
-    (tests/test_migrations.py runs the migrations themselves on empty databases.)"""
+    (tests/test_migrations.py runs the migrations themselves on empty databases.) Every
+    PostgreSQL copy left is dropped when the run ends."""
     templates = {}
+    copies = []
 
     def fresh(kind: str) -> str:
         if kind not in templates:
@@ -237,10 +239,11 @@ def fresh_database(tmp_path_factory):
             copy = tmp_path_factory.mktemp("db") / "portal.db"
             shutil.copyfile(templates[kind].removeprefix("sqlite:///"), copy)
             return f"sqlite:///{copy}"
-        return copy_pg_database(templates[kind])
+        copies.append(copy_pg_database(templates[kind]))
+        return copies[-1]
 
     yield fresh
-    for url in templates.values():
+    for url in [*copies, *templates.values()]:
         if url.startswith("postgresql"):
             drop_pg_database(url)
 
