@@ -483,7 +483,7 @@ def test_two_instances_two_schedulers_two_workers_share_one_database(fresh_datab
             "PORTAL_IMPORT_TEST_DELAY": "2",  # after each chunk: time to kill the worker mid-way
             "PORTAL_JOB_TEST_SLEEP": "revisits:3",  # the lock-holding run lasts while the other tries
             "RATELIMIT_STORAGE_URI": REDIS_URL,
-            "PORTAL_API_RATE_LIMIT": f"{API_CALLS_ALLOWED} per minute",
+            "PORTAL_TEST_API_RATE_LIMIT": f"{API_CALLS_ALLOWED} per minute",
         }
         processes = Processes(tmp_path, env)
         ports = [free_port(), free_port()]
